@@ -1,0 +1,1 @@
+"""mnist-lab: experiments with convolutional networks on MNIST."""
