@@ -1,0 +1,660 @@
+"""Numbers computed from a model's test-set predictions; `mnist_lab.figures` draws them.
+
+Everything here returns plain numpy arrays, pandas tables or frozen dataclasses, and
+checks its inputs at the door so that a page shows a message naming the bad value
+instead of a numpy broadcasting error.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from sklearn import metrics
+
+NUM_CLASSES = 10
+ERROR_SORT_COLUMNS = ("confidence", "loss")
+# McNemar's chi-square approximation is poor below this many discordant pairs.
+EXACT_TEST_BELOW = 25
+# Probabilities are clipped here before the log so a confident error has a finite loss.
+MIN_PROBABILITY = 1e-7
+
+
+def _labels(name, values):
+    labels = np.asarray(values)
+    if labels.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {labels.shape}")
+    if labels.size and not np.issubdtype(labels.dtype, np.integer):
+        raise ValueError(f"{name} must hold integer class labels, got dtype {labels.dtype}")
+    outside = labels[(labels < 0) | (labels >= NUM_CLASSES)]
+    if outside.size:
+        raise ValueError(f"{name} must hold labels 0..9, found {outside[0]}")
+    return labels.astype(np.int64)
+
+
+def _probabilities(values, sample_count):
+    probabilities = np.asarray(values, dtype=np.float64)
+    if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
+        raise ValueError(
+            f"probabilities must have shape (n_samples, 10), got {probabilities.shape}"
+        )
+    if probabilities.shape[0] != sample_count:
+        raise ValueError(
+            f"probabilities has {probabilities.shape[0]} rows but y_true has "
+            f"{sample_count} labels"
+        )
+    return probabilities
+
+
+def _same_length(**arrays):
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        described = ", ".join(f"{name} has {length}" for name, length in lengths.items())
+        raise ValueError(f"inputs must have the same length: {described}")
+
+
+def _class(name, value):
+    if not isinstance(value, int | np.integer) or not 0 <= value < NUM_CLASSES:
+        raise ValueError(f"{name} must be a class 0..9, got {value!r}")
+    return int(value)
+
+
+def _row_normalized(matrix):
+    row_totals = matrix.sum(axis=1, keepdims=True)
+    return np.divide(matrix, row_totals, out=np.zeros(matrix.shape), where=row_totals > 0)
+
+
+def confusion_matrix(y_true, y_pred, *, normalize=None):
+    """Count how often each true digit was predicted as each digit.
+
+    Parameters
+    ----------
+    y_true : array-like of int, shape (n_samples,)
+        True labels, 0..9.
+    y_pred : array-like of int, shape (n_samples,)
+        Predicted labels, 0..9.
+    normalize : {None, "true"}, default=None
+        None gives counts; "true" divides each row by the number of samples of that
+        true class (rows with no samples stay 0).
+
+    Returns
+    -------
+    matrix : ndarray of shape (10, 10)
+        Row = true class, column = predicted class; int64 counts or float64 rates.
+    """
+    if normalize not in (None, "true"):
+        raise ValueError(f'normalize must be None or "true", got {normalize!r}')
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
+    _same_length(y_true=y_true, y_pred=y_pred)
+    counts = metrics.confusion_matrix(y_true, y_pred, labels=range(NUM_CLASSES))
+    return _row_normalized(counts) if normalize == "true" else counts.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class ConfusedPair:
+    """One off-diagonal cell of a confusion matrix: a kind of mistake and how common it is."""
+
+    true_class: int
+    predicted_class: int
+    count: int
+    rate_of_true_class: float
+
+
+def top_confused_pairs(cm, k=10):
+    """List the most frequent mistakes, the places worth looking at first.
+
+    Parameters
+    ----------
+    cm : array-like of int, shape (10, 10)
+        Confusion matrix of counts, as returned by `confusion_matrix`.
+    k : int, default=10
+        Largest number of pairs to return.
+
+    Returns
+    -------
+    pairs : list of ConfusedPair
+        At most k off-diagonal cells with a non-zero count, by count descending, then
+        rate of the true class descending, then true class and predicted class ascending.
+    """
+    counts = np.asarray(cm)
+    if counts.shape != (NUM_CLASSES, NUM_CLASSES):
+        raise ValueError(f"cm must have shape (10, 10), got {counts.shape}")
+    if not isinstance(k, int) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+    rates = _row_normalized(counts)
+    pairs = [
+        ConfusedPair(true_class, predicted_class, int(counts[true_class, predicted_class]),
+                     float(rates[true_class, predicted_class]))
+        for true_class in range(NUM_CLASSES)
+        for predicted_class in range(NUM_CLASSES)
+        if true_class != predicted_class and counts[true_class, predicted_class] > 0
+    ]
+    pairs.sort(key=lambda pair: (-pair.count, -pair.rate_of_true_class,
+                                 pair.true_class, pair.predicted_class))
+    return pairs[:k]
+
+
+@dataclass(frozen=True, eq=False)
+class ClassMetrics:
+    """Precision, recall, F1 and support per digit; arrays of length 10 indexed by class."""
+
+    precision: np.ndarray
+    recall: np.ndarray
+    f1: np.ndarray
+    support: np.ndarray
+
+    def to_rows(self):
+        """One dict per digit (keys class, precision, recall, f1, support) for a table."""
+        return [
+            {"class": digit, "precision": float(self.precision[digit]),
+             "recall": float(self.recall[digit]), "f1": float(self.f1[digit]),
+             "support": int(self.support[digit])}
+            for digit in range(NUM_CLASSES)
+        ]
+
+
+def per_class_metrics(y_true, y_pred):
+    """Score each digit separately, since overall accuracy hides a weak class.
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like of int, shape (n_samples,)
+        True and predicted labels, 0..9.
+
+    Returns
+    -------
+    ClassMetrics
+        A class never predicted (or never present) scores 0 rather than warning.
+    """
+    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
+    _same_length(y_true=y_true, y_pred=y_pred)
+    precision, recall, f1, support = metrics.precision_recall_fscore_support(
+        y_true, y_pred, labels=range(NUM_CLASSES), zero_division=0
+    )
+    return ClassMetrics(precision, recall, f1, support)
+
+
+def pair_indices(y_true, probabilities, true_class, predicted_class):
+    """Find the test samples behind one confusion-matrix cell, most confident first.
+
+    Parameters
+    ----------
+    y_true : array-like of int, shape (n_samples,)
+        True labels, 0..9.
+    probabilities : array-like of float, shape (n_samples, 10)
+        Model output; the prediction is the argmax, as in the confusion matrix.
+    true_class, predicted_class : int
+        The cell, 0..9 each (equal classes give the correctly read samples).
+
+    Returns
+    -------
+    indices : ndarray of int64, shape (cell count,)
+        Sorted by the probability of `predicted_class`, descending; ties by index.
+    """
+    y_true = _labels("y_true", y_true)
+    probabilities = _probabilities(probabilities, len(y_true))
+    true_class = _class("true_class", true_class)
+    predicted_class = _class("predicted_class", predicted_class)
+    predictions = probabilities.argmax(axis=1)
+    indices = np.flatnonzero((y_true == true_class) & (predictions == predicted_class))
+    confidence = probabilities[indices, predicted_class]
+    return indices[np.lexsort((indices, -confidence))]
+
+
+@dataclass(frozen=True)
+class PairSummary:
+    """The figures a reader needs to judge one kind of mistake."""
+
+    true_class: int
+    predicted_class: int
+    error_count: int
+    true_class_count: int
+    share_of_true_class: float
+    median_confidence: float
+    second_choice_count: int
+    mean_true_probability: float
+
+    def text(self):
+        """A short plain-English summary written from these figures only."""
+        true_digits = f"test {self.true_class}s"
+        if self.true_class_count == 0:
+            return f"There are no {true_digits} in this set."
+        if self.error_count == 0:
+            return (f"None of the {self.true_class_count:,} {true_digits} "
+                    f"were read as {self.predicted_class}.")
+        verb = "was" if self.error_count == 1 else "were"
+        second_share = self.second_choice_count / self.error_count
+        return (
+            f"{self.error_count:,} of {self.true_class_count:,} {true_digits} "
+            f"({self.share_of_true_class:.1%}) {verb} read as {self.predicted_class}. "
+            f"Median confidence in the wrong answer: {self.median_confidence:.2f}. "
+            f"The true digit was the second choice in {self.second_choice_count:,} of "
+            f"{self.error_count:,} ({second_share:.0%}). Mean probability given to "
+            f"{self.true_class}: {self.mean_true_probability:.2f}."
+        )
+
+
+def summarize_pair(y_true, probabilities, true_class, predicted_class):
+    """Describe how the model reads `true_class` as `predicted_class`.
+
+    Parameters
+    ----------
+    y_true : array-like of int, shape (n_samples,)
+        True labels, 0..9.
+    probabilities : array-like of float, shape (n_samples, 10)
+        Model output; the prediction is the argmax.
+    true_class, predicted_class : int
+        Two different classes, 0..9.
+
+    Returns
+    -------
+    PairSummary
+        With no errors, median_confidence and mean_true_probability are NaN.
+    """
+    if true_class == predicted_class:
+        raise ValueError(
+            f"true_class and predicted_class are both {true_class!r}; a pair summary "
+            "describes mistakes, so pick two different classes"
+        )
+    y_true = _labels("y_true", y_true)
+    probabilities = _probabilities(probabilities, len(y_true))
+    indices = pair_indices(y_true, probabilities, true_class, predicted_class)
+    true_class_count = int(np.sum(y_true == true_class))
+    summary = PairSummary(
+        true_class=int(true_class),
+        predicted_class=int(predicted_class),
+        error_count=len(indices),
+        true_class_count=true_class_count,
+        share_of_true_class=len(indices) / true_class_count if true_class_count else 0.0,
+        median_confidence=math.nan,
+        second_choice_count=0,
+        mean_true_probability=math.nan,
+    )
+    if not len(indices):
+        return summary
+    wrong = probabilities[indices]
+    second_choice = np.argsort(-wrong, axis=1, kind="stable")[:, 1]
+    return dataclasses.replace(
+        summary,
+        median_confidence=float(np.median(wrong[:, predicted_class])),
+        second_choice_count=int(np.sum(second_choice == true_class)),
+        mean_true_probability=float(wrong[:, true_class].mean()),
+    )
+
+
+def _unit_float_images(name, images):
+    images = np.asarray(images)
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim != 3:
+        raise ValueError(f"{name} must have shape (n, height, width) or "
+                         f"(n, height, width, 1), got {images.shape}")
+    scale = 1 / 255 if images.dtype == np.uint8 else 1.0
+    return images.astype(np.float32) * np.float32(scale)
+
+
+def mean_images(images, labels):
+    """Average the images of each digit: the model's 'typical' 0, 1, ... 9.
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, height, width) or (n, height, width, 1)
+        uint8 images are scaled to [0, 1]; float images are used as they are.
+    labels : array-like of int, shape (n,)
+        Class of each image, 0..9.
+
+    Returns
+    -------
+    means : ndarray of float32, shape (10, height, width)
+        A class with no images gets an all-zero mean.
+    """
+    images = _unit_float_images("images", images)
+    labels = _labels("labels", labels)
+    _same_length(images=images, labels=labels)
+    means = np.zeros((NUM_CLASSES, *images.shape[1:]), dtype=np.float32)
+    for digit in range(NUM_CLASSES):
+        members = images[labels == digit]
+        if len(members):
+            means[digit] = members.mean(axis=0)
+    return means
+
+
+def mean_difference(images, labels, class_a, class_b):
+    """Mean image of `class_a` minus that of `class_b`: where the two digits differ.
+
+    Parameters
+    ----------
+    images, labels
+        As for `mean_images`.
+    class_a, class_b : int
+        Classes 0..9, each with at least one image.
+
+    Returns
+    -------
+    difference : ndarray of float32, shape (height, width)
+        Positive where `class_a` has more ink on average.
+    """
+    class_a, class_b = _class("class_a", class_a), _class("class_b", class_b)
+    labels = _labels("labels", labels)
+    for name, digit in (("class_a", class_a), ("class_b", class_b)):
+        if not np.any(labels == digit):
+            raise ValueError(f"{name} {digit} has no images to average")
+    means = mean_images(images, labels)
+    return means[class_a] - means[class_b]
+
+
+def nearest_neighbors(queries, reference_images, k=5, *, chunk_elements=2**24):
+    """Find the training images closest in pixels to each query, to explain a prediction.
+
+    Distances use ||q||^2 - 2 q.r + ||r||^2 in float32; ||q||^2 is the same for every
+    reference so it is left out of the ranking. Queries are processed in chunks of
+    about `chunk_elements` distances so 60,000 references stay within memory.
+
+    Parameters
+    ----------
+    queries : ndarray, shape (n_queries, height, width) or with a trailing channel of 1
+        uint8 images are scaled to [0, 1], like `reference_images`.
+    reference_images : ndarray, shape (n_references, height, width) or with a channel
+        Images to search.
+    k : int, default=5
+        Neighbours per query, at most n_references.
+    chunk_elements : int, default=2**24
+        Distances held in memory at once (64 MiB in float32).
+
+    Returns
+    -------
+    indices : ndarray of int64, shape (n_queries, k)
+        Indices into `reference_images`, nearest first; ties go to the lower index.
+    """
+    queries = _unit_float_images("queries", queries)
+    references = _unit_float_images("reference_images", reference_images)
+    if queries.shape[1:] != references.shape[1:]:
+        raise ValueError(f"queries are {queries.shape[1:]} images but reference_images "
+                         f"are {references.shape[1:]}")
+    if not isinstance(k, int) or not 1 <= k <= len(references):
+        raise ValueError(f"k must be between 1 and {len(references)} (the number of "
+                         f"reference images), got {k!r}")
+    queries = queries.reshape(len(queries), -1)
+    references = references.reshape(len(references), -1)
+    reference_norms = np.einsum("ij,ij->i", references, references)
+    rows_per_chunk = max(1, chunk_elements // len(references))
+    neighbors = np.empty((len(queries), k), dtype=np.int64)
+    for start in range(0, len(queries), rows_per_chunk):
+        distances = reference_norms - 2 * queries[start:start + rows_per_chunk] @ references.T
+        kth_smallest = np.partition(distances, k - 1, axis=1)[:, k - 1]
+        for offset, (row, limit) in enumerate(zip(distances, kth_smallest, strict=True)):
+            candidates = np.flatnonzero(row <= limit)
+            order = np.lexsort((candidates, row[candidates]))
+            neighbors[start + offset] = candidates[order[:k]]
+    return neighbors
+
+
+def errors_table(y_true, probabilities):
+    """One row per misclassified sample, for the browser of mistakes.
+
+    Parameters
+    ----------
+    y_true : array-like of int, shape (n_samples,)
+        True labels, 0..9.
+    probabilities : array-like of float, shape (n_samples, 10)
+        Model output; the prediction is the argmax.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns index (position in the test set), true, predicted, confidence
+        (probability of the prediction), true_probability, loss (-log of
+        true_probability, clipped at 1e-7) and top3 (tuple of (class, probability)).
+    """
+    y_true = _labels("y_true", y_true)
+    probabilities = _probabilities(probabilities, len(y_true))
+    predictions = probabilities.argmax(axis=1)
+    wrong = np.flatnonzero(predictions != y_true)
+    rows = probabilities[wrong]
+    true_probability = rows[np.arange(len(wrong)), y_true[wrong]]
+    top3_classes = np.argsort(-rows, axis=1, kind="stable")[:, :3]
+    return pd.DataFrame({
+        "index": wrong.astype(np.int64),
+        "true": y_true[wrong],
+        "predicted": predictions[wrong].astype(np.int64),
+        "confidence": rows[np.arange(len(wrong)), predictions[wrong]],
+        "true_probability": true_probability,
+        "loss": -np.log(np.clip(true_probability, MIN_PROBABILITY, 1.0)),
+        "top3": pd.Series([
+            tuple((int(digit), float(row[digit])) for digit in classes)
+            for row, classes in zip(rows, top3_classes, strict=True)
+        ], dtype=object),
+    })
+
+
+def filter_errors(table, *, true_class=None, predicted_class=None, min_confidence=0.0,
+                  max_confidence=1.0, sort_by="confidence", descending=True):
+    """Narrow and order an `errors_table` the way the browser's controls ask.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        As returned by `errors_table`.
+    true_class, predicted_class : int or None, default=None
+        Keep only rows with this class; None keeps all.
+    min_confidence, max_confidence : float, default=0.0 and 1.0
+        Inclusive bounds on the confidence of the wrong prediction.
+    sort_by : {"confidence", "loss"}, default="confidence"
+        Column to order by; ties keep test-set order.
+    descending : bool, default=True
+        Largest first.
+
+    Returns
+    -------
+    filtered : pandas.DataFrame
+        The matching rows, re-indexed from 0.
+    """
+    if sort_by not in ERROR_SORT_COLUMNS:
+        raise ValueError(f"sort_by must be one of {ERROR_SORT_COLUMNS}, got {sort_by!r}")
+    if not 0.0 <= min_confidence <= max_confidence <= 1.0:
+        raise ValueError("confidence bounds must satisfy 0 <= min_confidence <= "
+                         f"max_confidence <= 1, got {min_confidence} and {max_confidence}")
+    keep = table["confidence"].between(min_confidence, max_confidence)
+    if true_class is not None:
+        keep &= table["true"] == _class("true_class", true_class)
+    if predicted_class is not None:
+        keep &= table["predicted"] == _class("predicted_class", predicted_class)
+    return table[keep].sort_values(
+        [sort_by, "index"], ascending=[not descending, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+def page(table, page_number, page_size):
+    """Cut a table into pages for display; pages are numbered from 1.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Rows to page through.
+    page_number : int
+        1..page_count. An empty table has one empty page.
+    page_size : int
+        Rows per page, at least 1.
+
+    Returns
+    -------
+    rows : pandas.DataFrame
+        The rows on that page.
+    page_count : int
+        Number of pages.
+    """
+    if not isinstance(page_size, int) or page_size < 1:
+        raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
+    page_count = max(1, math.ceil(len(table) / page_size))
+    if not isinstance(page_number, int) or not 1 <= page_number <= page_count:
+        raise ValueError(f"page_number {page_number!r} is out of range: there are "
+                         f"{page_count} pages of {page_size} rows, numbered from 1")
+    start = (page_number - 1) * page_size
+    return table.iloc[start:start + page_size], page_count
+
+
+def _correctness(name, values):
+    correct = np.asarray(values)
+    if correct.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {correct.shape}")
+    if correct.dtype != bool and not np.isin(correct, (0, 1)).all():
+        raise ValueError(f"{name} must hold booleans (or 0/1), got dtype {correct.dtype}")
+    return correct.astype(bool)
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """Whether two models' different mistakes on the same test set could be chance."""
+
+    a_right_b_wrong: int
+    a_wrong_b_right: int
+    p_value: float
+    method: str
+
+    def text(self, name_a="A", name_b="B"):
+        """One sentence a reader can act on; p < 0.05 counts as unlikely to be chance."""
+        if self.a_right_b_wrong + self.a_wrong_b_right == 0:
+            return (f"{name_a} and {name_b} are right and wrong on exactly the same digits; "
+                    "there is no difference to test.")
+        p_value = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"
+        verdict = ("the difference is unlikely to be chance" if self.p_value < 0.05
+                   else "the difference could well be chance")
+        return (f"{name_a} is right where {name_b} is wrong on {self.a_right_b_wrong:,} "
+                f"digits, the reverse on {self.a_wrong_b_right:,}; {p_value}: {verdict}.")
+
+
+def mcnemar(correct_a, correct_b):
+    """McNemar's test: compare two models on the samples where exactly one is right.
+
+    Parameters
+    ----------
+    correct_a, correct_b : array-like of bool, shape (n_samples,)
+        Whether model A (B) got each test sample right.
+
+    Returns
+    -------
+    McNemarResult
+        Two-sided exact binomial p-value when fewer than 25 samples differ, else
+        chi-square with continuity correction; 1.0 when none differ.
+    """
+    correct_a = _correctness("correct_a", correct_a)
+    correct_b = _correctness("correct_b", correct_b)
+    _same_length(correct_a=correct_a, correct_b=correct_b)
+    b = int(np.sum(correct_a & ~correct_b))
+    c = int(np.sum(~correct_a & correct_b))
+    if b + c == 0:
+        return McNemarResult(b, c, 1.0, "no discordant samples")
+    if b + c < EXACT_TEST_BELOW:
+        p_value = stats.binomtest(b, b + c, 0.5).pvalue
+        return McNemarResult(b, c, float(p_value), "exact binomial")
+    statistic = (abs(b - c) - 1) ** 2 / (b + c)
+    p_value = stats.chi2.sf(statistic, df=1)
+    return McNemarResult(b, c, float(p_value), "chi-square with continuity correction")
+
+
+def mean_with_interval(values, confidence=0.95):
+    """Mean of repeated runs (e.g. seeds) with a Student-t confidence interval.
+
+    Parameters
+    ----------
+    values : array-like of float, shape (n_runs,)
+        At least one value.
+    confidence : float, default=0.95
+        Coverage of the interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    mean, std, low, high : float
+        std is the sample standard deviation (ddof=1); with one value it is 0 and the
+        interval is the mean itself.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D sequence, got shape {values.shape}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    mean = float(values.mean())
+    if values.size == 1:
+        return mean, 0.0, mean, mean
+    std = float(values.std(ddof=1))
+    half_width = stats.t.ppf((1 + confidence) / 2, df=values.size - 1) * std / math.sqrt(
+        values.size)
+    return mean, std, mean - float(half_width), mean + float(half_width)
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """How well averaged models do, and what each member adds to the average."""
+
+    names: tuple[str, ...]
+    accuracy: float
+    member_accuracies: tuple[float, ...]
+    contributions: tuple[float, ...]
+
+
+def ensemble(probabilities_list, y_true, names=None):
+    """Average the members' probabilities and measure each member's contribution.
+
+    Parameters
+    ----------
+    probabilities_list : sequence of array-like, each of shape (n_samples, 10)
+        At least two members' outputs on the same samples.
+    y_true : array-like of int, shape (n_samples,)
+        True labels, 0..9.
+    names : sequence of str or None, default=None
+        One name per member; None gives "model 1", "model 2", ...
+
+    Returns
+    -------
+    EnsembleResult
+        contributions[i] is the ensemble's accuracy minus that of the ensemble
+        without member i (for two members, the other member alone).
+    """
+    y_true = _labels("y_true", y_true)
+    if len(probabilities_list) < 2:
+        raise ValueError(
+            f"an ensemble needs at least 2 members, got {len(probabilities_list)}")
+    members = [_probabilities(probabilities, len(y_true))
+               for probabilities in probabilities_list]
+    if names is None:
+        names = [f"model {number}" for number in range(1, len(members) + 1)]
+    if len(names) != len(members):
+        raise ValueError(f"names has {len(names)} entries for {len(members)} members")
+
+    def accuracy(probabilities):
+        return float(np.mean(probabilities.argmax(axis=1) == y_true))
+
+    # The argmax of a sum equals the argmax of the mean, so sums avoid a division.
+    total = np.sum(members, axis=0)
+    ensemble_accuracy = accuracy(total)
+    return EnsembleResult(
+        names=tuple(names),
+        accuracy=ensemble_accuracy,
+        member_accuracies=tuple(accuracy(member) for member in members),
+        contributions=tuple(ensemble_accuracy - accuracy(total - member) for member in members),
+    )
+
+
+def disagreements(y_true, predictions_a, predictions_b):
+    """Indices where exactly one of two models is right, to look at side by side.
+
+    Parameters
+    ----------
+    y_true, predictions_a, predictions_b : array-like of int, shape (n_samples,)
+        True labels and each model's predicted labels, 0..9.
+
+    Returns
+    -------
+    a_right_b_wrong, a_wrong_b_right : ndarray of int64
+        Ascending indices into the test set.
+    """
+    y_true = _labels("y_true", y_true)
+    predictions_a = _labels("predictions_a", predictions_a)
+    predictions_b = _labels("predictions_b", predictions_b)
+    _same_length(y_true=y_true, predictions_a=predictions_a, predictions_b=predictions_b)
+    correct_a, correct_b = predictions_a == y_true, predictions_b == y_true
+    return np.flatnonzero(correct_a & ~correct_b), np.flatnonzero(~correct_a & correct_b)
