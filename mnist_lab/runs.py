@@ -1,0 +1,390 @@
+"""The run store: one SQLite index (WAL) plus one folder of artifacts per run.
+
+The trainer writes status, heartbeats, metrics and artifacts; the dashboard and the CLI read
+them and write requests (stop, pause, resume, a new learning rate). Every connection is short
+and sets a busy timeout, so a reader never blocks a writer for long. Artifacts are written to
+a temporary name and renamed, so no reader ever sees half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL,
+    created_at REAL NOT NULL, started_at REAL, ended_at REAL, heartbeat_at REAL, pid INTEGER,
+    config_json TEXT NOT NULL, summary_json TEXT NOT NULL DEFAULT '{}',
+    tags_json TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '', sweep_id TEXT,
+    error TEXT
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, kind TEXT NOT NULL,
+    epoch INTEGER NOT NULL, step INTEGER NOT NULL, wall_s REAL NOT NULL, values_json TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS metrics_by_run ON metrics (run_id, id);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, kind TEXT NOT NULL,
+    value REAL, created_at REAL NOT NULL, handled_at REAL
+);
+CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+BUSY_TIMEOUT_MS = 10_000
+STALE_AFTER_S = 30.0
+_NAME_PATTERN = re.compile(r"^[\w .,:+=()@#-]{1,80}$")
+_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+
+
+class RunStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def active(self) -> bool:
+        """A process owns the run and keeps its heartbeat fresh."""
+        return self in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
+
+
+class RequestKind(StrEnum):
+    STOP = "stop"
+    PAUSE = "pause"
+    RESUME = "resume"
+    SET_LEARNING_RATE = "set_lr"
+
+
+class RunNotFoundError(KeyError):
+    def __str__(self) -> str:
+        return f"no run with id '{self.args[0]}'"
+
+
+@dataclass(frozen=True)
+class Run:
+    id: str
+    name: str
+    status: RunStatus
+    created_at: float
+    started_at: float | None
+    ended_at: float | None
+    heartbeat_at: float | None
+    pid: int | None
+    config: dict[str, Any]
+    summary: dict[str, Any]
+    tags: list[str]
+    notes: str
+    sweep_id: str | None
+    error: str | None
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row) -> Run:
+        return cls(
+            id=row["id"], name=row["name"], status=RunStatus(row["status"]),
+            created_at=row["created_at"], started_at=row["started_at"],
+            ended_at=row["ended_at"], heartbeat_at=row["heartbeat_at"], pid=row["pid"],
+            config=json.loads(row["config_json"]), summary=json.loads(row["summary_json"]),
+            tags=json.loads(row["tags_json"]), notes=row["notes"], sweep_id=row["sweep_id"],
+            error=row["error"],
+        )
+
+
+@dataclass(frozen=True)
+class Request:
+    id: int
+    kind: RequestKind
+    value: float | None
+
+
+def validate_name(name: str) -> str:
+    """Run names are free text for people, but never a path, a control character or huge."""
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or name.strip(" .") == "":
+        raise ValueError(
+            f"invalid run name {name!r}: use 1-80 letters, digits, spaces and . , : + = ( ) @ # - _"
+        )
+    return name
+
+
+def validate_run_id(run_id: str) -> str:
+    """Ids name folders in the store, so only the exact generated form is accepted."""
+    if not isinstance(run_id, str) or not _ID_PATTERN.match(run_id):
+        raise ValueError(f"invalid run id {run_id!r}: expected the form 20260101-120000-a1b2c3")
+    return run_id
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("MNIST_LAB_HOME", "runs"))
+
+
+class RunStore:
+    """Runs indexed in `<home>/index.sqlite`, artifacts in `<home>/<run id>/`."""
+
+    def __init__(self, home: Path | str | None = None) -> None:
+        self.home = Path(home) if home is not None else default_home()
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.db_path = self.home / "index.sqlite"
+        with self._connect() as connection:
+            connection.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A short-lived connection: one transaction, committed on success, then closed."""
+        connection = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_MS / 1000)
+        connection.row_factory = sqlite3.Row
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+            with connection:
+                yield connection
+        finally:
+            connection.close()
+
+    # Runs -------------------------------------------------------------------------------
+    def create_run(self, config: dict[str, Any], *, name: str | None = None,
+                   tags: list[str] | None = None, sweep_id: str | None = None) -> str:
+        now = time.time()
+        run_id = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + "-" + secrets.token_hex(3)
+        name = validate_name(name or config.get("preset") or "custom")
+        tags = [validate_name(tag) for tag in tags or []]
+        self.run_dir(run_id).mkdir(parents=True)
+        with self._connect() as connection:
+            connection.execute(
+                "INSERT INTO runs (id, name, status, created_at, config_json, tags_json, sweep_id)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (run_id, name, RunStatus.QUEUED, now, json.dumps(config), json.dumps(tags),
+                 sweep_id),
+            )
+        return run_id
+
+    def get(self, run_id: str) -> Run:
+        validate_run_id(run_id)
+        self.reap_stale()
+        with self._connect() as connection:
+            row = connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if row is None:
+            raise RunNotFoundError(run_id)
+        return Run.from_row(row)
+
+    def list(self, *, statuses: tuple[RunStatus, ...] | None = None) -> list[Run]:
+        """Runs, newest first; dead trainers are marked interrupted first."""
+        self.reap_stale()
+        with self._connect() as connection:
+            rows = connection.execute("SELECT * FROM runs ORDER BY created_at DESC").fetchall()
+        runs = [Run.from_row(row) for row in rows]
+        return [run for run in runs if statuses is None or run.status in statuses]
+
+    def update(self, run_id: str, *, name: str | None = None, tags: list[str] | None = None,
+               notes: str | None = None) -> None:
+        """Change what people say about a run: its name, tags and notes."""
+        changes: dict[str, Any] = {}
+        if name is not None:
+            changes["name"] = validate_name(name)
+        if tags is not None:
+            changes["tags_json"] = json.dumps([validate_name(tag) for tag in tags])
+        if notes is not None:
+            if len(notes) > 10_000 or "\x00" in notes:
+                raise ValueError("notes must be at most 10,000 characters without NUL bytes")
+            changes["notes"] = notes
+        self._set(run_id, **changes)
+
+    def delete(self, run_id: str) -> None:
+        run = self.get(run_id)
+        if run.status.active and _pid_alive(run.pid):
+            raise ValueError(f"run {run_id} is {run.status}; stop it before deleting it")
+        with self._connect() as connection:
+            for table, column in (("metrics", "run_id"), ("requests", "run_id"), ("runs", "id")):
+                connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (run_id,))
+        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+
+    # Lifecycle, written by the trainer ------------------------------------------------
+    def claim(self, run_id: str, pid: int, max_running: int) -> bool:
+        """Atomically move a queued run to running if a slot is free and it is next in line."""
+        with self._connect() as connection:
+            connection.execute("BEGIN IMMEDIATE")
+            running = connection.execute(
+                "SELECT COUNT(*) FROM runs WHERE status IN (?, ?)",
+                (RunStatus.RUNNING, RunStatus.PAUSED),
+            ).fetchone()[0]
+            first = connection.execute(
+                "SELECT id FROM runs WHERE status = ? ORDER BY created_at, id LIMIT 1",
+                (RunStatus.QUEUED,),
+            ).fetchone()
+            if running >= max_running or first is None or first["id"] != run_id:
+                return False
+            now = time.time()
+            connection.execute(
+                "UPDATE runs SET status = ?, started_at = ?, heartbeat_at = ?, pid = ?"
+                " WHERE id = ?", (RunStatus.RUNNING, now, now, pid, run_id),
+            )
+            return True
+
+    def set_status(self, run_id: str, status: RunStatus, *, error: str | None = None) -> None:
+        changes: dict[str, Any] = {"status": status}
+        if not status.active:
+            changes["ended_at"] = time.time()
+        if error is not None:
+            changes["error"] = error
+        self._set(run_id, **changes)
+
+    def set_pid(self, run_id: str, pid: int) -> None:
+        self._set(run_id, pid=pid, heartbeat_at=time.time())
+
+    def heartbeat(self, run_id: str) -> None:
+        self._set(run_id, heartbeat_at=time.time())
+
+    def set_summary(self, run_id: str, summary: dict[str, Any]) -> None:
+        self._set(run_id, summary_json=json.dumps(summary))
+
+    def _set(self, run_id: str, **changes: Any) -> None:
+        validate_run_id(run_id)
+        if not changes:
+            return
+        assignments = ", ".join(f"{column} = ?" for column in changes)
+        with self._connect() as connection:
+            cursor = connection.execute(
+                f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run_id)
+            )
+        if cursor.rowcount == 0:
+            raise RunNotFoundError(run_id)
+
+    def reap_stale(self) -> list[str]:
+        """Mark active runs whose trainer died (pid gone or heartbeat stale) as interrupted."""
+        now = time.time()
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT id, pid, heartbeat_at FROM runs WHERE status IN (?, ?, ?)",
+                (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED),
+            ).fetchall()
+            dead = [
+                row["id"] for row in rows
+                if row["heartbeat_at"] is not None
+                and (now - row["heartbeat_at"] > STALE_AFTER_S or not _pid_alive(row["pid"]))
+            ]
+            for run_id in dead:
+                connection.execute(
+                    "UPDATE runs SET status = ?, ended_at = ?, error = COALESCE(error, ?)"
+                    " WHERE id = ?",
+                    (RunStatus.INTERRUPTED, now, "the training process ended unexpectedly",
+                     run_id),
+                )
+        return dead
+
+    # Metrics ----------------------------------------------------------------------------
+    def log_metrics(self, run_id: str, kind: str, epoch: int, step: int, wall_s: float,
+                    values: dict[str, float]) -> None:
+        """Append one point (all its values in one row) and refresh the heartbeat."""
+        with self._connect() as connection:
+            connection.execute(
+                "INSERT INTO metrics (run_id, kind, epoch, step, wall_s, values_json)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, kind, epoch, step, wall_s, json.dumps(values)),
+            )
+            connection.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?",
+                               (time.time(), run_id))
+
+    def metrics(self, run_id: str, *, after_id: int = 0) -> pd.DataFrame:
+        """Metric points newer than `after_id` as a wide frame: id, kind, epoch, step, wall_s, ..."""
+        validate_run_id(run_id)
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT id, kind, epoch, step, wall_s, values_json FROM metrics"
+                " WHERE run_id = ? AND id > ? ORDER BY id", (run_id, after_id),
+            ).fetchall()
+        records = [
+            {"id": row["id"], "kind": row["kind"], "epoch": row["epoch"], "step": row["step"],
+             "wall_s": row["wall_s"], **json.loads(row["values_json"])}
+            for row in rows
+        ]
+        return pd.DataFrame.from_records(
+            records, columns=None if records else ["id", "kind", "epoch", "step", "wall_s"]
+        )
+
+    # Requests ---------------------------------------------------------------------------
+    def request(self, run_id: str, kind: RequestKind, value: float | None = None) -> None:
+        self.get(run_id)
+        with self._connect() as connection:
+            connection.execute(
+                "INSERT INTO requests (run_id, kind, value, created_at) VALUES (?, ?, ?, ?)",
+                (run_id, RequestKind(kind), value, time.time()),
+            )
+
+    def take_requests(self, run_id: str) -> list[Request]:
+        """Pending requests in order, marked handled in the same transaction."""
+        with self._connect() as connection:
+            rows = connection.execute(
+                "SELECT id, kind, value FROM requests WHERE run_id = ? AND handled_at IS NULL"
+                " ORDER BY id", (run_id,),
+            ).fetchall()
+            connection.executemany("UPDATE requests SET handled_at = ? WHERE id = ?",
+                                   [(time.time(), row["id"]) for row in rows])
+        return [Request(row["id"], RequestKind(row["kind"]), row["value"]) for row in rows]
+
+    # Settings ---------------------------------------------------------------------------
+    def setting(self, key: str, default: str) -> str:
+        with self._connect() as connection:
+            row = connection.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        return default if row is None else row["value"]
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self._connect() as connection:
+            connection.execute("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)",
+                               (key, value))
+
+    # Artifacts --------------------------------------------------------------------------
+    def run_dir(self, run_id: str) -> Path:
+        return self.home / validate_run_id(run_id)
+
+    def artifact(self, run_id: str, name: str) -> Path:
+        """The path of a run's artifact; `name` is a plain file name, never a path."""
+        if Path(name).name != name or name in ("", ".", ".."):
+            raise ValueError(f"invalid artifact name {name!r}")
+        return self.run_dir(run_id) / name
+
+    def write_artifact(self, run_id: str, name: str, write: Callable[[Path], None]) -> Path:
+        """Call `write(temp_path)`, then rename into place, so readers see all or nothing."""
+        target = self.artifact(run_id, name)
+        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-",
+                                             suffix=Path(name).suffix)
+        os.close(handle)
+        try:
+            write(Path(temp_name))
+            os.replace(temp_name, target)
+        except BaseException:
+            Path(temp_name).unlink(missing_ok=True)
+            raise
+        return target
+
+
+def _pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid exists on this machine (zombies count as dead)."""
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True
