@@ -1,0 +1,74 @@
+"""A fake trainer for page tests: writes a known history and artifacts straight into a store.
+
+The probabilities are made from real MNIST test labels with a chosen set of mistakes, so the
+pages show numbers a test can state (for example: exactly 7 test 4s predicted as 9).
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from mnist_lab import analysis, artifacts
+from mnist_lab.config import preset
+from mnist_lab.runs import RunStatus, RunStore
+
+# (true, predicted, how many): the mistakes every fake run makes on the test set.
+MISTAKES = ((4, 9, 7), (7, 2, 5), (3, 5, 3))
+
+
+def fake_probabilities(y_test: np.ndarray, mistakes=MISTAKES, seed: int = 0) -> np.ndarray:
+    """Confident right answers, except `count` samples of `true` answered as `predicted`."""
+    rng = np.random.default_rng(seed)
+    probabilities = np.full((len(y_test), 10), 0.002, dtype=np.float32)
+    predicted = y_test.copy()
+    for true, wrong, count in mistakes:
+        predicted[np.flatnonzero(y_test == true)[:count]] = wrong
+    confidence = rng.uniform(0.6, 0.98, size=len(y_test)).astype(np.float32)
+    probabilities[np.arange(len(y_test)), predicted] = confidence
+    probabilities[np.arange(len(y_test)), y_test] += np.where(predicted != y_test, 1 - confidence - 0.016, 0)
+    return probabilities / probabilities.sum(axis=1, keepdims=True)
+
+
+def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", preset_name: str = "lenet5",
+             epochs: int = 3, status: RunStatus = RunStatus.COMPLETED, mistakes=MISTAKES,
+             seed: int = 0) -> str:
+    """A finished run with metrics, summary and every artifact but the model file."""
+    config = preset(preset_name).replace(epochs=epochs)
+    run_id = store.create_run(config.to_dict(), name=name)
+    store.write_artifact(run_id, artifacts.CONFIG_FILE, lambda path: path.write_text(config.to_json()))
+    steps = 100
+    for epoch in range(1, epochs + 1):
+        for part in (0.5, 1.0):
+            store.log_metrics(run_id, "batch", epoch, int((epoch - 1 + part) * steps), epoch * 2.0 + part,
+                              {"loss": 1.0 / (epoch + part), "accuracy": 1 - 0.1 / (epoch + part),
+                               "epoch_progress": epoch - 1 + part, "learning_rate": 0.01,
+                               "images_per_s": 5000.0})
+        store.log_metrics(run_id, "epoch", epoch, epoch * steps, epoch * 2.0 + 1,
+                          {"loss": 1.0 / (epoch + 1), "accuracy": 1 - 0.1 / (epoch + 1),
+                           "val_loss": 1.2 / (epoch + 1), "val_accuracy": 1 - 0.12 / (epoch + 1),
+                           "epoch_progress": float(epoch), "learning_rate": 0.01,
+                           "images_per_s": 5000.0})
+    probabilities = fake_probabilities(y_test, mistakes, seed)
+    predicted = probabilities.argmax(axis=1)
+    store.write_artifact(run_id, artifacts.PREDICTIONS_FILE, lambda path: np.savez_compressed(
+        path, probabilities=probabilities, y_test=y_test))
+    y_val = y_test[:500]
+    val_predicted = np.stack([np.where(np.arange(500) % (epoch + 2) == 0, (y_val + 1) % 10, y_val)
+                              for epoch in range(epochs)]).astype(np.uint8)
+    store.write_artifact(run_id, artifacts.VALIDATION_FILE, lambda path: np.savez_compressed(
+        path, predicted=val_predicted, y_val=y_val, val_index=np.arange(500)))
+    evaluation = {"confusion_matrix": analysis.confusion_matrix(y_test, predicted).tolist(),
+                  "per_class": analysis.per_class_metrics(y_test, predicted).to_rows()}
+    store.write_artifact(run_id, artifacts.EVALUATION_FILE,
+                         lambda path: path.write_text(json.dumps(evaluation)))
+    store.set_summary(run_id, {
+        "test_accuracy": float(np.mean(predicted == y_test)), "test_loss": 0.05,
+        "train_seconds": 2.0 * epochs, "images_per_second": 5000.0, "epochs_completed": epochs,
+        "best_val_accuracy": 1 - 0.12 / (epochs + 1), "final_val_accuracy": 1 - 0.12 / (epochs + 1),
+        "steps_per_epoch": steps, "epochs": epochs, "train_images": 54000,
+        "params": 61706, "flops": 839344, "learning_rate_changes": [],
+    })
+    store.set_status(run_id, status)
+    return run_id
