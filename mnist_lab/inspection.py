@@ -1,0 +1,149 @@
+"""Look inside a trained model: saliency, learned filters, feature maps, a single prediction.
+
+Everything here needs the saved Keras model, so TensorFlow and Keras are imported inside
+the functions: a page can import this module for free and pay for TensorFlow only when
+it really opens a model. `load_model` takes a path and returns the model, so a page can
+wrap it in `st.cache_resource` keyed by the run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+
+
+class ModelError(RuntimeError):
+    """The model file cannot be opened (missing, unsafe or damaged); the message says which."""
+
+
+@dataclass(frozen=True, eq=False)
+class LayerArray:
+    """One named layer's array: a conv kernel (kernel, kernel, in, out) or a feature map (h, w, c)."""
+
+    name: str
+    values: np.ndarray
+
+
+def load_model(path):
+    """Open a saved `model.keras` with Keras's safe mode, which refuses pickled code.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The run's model file.
+
+    Returns
+    -------
+    model : keras.Model
+
+    Raises
+    ------
+    ModelError
+        The file is missing, holds code that safe mode will not run (a Lambda layer),
+        or is not a Keras model.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"{path.name} is missing from {path.parent}")
+    import keras
+
+    try:
+        return keras.saving.load_model(path, safe_mode=True)
+    except (ValueError, TypeError, OSError) as error:
+        raise ModelError(f"{path.name} could not be opened safely: {error}") from None
+
+
+def _batch(images):
+    """Images as float32 (n, 28, 28, 1) in [0, 1], whatever scale and shape they came in."""
+    images = np.asarray(images)
+    if images.ndim == 2:
+        images = images[None]
+    if images.ndim == 3:
+        images = images[..., None]
+    if images.ndim != 4 or images.shape[-1] != 1:
+        raise ValueError(f"images must have shape (28, 28), (n, 28, 28) or (n, 28, 28, 1), "
+                         f"got {images.shape}")
+    scale = 1 / 255 if images.dtype == np.uint8 else 1.0
+    return images.astype(np.float32) * np.float32(scale)
+
+
+def predict(model, images):
+    """Class probabilities, shape (n, 10), for digits prepared like MNIST (see `images.to_mnist`)."""
+    return np.asarray(model.predict(_batch(images), verbose=0), dtype=np.float64)
+
+
+def saliency(model, images, target_classes):
+    """Input-gradient saliency: which pixels most change the score of each target class.
+
+    The gradient of the target class's probability with respect to each input pixel,
+    as an absolute value, scaled so that each map's largest value is 1.
+
+    Parameters
+    ----------
+    model : keras.Model
+    images : ndarray, shape (n, 28, 28) or (n, 28, 28, 1)
+        uint8 or float in [0, 1].
+    target_classes : int or sequence of int
+        One class for all images, or one per image.
+
+    Returns
+    -------
+    maps : ndarray of float32, shape (n, 28, 28)
+        Values in [0, 1]; an all-zero gradient gives an all-zero map.
+    """
+    import tensorflow as tf
+
+    batch = _batch(images)
+    targets = np.broadcast_to(np.asarray(target_classes, dtype=np.int64), (len(batch),))
+    if ((targets < 0) | (targets > 9)).any():
+        raise ValueError(f"target classes must be 0..9, got {sorted(set(targets.tolist()))}")
+    inputs = tf.convert_to_tensor(batch)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        probabilities = model(inputs, training=False)
+        scores = tf.gather(probabilities, targets, axis=1, batch_dims=1)
+    gradients = np.abs(tape.gradient(scores, inputs).numpy()[..., 0])
+    peaks = gradients.max(axis=(1, 2), keepdims=True)
+    return np.divide(gradients, peaks, out=np.zeros_like(gradients), where=peaks > 0)
+
+
+def conv_filters(model):
+    """The learned kernels of every convolution, in layer order.
+
+    Returns
+    -------
+    filters : list of LayerArray
+        values has shape (kernel, kernel, input channels, filters).
+    """
+    return [LayerArray(layer.name, np.asarray(layer.get_weights()[0]))
+            for layer in model.layers if type(layer).__name__ == "Conv2D"]
+
+
+def feature_maps(model, image):
+    """One digit's activations after every convolution and pooling layer.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A Sequential model, as `models.build_model` makes.
+    image : ndarray, shape (28, 28) or (28, 28, 1)
+
+    Returns
+    -------
+    maps : list of LayerArray
+        values has the layer's output shape (height, width, channels), as listed by
+        `architecture.describe`.
+    """
+    activations = _batch(image)
+    if len(activations) != 1:
+        raise ValueError(f"feature_maps takes one image, got {len(activations)}")
+    maps = []
+    for layer in model.layers:
+        activations = layer(activations, training=False)
+        if type(layer).__name__ in MAP_LAYER_TYPES:
+            maps.append(LayerArray(layer.name, np.asarray(activations)[0]))
+    return maps

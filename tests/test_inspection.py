@@ -1,0 +1,86 @@
+"""Inspection against a tiny real LeNet-5 (5 images per class, 1 epoch), saved and reloaded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mnist_lab import artifacts, inspection
+from mnist_lab.architecture import describe
+from mnist_lab.config import preset
+
+
+@pytest.fixture(scope="module")
+def config():
+    return preset("lenet5").replace(subset=5, epochs=1, batch_size=16)
+
+
+@pytest.fixture(scope="module")
+def model_path(tmp_path_factory, mnist, config):
+    from mnist_lab.runs import RunStore
+    from mnist_lab.training import train
+
+    store = RunStore(tmp_path_factory.mktemp("runs"))
+    run_id = store.create_run(config.to_dict(), name="tiny")
+    train(config, store, run_id, mnist)
+    return store.artifact(run_id, artifacts.MODEL_FILE)
+
+
+@pytest.fixture(scope="module")
+def model(model_path):
+    return inspection.load_model(model_path)
+
+
+def test_saliency_has_one_finite_unit_map_per_image(model, mnist):
+    maps = inspection.saliency(model, mnist.x_test[:3], [4, 9, 0])
+
+    assert maps.shape == (3, 28, 28)
+    assert np.isfinite(maps).all()
+    assert maps.min() >= 0.0
+    assert np.allclose(maps.max(axis=(1, 2)), 1.0)
+
+
+def test_saliency_refuses_a_class_outside_0_to_9(model, mnist):
+    with pytest.raises(ValueError, match="0..9"):
+        inspection.saliency(model, mnist.x_test[:1], 10)
+
+
+def test_filters_are_the_conv_kernels_of_lenet5(model):
+    filters = inspection.conv_filters(model)
+
+    assert [(layer.name, layer.values.shape) for layer in filters] == [
+        ("block1_conv1", (5, 5, 1, 6)), ("block2_conv1", (5, 5, 6, 16))]
+
+
+def test_feature_maps_have_the_shapes_describe_infers(model, mnist, config):
+    expected = [(layer.name, layer.output_shape) for layer in describe(config).layers
+                if layer.kind == "conv" or layer.kind.endswith("pool")]
+
+    maps = inspection.feature_maps(model, mnist.x_test[0])
+
+    assert [(layer.name, layer.values.shape) for layer in maps] == expected
+    assert expected[0][1] == (28, 28, 6)
+
+
+def test_predict_gives_probabilities_that_sum_to_one(model, mnist):
+    probabilities = inspection.predict(model, mnist.x_test[0] / 255.0)
+
+    assert probabilities.shape == (1, 10)
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_safe_mode_refuses_a_model_with_a_lambda_layer(tmp_path):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Lambda(lambda x: x * 2),
+                              keras.layers.Flatten(), keras.layers.Dense(10)])
+    path = tmp_path / "model.keras"
+    model.save(path)
+
+    with pytest.raises(inspection.ModelError, match="could not be opened safely.*Lambda"):
+        inspection.load_model(path)
+
+
+def test_a_missing_model_file_is_named(tmp_path):
+    with pytest.raises(inspection.ModelError, match="model.keras is missing"):
+        inspection.load_model(tmp_path / "model.keras")
