@@ -217,6 +217,8 @@ def test_errors_table_of_a_perfect_model_is_empty_with_columns():
     table = analysis.errors_table([1, 2], [probability_row(1, 0.9), probability_row(2, 0.9)])
     assert table.empty
     assert "confidence" in table.columns
+    rows, page_count = analysis.page(analysis.filter_errors(table, true_class=1), 1, 20)
+    assert (len(rows), page_count) == (0, 1)
 
 
 def test_filter_errors_filters_and_sorts():

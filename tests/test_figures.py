@@ -1,0 +1,228 @@
+"""Tests for mnist_lab.figures: the data inside each figure, not its pixels."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnist_lab import figures
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def confusion_counts():
+    counts = np.diag(np.full(10, 100))
+    counts[4, 9], counts[7, 1] = 12, 3
+    return counts
+
+
+def test_confusion_heatmap_holds_the_matrix_with_the_diagonal_masked():
+    counts = confusion_counts()
+    heatmap = figures.confusion_figure(counts).data[0]
+    z = np.array(heatmap.z, dtype=float)
+    off_diagonal = ~np.eye(10, dtype=bool)
+    np.testing.assert_array_equal(z[off_diagonal], counts[off_diagonal])
+    assert np.isnan(np.diag(z)).all()
+    assert heatmap.zmax == 12  # the largest error sets the colour scale
+    assert heatmap.text[4][4] == "100"  # the diagonal keeps its count as text
+    assert heatmap.customdata[4][9] == "true 4 → predicted 9: 12 (10.7% of 4s)"
+
+
+def test_confusion_scatter_covers_the_100_cell_centres_for_clicks():
+    figure = figures.confusion_figure(confusion_counts())
+    scatter = figure.data[1]
+    assert scatter.type == "scatter"
+    assert len(scatter.x) == 100
+    assert set(zip(scatter.x, scatter.y, strict=True)) == {
+        (predicted, true) for predicted in range(10) for true in range(10)}
+    index = list(zip(scatter.x, scatter.y, strict=True)).index((9, 4))
+    assert scatter.customdata[index] == "true 4 → predicted 9: 12 (10.7% of 4s)"
+    assert scatter.marker.symbol == "square"
+    assert scatter.marker.opacity == 0.01
+
+
+def test_confusion_axes_are_fixed_square_and_titled():
+    layout = figures.confusion_figure(confusion_counts(), title="Run 3").layout
+    assert tuple(layout.xaxis.range) == (-0.5, 9.5)
+    assert tuple(layout.yaxis.range) == (9.5, -0.5)  # 0 on top
+    assert layout.yaxis.scaleanchor == "x"
+    assert tuple(layout.xaxis.tickvals) == tuple(range(10))
+    assert (layout.xaxis.title.text, layout.yaxis.title.text) == ("Predicted", "True")
+    assert layout.title.text == "Run 3"
+
+
+def test_normalized_confusion_shows_rates():
+    heatmap = figures.confusion_figure(confusion_counts(), normalize=True).data[0]
+    assert heatmap.text[4][9] == "10.7%"
+    assert heatmap.text[4][3] == "0"
+    assert heatmap.zmax == pytest.approx(12 / 112)
+
+
+def test_confusion_figure_rejects_a_wrong_shape():
+    with pytest.raises(ValueError, match=r"got shape \(9, 9\)"):
+        figures.confusion_figure(np.zeros((9, 9)))
+
+
+def training_history():
+    batches = pd.DataFrame({
+        "kind": "batch", "epoch": [0.5, 1.0, 1.5, 2.0], "step": [1, 2, 3, 4],
+        "wall_s": [1.0, 2.0, 3.0, 4.0], "loss": [2.0, 1.0, 0.5, 0.4],
+        "accuracy": [0.5, 0.7, 0.9, 0.95],
+    })
+    epochs = pd.DataFrame({
+        "kind": "epoch", "epoch": [1, 2], "step": [2, 4], "wall_s": [2.5, 4.5],
+        "loss": [1.0, 0.4], "accuracy": [0.7, 0.95], "val_loss": [0.8, 0.3],
+        "val_accuracy": [0.8, 0.97],
+    })
+    return pd.concat([batches, epochs], ignore_index=True)
+
+
+def traces_by_subplot(figure):
+    return [(trace.name, trace.xaxis) for trace in figure.data]
+
+
+def test_curves_figure_draws_batches_and_epochs_in_both_subplots():
+    figure = figures.curves_figure(training_history())
+    assert traces_by_subplot(figure) == [
+        ("train (batches)", "x"), ("train", "x"), ("validation", "x"),
+        ("train (batches)", "x2"), ("train", "x2"), ("validation", "x2"),
+    ]
+    batch_loss = figure.data[0]
+    np.testing.assert_allclose(batch_loss.x, [0.5, 1.0, 1.5, 2.0])
+    expected = pd.Series([2.0, 1.0, 0.5, 0.4]).ewm(alpha=figures.BATCH_SMOOTHING).mean()
+    np.testing.assert_allclose(batch_loss.y, expected)
+    assert batch_loss.line.width == 1
+    np.testing.assert_allclose(figure.data[5].y, [0.8, 0.97])  # validation accuracy
+    assert figure.data[1].mode == "markers+lines"
+
+
+def test_curves_figure_places_batches_by_epoch_progress_or_wall_time():
+    history = training_history().assign(epoch_progress=[0.4, 0.9, 1.4, 1.9, None, None])
+    np.testing.assert_allclose(figures.curves_figure(history).data[0].x, [0.4, 0.9, 1.4, 1.9])
+    by_time = figures.curves_figure(training_history(), x="wall_s")
+    np.testing.assert_allclose(by_time.data[1].x, [2.5, 4.5])
+    assert by_time.layout.xaxis.title.text == "Seconds"
+
+
+def test_curves_figure_adds_reference_lines_and_learning_rate_changes():
+    figure = figures.curves_figure(
+        training_history(), reference_lines={"LeNet-5": 0.9905, "best published": 0.9983},
+        lr_changes=[(1.5, 0.01)])
+    horizontal = [shape for shape in figure.layout.shapes if shape.y0 == shape.y1]
+    assert sorted(shape.y0 for shape in horizontal) == [0.9905, 0.9983]
+    assert {shape.line.dash for shape in horizontal} == {"dash"}
+    assert {shape.yref for shape in horizontal} == {"y2"}  # the accuracy plot
+    vertical = [shape for shape in figure.layout.shapes if shape.x0 == shape.x1]
+    assert [shape.x0 for shape in vertical] == [1.5, 1.5]
+    texts = [annotation.text for annotation in figure.layout.annotations]
+    assert "LeNet-5 (99.05%)" in texts
+    assert "lr → 0.01" in texts
+
+
+def test_curves_figure_of_an_empty_history_has_titled_empty_axes():
+    figure = figures.curves_figure(pd.DataFrame(), reference_lines={"LeNet-5": 0.9905})
+    assert [len(trace.x) for trace in figure.data] == [0, 0]
+    assert figure.layout.xaxis.title.text == "Epoch"
+    assert (figure.layout.yaxis.title.text, figure.layout.yaxis2.title.text) == (
+        "Loss", "Accuracy")
+    assert len(figure.layout.shapes) == 1
+
+
+def test_curves_figure_with_only_batch_rows_and_no_kind_column():
+    only_batches = training_history().iloc[:4]
+    assert [trace.name for trace in figures.curves_figure(only_batches).data] == [
+        "train (batches)", "train (batches)"]
+    no_kind = training_history().iloc[4:].drop(columns="kind")
+    assert [trace.name for trace in figures.curves_figure(no_kind).data] == [
+        "train", "validation", "train", "validation"]
+
+
+def test_curves_figure_rejects_an_unknown_or_missing_x():
+    with pytest.raises(ValueError, match="x must be one of"):
+        figures.curves_figure(training_history(), x="time")
+    with pytest.raises(ValueError, match="history has no 'wall_s' column"):
+        figures.curves_figure(training_history().drop(columns="wall_s"), x="wall_s")
+
+
+def test_overlay_curves_figure_has_one_line_per_run_with_the_metric():
+    history = training_history()
+    no_validation = history.drop(columns=["val_loss", "val_accuracy"])
+    figure = figures.overlay_curves_figure({"a": history, "b": history, "c": no_validation})
+    assert [trace.name for trace in figure.data] == ["a", "b"]
+    np.testing.assert_allclose(figure.data[0].y, [0.8, 0.97])
+    assert figure.layout.yaxis.title.text == "Validation accuracy"
+    assert len(figures.overlay_curves_figure({}).data) == 0
+
+
+def test_classic_curves_has_two_axes_with_train_and_validation_lines(tmp_path):
+    figure = figures.classic_curves({"loss": [1.0, 0.5, 0.3], "accuracy": [0.7, 0.9, 0.95],
+                                     "val_loss": [0.8, 0.4, 0.35], "val_accuracy": [0.8, 0.9, 0.93],
+                                     "learning_rate": [0.01, 0.01, 0.001]})
+    loss_axes, accuracy_axes = figure.axes
+    assert [line.get_label() for line in loss_axes.lines] == ["train", "validation"]
+    assert len(accuracy_axes.lines) == 2
+    np.testing.assert_array_equal(accuracy_axes.lines[1].get_xdata(), [1, 2, 3])
+    assert (loss_axes.get_title(), accuracy_axes.get_title()) == ("Loss", "Accuracy")
+    path = figures.save_figure_png(figure, tmp_path / "curves.png")
+    assert path.read_bytes()[:8] == PNG_SIGNATURE
+    assert [item.name for item in tmp_path.iterdir()] == ["curves.png"]  # no temp file left
+
+
+def test_classic_curves_without_validation_or_epochs():
+    figure = figures.classic_curves({"loss": [1.0], "accuracy": [0.7]})
+    assert [len(axes.lines) for axes in figure.axes] == [1, 1]
+    empty = figures.classic_curves({})
+    assert [len(axes.lines) for axes in empty.axes] == [0, 0]
+
+
+def test_save_figure_png_leaves_no_temp_file_when_saving_fails(tmp_path):
+    class BrokenFigure:
+        def savefig(self, path, format):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        figures.save_figure_png(BrokenFigure(), tmp_path / "curves.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_probability_bars_colour_the_predicted_and_true_bars():
+    probabilities = np.full(10, 0.02)
+    probabilities[7], probabilities[2] = 0.7, 0.14
+    wrong = figures.probability_bars(probabilities, true_class=2)
+    colours = list(wrong.data[0].marker.color)
+    assert colours[7] == figures.WRONG_COLOUR
+    assert colours[2] == figures.TRUE_COLOUR
+    assert set(colours[:2] + colours[3:7] + colours[8:]) == {figures.OTHER_COLOUR}
+    assert wrong.layout.title.text == "predicted 7 (70%), true 2"
+    right = figures.probability_bars(probabilities, true_class=7)
+    assert right.data[0].marker.color[7] == figures.TRUE_COLOUR
+    assert figures.probability_bars(probabilities).data[0].marker.color[7] == (
+        figures.PREDICTED_COLOUR)
+    with pytest.raises(ValueError, match=r"shape \(10,\), got \(9,\)"):
+        figures.probability_bars(probabilities[:9])
+
+
+def test_digit_image_scales_floats_and_keeps_uint8():
+    image = np.zeros((28, 28, 1), dtype=np.float32)
+    image[0, 0, 0], image[0, 1, 0], image[0, 2, 0] = 1.0, 0.5, 1.7
+    pixels = figures.digit_image(image)
+    assert pixels.shape == (28, 28)
+    assert pixels.dtype == np.uint8
+    assert pixels[0, :3].tolist() == [255, 128, 255]
+    raw = np.full((28, 28), 7, dtype=np.uint8)
+    np.testing.assert_array_equal(figures.digit_image(raw), raw)
+
+
+def test_image_grid_figure_lays_out_digits_with_titles():
+    images = [np.full((28, 28), index / 10) for index in range(10)]
+    figure = figures.image_grid_figure(images, [f"#{index}" for index in range(10)], columns=4)
+    assert len(figure.data) == 10
+    assert {trace.type for trace in figure.data} == {"image"}
+    assert figure.data[9].xaxis == "x10"
+    assert np.asarray(figure.data[3].z).shape == (28, 28, 3)
+    assert [annotation.text for annotation in figure.layout.annotations][:2] == ["#0", "#1"]
+    assert figure.layout.height == 110 * math.ceil(10 / 4) + 30
+    assert len(figures.image_grid_figure([], []).data) == 0
+    with pytest.raises(ValueError, match="got 2 images but 1 titles"):
+        figures.image_grid_figure(images[:2], ["#0"])
