@@ -147,3 +147,24 @@ def feature_maps(model, image):
         if type(layer).__name__ in MAP_LAYER_TYPES:
             maps.append(LayerArray(layer.name, np.asarray(activations)[0]))
     return maps
+
+
+def _unit_scaled(image):
+    low, high = image.min(), image.max()
+    return (image - low) / (high - low) if high > low else np.zeros_like(image)
+
+
+def filter_images(layer, limit=64):
+    """Each filter of a conv kernel as a small image in [0, 1], averaged over input channels.
+
+    Each image is stretched to its own range, so the shape of a weak filter shows too.
+    At most `limit` images, for a grid that stays readable.
+    """
+    kernels = np.asarray(layer.values).mean(axis=2)
+    return [_unit_scaled(kernels[..., number]) for number in range(min(limit, kernels.shape[-1]))]
+
+
+def channel_images(layer, limit=64):
+    """Each channel of a feature map as an image in [0, 1] (at most `limit`)."""
+    maps = np.asarray(layer.values)
+    return [_unit_scaled(maps[..., number]) for number in range(min(limit, maps.shape[-1]))]

@@ -84,3 +84,16 @@ def test_safe_mode_refuses_a_model_with_a_lambda_layer(tmp_path):
 def test_a_missing_model_file_is_named(tmp_path):
     with pytest.raises(inspection.ModelError, match="model.keras is missing"):
         inspection.load_model(tmp_path / "model.keras")
+
+
+def test_filter_and_channel_images_are_unit_scaled_one_per_filter(model, mnist):
+    second_conv = inspection.conv_filters(model)[1]
+    first_map = inspection.feature_maps(model, mnist.x_test[0])[0]
+
+    filters = inspection.filter_images(second_conv)
+    channels = inspection.channel_images(first_map, limit=4)
+
+    assert len(filters) == 16 and filters[0].shape == (5, 5)
+    assert min(image.min() for image in filters) == 0.0
+    assert max(image.max() for image in filters) == 1.0
+    assert len(channels) == 4 and channels[0].shape == (28, 28)
