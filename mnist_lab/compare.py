@@ -1,0 +1,207 @@
+"""Compare N runs from what the store holds: configs, layer tables, metrics, curves, seeds.
+
+Everything returns plain rows or frames, so the Compare page, the Runs page and the CLI
+print the same numbers. Comparisons of test predictions live in `compare_predictions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from mnist_lab import analysis
+from mnist_lab.architecture import Architecture, describe
+from mnist_lab.config import ConfigError, RunConfig
+from mnist_lab.runs import Run
+
+METRIC_COLUMNS = (
+    ("test_accuracy", "test accuracy"),
+    ("params", "params"),
+    ("flops", "FLOPs"),
+    ("epochs_completed", "epochs"),
+    ("train_seconds", "train s"),
+    ("images_per_second", "images/s"),
+)
+SEED_FIELD = "seed"
+
+
+def run_labels(runs: list[Run]) -> dict[str, str]:
+    """Run id -> a short label that stays unique when names repeat: `lenet5 (a1b2c3)`."""
+    return {run.id: f"{run.name} ({run.id[-6:]})" for run in runs}
+
+
+def flatten_config(config: dict[str, Any]) -> dict[str, Any]:
+    """`{"blocks": [{"filters": 6}]}` -> `{"blocks.1.filters": 6, "blocks": 1}` (counts kept)."""
+    flat: dict[str, Any] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                walk(f"{prefix}.{key}" if prefix else key, item)
+        elif isinstance(value, list) and all(isinstance(item, dict) for item in value):
+            flat[prefix] = len(value)
+            for number, item in enumerate(value, 1):
+                walk(f"{prefix}.{number}", item)
+        else:
+            flat[prefix] = value
+
+    walk("", config)
+    return flat
+
+
+def config_diff(configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows {"field": name, <label>: value, ...} for every field whose value differs.
+
+    A field missing from a config (a block another config lacks) shows as None.
+    """
+    flat = {label: flatten_config(config) for label, config in configs.items()}
+    names: list[str] = []
+    for values in flat.values():
+        names += [name for name in values if name not in names]
+    rows = []
+    for name in names:
+        row = {label: values.get(name) for label, values in flat.items()}
+        if len({repr(value) for value in row.values()}) > 1:
+            rows.append({"field": name, **row})
+    return rows
+
+
+def _merged_order(sequences: list[list[str]]) -> list[str]:
+    """Every name once, each sequence's order kept: a new name goes right after its predecessor."""
+    merged: list[str] = []
+    for sequence in sequences:
+        position = -1
+        for name in sequence:
+            if name in merged:
+                position = merged.index(name)
+            else:
+                position += 1
+                merged.insert(position, name)
+    return merged
+
+
+def architecture_of(config: dict[str, Any]) -> Architecture | None:
+    """The layer table of a stored config, or None when it no longer validates."""
+    try:
+        return describe(RunConfig.from_dict(config))
+    except ConfigError:
+        return None
+
+
+def architecture_diff(configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Layer by layer, aligned by Keras layer name: what each run has there.
+
+    Each row has "layer", "same" (every run has this layer with the same shape and
+    detail) and per label three cells: `<label>` ("conv 6@5x5 same, relu → 28x28x6",
+    or "—" where the run lacks the layer), `<label> params` and `<label> FLOPs`.
+    A last row "total" sums parameters and FLOPs.
+    """
+    tables = {label: architecture_of(config) for label, config in configs.items()}
+    broken = [label for label, table in tables.items() if table is None]
+    if broken:
+        raise ValueError(f"the config of {', '.join(broken)} does not describe a valid network")
+    layers = {label: {layer.name: layer for layer in table.layers} for label, table in tables.items()}
+    order = _merged_order([[layer.name for layer in table.layers] for table in tables.values()])
+    rows = []
+    for name in order:
+        row: dict[str, Any] = {"layer": name}
+        shown = []
+        for label, by_name in layers.items():
+            layer = by_name.get(name)
+            text = "—" if layer is None else " ".join(filter(None, (
+                layer.kind, layer.detail, "→", "x".join(map(str, layer.output_shape)))))
+            shown.append(text)
+            row[label] = text
+            row[f"{label} params"] = None if layer is None else layer.params
+            row[f"{label} FLOPs"] = None if layer is None else layer.flops
+        row["same"] = len(set(shown)) == 1
+        rows.append(row)
+    total: dict[str, Any] = {"layer": "total"}
+    for label, table in tables.items():
+        total.update({label: "", f"{label} params": table.params, f"{label} FLOPs": table.flops})
+    total["same"] = len({(table.params, table.flops) for table in tables.values()}) == 1
+    return rows + [total]
+
+
+def architecture_summary(config: dict[str, Any]) -> str:
+    """A one-line sketch for tables: "conv 6-16 / max / dense 120-84" (or the problem)."""
+    try:
+        parsed = RunConfig.from_dict(config)
+    except ConfigError as error:
+        return f"invalid config: {error}"
+    parts = []
+    if parsed.blocks:
+        parts.append("conv " + "-".join(
+            f"{block.filters}" + (f"x{block.convs}" if block.convs > 1 else "")
+            for block in parsed.blocks))
+        parts.append("/".join(dict.fromkeys(block.downsample for block in parsed.blocks)))
+    if parsed.dense:
+        parts.append("dense " + "-".join(str(layer.units) for layer in parsed.dense))
+    return " / ".join(parts) or "softmax only"
+
+
+def metrics_rows(runs: list[Run]) -> list[dict[str, Any]]:
+    """One row per run: id, name, status and the summary's headline figures."""
+    return [
+        {"id": run.id, "name": run.name, "status": str(run.status),
+         **{label: run.summary.get(key) for key, label in METRIC_COLUMNS}}
+        for run in runs
+    ]
+
+
+def aligned_curves(histories: dict[str, pd.DataFrame], metric: str) -> pd.DataFrame:
+    """Epoch rows of N runs side by side: index epoch, one column per label.
+
+    A run without the metric, or with fewer epochs, leaves NaN in its column.
+    """
+    columns = {}
+    for label, history in histories.items():
+        epochs = history[history["kind"] == "epoch"] if "kind" in history.columns else history
+        if metric in epochs.columns and len(epochs):
+            columns[label] = epochs.set_index("epoch")[metric]
+    frame = pd.DataFrame(columns)
+    frame.index.name = "epoch"
+    return frame.sort_index()
+
+
+@dataclass(frozen=True)
+class SeedGroup:
+    """Runs of one config differing only in seed, with their test accuracies summarised."""
+
+    labels: tuple[str, ...]
+    seeds: tuple[int, ...]
+    accuracies: tuple[float, ...]
+    mean: float
+    std: float
+    low: float
+    high: float
+
+    def text(self) -> str:
+        return (f"{len(self.labels)} seeds ({', '.join(map(str, self.seeds))}): mean "
+                f"{self.mean:.2%} ± {self.std:.2%} (sd), 95% interval "
+                f"{self.low:.2%} to {self.high:.2%}")
+
+
+def seed_groups(runs: list[Run]) -> list[SeedGroup]:
+    """Group runs whose configs match except for the seed; only groups of 2 or more."""
+    groups: dict[str, list[Run]] = {}
+    for run in runs:
+        if run.summary.get("test_accuracy") is None:
+            continue
+        key = repr(sorted(flatten_config(
+            {name: value for name, value in run.config.items() if name != SEED_FIELD}).items()))
+        groups.setdefault(key, []).append(run)
+    labels = run_labels(runs)
+    result = []
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        accuracies = [float(run.summary["test_accuracy"]) for run in members]
+        mean, std, low, high = analysis.mean_with_interval(accuracies)
+        result.append(SeedGroup(
+            labels=tuple(labels[run.id] for run in members),
+            seeds=tuple(run.config.get(SEED_FIELD, 0) for run in members),
+            accuracies=tuple(accuracies), mean=mean, std=std, low=low, high=high))
+    return result

@@ -1,0 +1,165 @@
+"""Comparison functions on small inputs whose answers are known by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mnist_lab import compare, compare_figures, compare_predictions
+from mnist_lab.compare_predictions import RunPredictions
+from mnist_lab.config import preset
+from mnist_lab.runs import RunStatus
+from tests.fakes import seed_run
+
+
+def one_hot(predicted):
+    probabilities = np.full((len(predicted), 10), 0.01)
+    probabilities[np.arange(len(predicted)), predicted] = 0.91
+    return probabilities
+
+
+def test_config_diff_keeps_only_differing_fields_side_by_side():
+    rows = compare.config_diff({"A": preset("lenet5").to_dict(),
+                                "B": preset("lenet5-strided").replace(epochs=3).to_dict()})
+    assert rows == [
+        {"field": "blocks.1.downsample", "A": "max", "B": "strided"},
+        {"field": "blocks.2.downsample", "A": "max", "B": "strided"},
+        {"field": "epochs", "A": 10, "B": 3},
+        {"field": "preset", "A": "lenet5", "B": "lenet5-strided"},
+    ]
+
+
+def test_config_diff_shows_a_missing_block_as_none():
+    small = preset("lenet5").to_dict()
+    small["blocks"] = small["blocks"][:1]
+    rows = {row["field"]: row for row in compare.config_diff({"A": preset("lenet5").to_dict(),
+                                                              "B": small})}
+    assert rows["blocks"]["A"] == 2 and rows["blocks"]["B"] == 1
+    assert rows["blocks.2.filters"] == {"field": "blocks.2.filters", "A": 16, "B": None}
+
+
+def test_architecture_diff_aligns_layers_by_name():
+    rows = compare.architecture_diff({"max": preset("lenet5").to_dict(),
+                                      "strided": preset("lenet5-strided").to_dict()})
+    by_layer = {row["layer"]: row for row in rows}
+    assert by_layer["block1_pool"]["max"] == "max pool 2x2 → 14x14x6"
+    assert by_layer["block1_pool"]["strided"] == "—"
+    assert by_layer["block1_down"]["strided params"] == 3 * 3 * 6 * 6 + 6
+    assert by_layer["dense1"]["same"] and not by_layer["block2_down"]["same"]
+    assert rows[-1] == {"layer": "total", "max": "", "max params": 61706, "max FLOPs": 839344,
+                        "strided": "", "strided params": 64356, "strided FLOPs": 1075248,
+                        "same": False}
+
+
+def test_architecture_summary_reads_like_the_network():
+    assert compare.architecture_summary(preset("lenet5").to_dict()) == "conv 6-16 / max / dense 120-84"
+    assert compare.architecture_summary({"blocks": "nope"}).startswith("invalid config: blocks")
+
+
+def test_aligned_curves_put_runs_side_by_side_by_epoch():
+    a = pd.DataFrame({"kind": ["batch", "epoch", "epoch"], "epoch": [1, 1, 2],
+                      "val_accuracy": [None, 0.9, 0.95]})
+    b = pd.DataFrame({"kind": ["epoch"], "epoch": [1], "val_accuracy": [0.8]})
+    frame = compare.aligned_curves({"A": a, "B": b}, "val_accuracy")
+    assert frame.index.tolist() == [1, 2]
+    assert frame["A"].tolist() == [0.9, 0.95]
+    assert frame["B"].iloc[0] == 0.8 and np.isnan(frame["B"].iloc[1])
+
+
+def test_confusion_difference_counts_mistakes_of_a_minus_b():
+    y_true = np.array([4, 4, 4, 7, 7])
+    a = np.array([9, 9, 4, 7, 7])
+    b = np.array([4, 9, 4, 2, 7])
+    difference = compare_predictions.confusion_difference(y_true, a, b)
+    assert difference[4, 9] == 1 and difference[4, 4] == -1
+    assert difference[7, 2] == -1 and difference[7, 7] == 1
+    assert np.count_nonzero(difference) == 4
+
+
+def test_pair_comparison_counts_disagreements_and_mcnemar():
+    y_true = np.array([0] * 12 + [1] * 8)
+    a = y_true.copy()
+    b = y_true.copy()
+    b[:10] = 5   # B misses 10 that A gets right
+    a[19] = 3    # A misses 1 that B gets right
+    pair = compare_predictions.compare_pair(RunPredictions("A", one_hot(a), y_true),
+                                            RunPredictions("B", one_hot(b), y_true))
+    assert pair.a_right_b_wrong.tolist() == list(range(10))
+    assert pair.a_wrong_b_right.tolist() == [19]
+    assert (pair.mcnemar.a_right_b_wrong, pair.mcnemar.a_wrong_b_right) == (10, 1)
+    # Exact binomial: 2 * P(X <= 1) for X ~ Bin(11, 0.5) = 2 * 12 / 2048.
+    assert pair.mcnemar.p_value == pytest.approx(24 / 2048)
+    assert pair.accuracy_gap == pytest.approx(0.45)
+    assert pair.text().startswith("A scores 95.00%, B 50.00% (45.00 points).")
+    assert "unlikely to be chance" in pair.text()
+
+
+def test_ensemble_accuracy_and_what_each_member_adds():
+    y_true = np.array([0, 1, 2, 3])
+    # A and B are each wrong once on different digits; C breaks their tie.
+    a = one_hot(np.array([0, 1, 2, 0]))
+    b = one_hot(np.array([0, 1, 0, 3]))
+    c = one_hot(np.array([0, 1, 2, 3])) * 0.5
+    result, rows = compare_predictions.ensemble_rows([
+        RunPredictions("A", a, y_true), RunPredictions("B", b, y_true),
+        RunPredictions("C", c, y_true)])
+    assert result.accuracy == 1.0
+    assert [row["accuracy alone"] for row in rows] == [0.75, 0.75, 1.0]
+    assert rows[2]["adds to the ensemble"] == pytest.approx(0.5)
+    assert "scores 100.00%, +0.00 points" in compare_predictions.ensemble_text(result)
+
+
+def test_per_class_accuracy_and_different_test_sets(store, mnist):
+    y = mnist.y_test
+    first = seed_run(store, y, name="first")
+    second = seed_run(store, y, name="second", mistakes=((4, 9, 20),))
+    runs = [store.get(first), store.get(second)]
+    loaded, skipped = compare_predictions.load_predictions(store, runs, compare.run_labels(runs))
+    assert skipped == []
+    table = compare_predictions.per_class_accuracy(loaded)
+    fours = int(np.sum(y == 4))
+    assert table.loc[4, loaded[0].label] == pytest.approx((fours - 7) / fours)
+    assert table.loc[4, loaded[1].label] == pytest.approx((fours - 20) / fours)
+    shorter = RunPredictions("short", loaded[0].probabilities[:10], y[:10])
+    with pytest.raises(ValueError, match="different test sets"):
+        compare_predictions.per_class_accuracy([loaded[0], shorter])
+
+
+def test_load_predictions_names_runs_without_predictions(store):
+    run_id = store.create_run(preset("lenet5").to_dict(), name="queued one")
+    runs = [store.get(run_id)]
+    loaded, skipped = compare_predictions.load_predictions(store, runs, compare.run_labels(runs))
+    assert loaded == [] and skipped[0].startswith("queued one (") and "predictions.npz" in skipped[0]
+
+
+def test_seed_groups_summarise_repeated_configs(store, mnist):
+    def seeded(seed, accuracy):
+        run_id = store.create_run(preset("lenet5").replace(seed=seed).to_dict())
+        store.set_summary(run_id, {"test_accuracy": accuracy})
+        store.set_status(run_id, RunStatus.COMPLETED)
+        return store.get(run_id)
+
+    runs = [seeded(0, 0.98), seeded(1, 0.99), seeded(2, 0.97),
+            store.get(seed_run(store, mnist.y_test, preset_name="lenet5-strided"))]
+    groups = compare.seed_groups(runs)
+    assert len(groups) == 1
+    group = groups[0]
+    assert group.seeds == (0, 1, 2) and group.mean == pytest.approx(0.98)
+    assert group.std == pytest.approx(0.01)
+    # t(0.975, df=2) = 4.303; half width 4.303 * 0.01 / sqrt(3) = 0.02484.
+    assert group.low == pytest.approx(0.98 - 0.02484, abs=1e-4)
+    assert group.text().startswith("3 seeds (0, 1, 2): mean 98.00% ± 1.00% (sd)")
+
+
+def test_comparison_figures_show_the_numbers():
+    difference = np.zeros((10, 10), dtype=int)
+    difference[4, 9], difference[7, 2], difference[3, 3] = 5, -2, 7
+    figure = compare_figures.confusion_difference_figure(difference, "A", "B")
+    heatmap = figure.data[0]
+    assert heatmap.text[4][9] == "+5" and heatmap.text[7][2] == "-2"
+    assert np.isnan(heatmap.z[3][3]) and (heatmap.zmin, heatmap.zmax) == (-5, 5)
+    table = pd.DataFrame({"A": np.linspace(0.9, 1, 10), "B": np.ones(10)})
+    bars = compare_figures.per_class_accuracy_figure(table)
+    assert [bar.name for bar in bars.data] == ["A", "B"]
+    assert bars.layout.yaxis.range == (pytest.approx(0.88), 1.0)
