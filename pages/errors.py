@@ -1,0 +1,173 @@
+"""Errors: which digits a run confuses, the test digits behind any cell, and why."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from mnist_lab import analysis, artifacts, figures, inspection, why
+from mnist_lab.data import DataUnavailableError, load_mnist
+from pages.common import cached_predictions, get_store, pick_run
+
+EXAMPLES_PER_PAGE = 8
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist():
+    return load_mnist()
+
+
+def modified(run_id, name):
+    path = get_store().artifact(run_id, name)
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def validation(run_id, modified):
+    return artifacts.read_validation(get_store().run_dir(run_id))
+
+
+@st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
+def explanation(run_id, modified, true_class, predicted_class):
+    probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
+    return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def model(run_id, modified):
+    return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
+
+
+def clicked_cell(event):
+    """(true, predicted) of the clicked confusion cell, or None."""
+    points = (event or {}).get("selection", {}).get("points", [])
+    return (round(points[0]["y"]), round(points[0]["x"])) if points else None
+
+
+def pair_label(pair):
+    return f"{pair[0]} read as {pair[1]} · {counts[pair]:,} test digits"
+
+
+def choose_pair(event, pairs):
+    """The pair to show: a new click on the matrix wins; otherwise the selectbox decides."""
+    choices = [(pair.true_class, pair.predicted_class) for pair in pairs]
+    clicked = clicked_cell(event)
+    if clicked != st.session_state.get("last_click"):
+        st.session_state["last_click"] = clicked
+        if clicked is not None and clicked[0] != clicked[1]:
+            st.session_state["pair"] = clicked
+    if clicked is not None and clicked[0] == clicked[1]:
+        st.info(f"That cell holds the {counts[clicked]:,} test {clicked[0]}s read correctly; "
+                "click a cell off the diagonal to see mistakes.")
+    elif clicked is not None and clicked not in choices:
+        choices.append(clicked)
+    if not choices:
+        st.success("This run makes no mistakes on the test set.")
+        return None
+    if st.session_state.get("pair") not in choices:
+        st.session_state.pop("pair", None)
+    return st.selectbox("Confused pair", choices, format_func=pair_label, key="pair")
+
+
+def show_examples(true_class, predicted_class):
+    indices = analysis.pair_indices(y_test, probabilities, true_class, predicted_class)
+    st.subheader(f"{len(indices):,} test {true_class}s predicted as {predicted_class}")
+    table = pd.DataFrame({"index": indices})
+    page_count = analysis.page(table, 1, EXAMPLES_PER_PAGE)[1]
+    page_number = (st.number_input(f"Page (of {page_count})", 1, page_count,
+                                   key=f"page_{true_class}_{predicted_class}")
+                   if page_count > 1 else 1)
+    shown, _ = analysis.page(table, page_number, EXAMPLES_PER_PAGE)
+    for column, index in zip(st.columns(4) * 2, shown["index"], strict=False):
+        with column:
+            st.image(figures.digit_image(data.x_test[index]), width=84,
+                     caption=f"test #{index}: {probabilities[index, predicted_class]:.0%} "
+                             f"{predicted_class}")
+            st.plotly_chart(figures.probability_bars(probabilities[index], true_class=true_class),
+                            key=f"bars_{index}")
+
+
+def show_why(true_class, predicted_class):
+    st.subheader(f"Why {true_class}s are read as {predicted_class}")
+    evidence = explanation(run.id, run_modified, true_class, predicted_class)
+    st.write(evidence.summary.text())
+    st.image([figures.digit_image(evidence.mean_true),
+              figures.digit_image(evidence.mean_predicted),
+              why.colorize(evidence.difference, signed=True)], width=140,
+             caption=[f"mean {true_class}", f"mean {predicted_class}",
+                      f"{true_class} minus {predicted_class} (red: more ink in {true_class}s)"])
+    examples = data.x_test[evidence.examples]
+    try:
+        maps = inspection.saliency(model(run.id, modified(run.id, artifacts.MODEL_FILE)),
+                                   examples, predicted_class)
+    except inspection.ModelError as error:
+        st.info(f"No saliency maps: {error}. Saliency needs the run's saved model; "
+                "everything else on this page comes from its predictions.")
+        maps = None
+    for number, index in enumerate(evidence.examples):
+        images, captions = [figures.digit_image(examples[number])], [f"test #{index}"]
+        if maps is not None:
+            images.append(why.colorize(maps[number]))
+            captions.append(f"pixels driving {predicted_class}")
+        images += [figures.digit_image(data.x_train[near]) for near in evidence.neighbors[number]]
+        captions += [f"nearest training {predicted_class}"] * len(evidence.neighbors[number])
+        st.image(images, width=84, caption=captions)
+
+
+def show_training(normalize):
+    st.subheader("Through training")
+    try:
+        history = validation(run.id, modified(run.id, artifacts.VALIDATION_FILE))
+    except artifacts.ArtifactError as error:
+        st.info(f"No per-epoch validation predictions: {error}")
+        return
+    epochs = len(history.predicted)
+    epoch = st.slider("Epoch", 1, epochs, epochs, key="epoch") if epochs > 1 else 1
+    epoch_counts = analysis.confusion_matrix(history.y_val, history.predicted[epoch - 1])
+    accuracy = epoch_counts.trace() / max(1, epoch_counts.sum())
+    st.plotly_chart(figures.confusion_figure(
+        epoch_counts, normalize=normalize,
+        title=f"Validation after epoch {epoch}: {accuracy:.2%} right"), key="confusion_epoch")
+
+
+
+st.title("Errors")
+run = pick_run()
+if run is None:
+    st.stop()
+try:
+    probabilities, y_test = cached_predictions(run)
+    data = mnist()
+except (artifacts.ArtifactError, DataUnavailableError) as error:
+    st.error(str(error))
+    st.stop()
+if not np.array_equal(y_test, data.y_test):
+    st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
+             f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")
+    st.stop()
+run_modified = modified(run.id, artifacts.PREDICTIONS_FILE)
+counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
+pairs = analysis.top_confused_pairs(counts, k=90)
+
+chart, tables = st.columns([3, 2])
+with chart:
+    normalize = st.toggle("Share of each true class", key="normalize")
+    event = st.plotly_chart(
+        figures.confusion_figure(counts, normalize=normalize,
+                                 title="Test set: click a cell to see its digits"),
+        on_select="rerun", selection_mode="points", key="confusion")
+with tables:
+    st.subheader("Most confused pairs")
+    st.dataframe(pd.DataFrame([{"true": pair.true_class, "predicted": pair.predicted_class,
+                                "count": pair.count, "share of true": pair.rate_of_true_class}
+                               for pair in pairs[:10]]),
+                 hide_index=True, column_config={"share of true": st.column_config.NumberColumn(
+                     format="percent")})
+    st.subheader("Per class")
+    st.dataframe(pd.DataFrame(analysis.per_class_metrics(y_test, probabilities.argmax(axis=1))
+                              .to_rows()).round(4), hide_index=True)
+
+pair = choose_pair(event, pairs)
+if pair is not None:
+    show_examples(*pair)
+    show_why(*pair)
+show_training(normalize)

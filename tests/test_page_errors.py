@@ -1,0 +1,109 @@
+"""The Errors page in AppTest, over an empty store and a fake run with known mistakes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.fakes import seed_run
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "errors.py")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return tmp_path / "runs"
+
+
+def open_page(run_id=None):
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    if run_id:
+        at.query_params["run"] = run_id
+    return at.run()
+
+
+def example_captions(at):
+    return [caption for image in at.image for caption in image.captions
+            if caption.startswith("test #") and "%" in caption]
+
+
+@pytest.fixture
+def fake_run(home, mnist):
+    from mnist_lab.runs import RunStore
+
+    return seed_run(RunStore(home), mnist.y_test)
+
+
+def test_an_empty_store_says_there_is_nothing_to_analyse(home):
+    at = open_page()
+
+    assert not at.exception
+    assert "No finished runs yet" in at.info[0].value
+
+
+def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
+    at = open_page(fake_run)
+
+    assert not at.exception
+    top_pairs = at.dataframe[0].value
+    assert top_pairs.iloc[0][["true", "predicted", "count"]].tolist() == [4, 9, 7]
+    assert at.selectbox(key="pair").value == (4, 9)
+    assert at.subheader[2].value == "7 test 4s predicted as 9"
+    assert len(example_captions(at)) == 7
+
+
+def test_clicking_a_cell_shows_exactly_its_digits(fake_run):
+    at = open_page(fake_run)
+    at.session_state["confusion"] = {"selection": {"points": [{"x": 2, "y": 7}]}}
+    at.run()
+
+    assert not at.exception
+    assert at.selectbox(key="pair").value == (7, 2)
+    assert "5 test 7s predicted as 2" in [header.value for header in at.subheader]
+    assert len(example_captions(at)) == 5
+    assert all(caption.endswith(" 2") for caption in example_captions(at))
+
+
+def test_the_selectbox_still_chooses_after_a_click(fake_run):
+    at = open_page(fake_run)
+    at.session_state["confusion"] = {"selection": {"points": [{"x": 9, "y": 4}]}}
+    at.run()
+    at.selectbox(key="pair").set_value((3, 5)).run()
+
+    assert "3 test 3s predicted as 5" in [header.value for header in at.subheader]
+    assert len(example_captions(at)) == 3
+
+
+def test_a_diagonal_click_explains_itself(fake_run):
+    at = open_page(fake_run)
+    at.session_state["confusion"] = {"selection": {"points": [{"x": 1, "y": 1}]}}
+    at.run()
+
+    assert "test 1s read correctly" in at.info[0].value
+    assert at.selectbox(key="pair").value == (4, 9)
+
+
+def test_why_section_summarises_and_notes_the_missing_model(fake_run):
+    at = open_page(fake_run)
+
+    text = " ".join(markdown.value for markdown in at.markdown)
+    assert "7 of 982 test 4s (0.7%) were read as 9." in text
+    assert any("No saliency maps: model.keras is missing" in info.value for info in at.info)
+    neighbour_rows = [image for image in at.image if "nearest training 9" in image.captions]
+    assert len(neighbour_rows) == 7
+
+
+def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
+    at = open_page(fake_run)
+    assert at.slider(key="epoch").value == 3
+
+    at.slider(key="epoch").set_value(1).run()
+
+    assert not at.exception
+    assert at.slider(key="epoch").value == 1
