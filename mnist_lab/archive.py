@@ -1,0 +1,307 @@
+"""Export one finished run as a zip, and import such a zip only after checking all of it.
+
+An archive holds `manifest.json` (name, tags, notes, summary, status), `config.json`,
+`metrics.json` (every metric row) and the run's artifacts. An import trusts nothing: member
+names, sizes, compression ratios, the config, the arrays and the model (loaded with Keras's
+`safe_mode`) are checked in a temporary folder, and only then is a new run created.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import shutil
+import stat
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any, BinaryIO
+
+from mnist_lab import artifacts
+from mnist_lab.architecture import describe
+from mnist_lab.config import ConfigError, RunConfig
+from mnist_lab.runs import RunStatus, RunStore, validate_name
+
+FORMAT = "mnist-lab-run"
+VERSION = 1
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.json"
+# Artifacts travel as they are; train.log and the config are rebuilt or left behind.
+ARTIFACT_FILES = (artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE, artifacts.VALIDATION_FILE,
+                  artifacts.EVALUATION_FILE, artifacts.CURVES_FILE)
+KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES)
+METRIC_KINDS = ("batch", "epoch")
+COPY_CHUNK = 1 << 20
+
+
+class ArchiveError(ValueError):
+    """A run archive that cannot be exported or imported; one line saying why."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """What an import accepts: bytes per member and in all, members, compression ratio."""
+
+    max_member_bytes: int = 256 << 20
+    max_total_bytes: int = 512 << 20
+    max_members: int = 16
+    max_ratio: float = 100.0
+    # Small members (JSON) may compress well without being bombs.
+    ratio_checked_above: int = 1 << 20
+    max_metric_rows: int = 1_000_000
+
+
+# Exporting ------------------------------------------------------------------------------
+def export_run(store: RunStore, run_id: str) -> bytes:
+    """The zip of a finished run (an active run is refused: its files are still changing)."""
+    run = store.get(run_id)
+    if run.status.active:
+        raise ArchiveError(f"run {run_id} is {run.status}; export it once it has finished")
+    manifest = {"format": FORMAT, "version": VERSION, "id": run.id, "name": run.name,
+                "status": str(run.status), "created_at": run.created_at, "tags": run.tags,
+                "notes": run.notes, "summary": run.summary, "error": run.error}
+    metrics = store.metrics(run_id)
+    rows = [{"kind": row["kind"], "epoch": int(row["epoch"]), "step": int(row["step"]),
+             "wall_s": float(row["wall_s"]),
+             "values": {name: _plain(value) for name, value in row.items()
+                        if name not in ("id", "kind", "epoch", "step", "wall_s")
+                        and not _missing(value)}}
+            for row in metrics.to_dict("records")]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(MANIFEST_FILE, json.dumps(manifest, indent=2))
+        archive.writestr(artifacts.CONFIG_FILE, json.dumps(run.config, indent=2))
+        archive.writestr(METRICS_FILE, json.dumps(rows))
+        for name in ARTIFACT_FILES:
+            path = store.artifact(run_id, name)
+            if path.is_file():
+                archive.write(path, name)
+    return buffer.getvalue()
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+# Importing ------------------------------------------------------------------------------
+DEFAULT_LIMITS = ArchiveLimits()
+
+
+def import_run(store: RunStore, source: bytes | BinaryIO | Path | str,
+               limits: ArchiveLimits = DEFAULT_LIMITS) -> str:
+    """Check the archive completely, then add it to the store as a new run; return its id.
+
+    Raises `ArchiveError` naming the first problem; the store is then left unchanged.
+    """
+    if isinstance(source, bytes):
+        source = io.BytesIO(source)
+    try:
+        archive = zipfile.ZipFile(source)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise ArchiveError(f"not a zip archive: {error}") from None
+    with archive, tempfile.TemporaryDirectory(prefix="mnist-lab-import-") as folder:
+        unpacked = Path(folder)
+        _extract(archive, unpacked, limits, allowed=KNOWN_MEMBERS)
+        manifest = _read_manifest(unpacked)
+        config = _read_config(unpacked)
+        rows = _read_metrics(unpacked, limits)
+        _check_artifacts(unpacked, config, limits)
+        return _add_to_store(store, unpacked, manifest, config, rows)
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split())[:300]
+
+
+def _check_members(archive: zipfile.ZipFile, limits: ArchiveLimits,
+                   allowed: tuple[str, ...] | None, where: str) -> list[zipfile.ZipInfo]:
+    """Refuse paths, links, duplicates, unknown names and anything too big or too compressed."""
+    members = archive.infolist()
+    if len(members) > limits.max_members:
+        raise ArchiveError(f"{where} has {len(members)} members; at most {limits.max_members} "
+                           "are accepted")
+    seen: set[str] = set()
+    total = 0
+    for info in members:
+        name = info.filename
+        path = PurePosixPath(name.replace("\\", "/"))
+        if path.is_absolute() or (len(name) > 1 and name[1] == ":"):
+            raise ArchiveError(f"{where}: member {name!r} is an absolute path")
+        if ".." in path.parts:
+            raise ArchiveError(f"{where}: member {name!r} points outside the archive folder")
+        if stat.S_ISLNK(info.external_attr >> 16):
+            raise ArchiveError(f"{where}: member {name!r} is a symbolic link")
+        if allowed is not None and name not in allowed:
+            raise ArchiveError(f"{where}: unknown member {name!r}; a run archive holds only "
+                               f"{', '.join(allowed)}")
+        if name in seen:
+            raise ArchiveError(f"{where}: member {name!r} appears twice")
+        seen.add(name)
+        if info.file_size > limits.max_member_bytes:
+            raise ArchiveError(f"{where}: {name} unpacks to {info.file_size:,} bytes; the limit "
+                               f"is {limits.max_member_bytes:,}")
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > limits.ratio_checked_above and ratio > limits.max_ratio:
+            raise ArchiveError(f"{where}: {name} is compressed {ratio:,.0f} to 1, a likely zip "
+                               f"bomb; the limit is {limits.max_ratio:,.0f} to 1")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise ArchiveError(f"{where} unpacks to more than {limits.max_total_bytes:,} bytes")
+    return members
+
+
+def _extract(archive: zipfile.ZipFile, folder: Path, limits: ArchiveLimits,
+             allowed: tuple[str, ...]) -> None:
+    """Copy checked members into `folder`, stopping at the declared size whatever the data says."""
+    for info in _check_members(archive, limits, allowed, "the archive"):
+        written = 0
+        try:
+            with archive.open(info) as member, open(folder / info.filename, "wb") as target:
+                while chunk := member.read(COPY_CHUNK):
+                    written += len(chunk)
+                    if written > min(info.file_size, limits.max_member_bytes):
+                        raise ArchiveError(f"{info.filename} holds more data than its header says")
+                    target.write(chunk)
+        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
+            raise ArchiveError(f"{info.filename} cannot be unpacked: {_one_line(error)}") from None
+
+
+def _read_json(folder: Path, name: str) -> Any:
+    path = folder / name
+    if not path.is_file():
+        raise ArchiveError(f"the archive has no {name}; is it a run exported by mnist-lab?")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ArchiveError(f"{name} is not valid JSON: {_one_line(error)}") from None
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    manifest = _read_json(folder, MANIFEST_FILE)
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ArchiveError(f"{MANIFEST_FILE} does not describe an mnist-lab run")
+    if manifest.get("version") != VERSION:
+        raise ArchiveError(f"archive version {manifest.get('version')!r} is not supported "
+                           f"(this version reads {VERSION})")
+    try:
+        validate_name(manifest.get("name"))
+        tags = manifest.get("tags", [])
+        if not isinstance(tags, list):
+            raise ValueError(f"tags must be a list, got {type(tags).__name__}")
+        for tag in tags:
+            validate_name(tag)
+        status = RunStatus(manifest.get("status"))
+    except ValueError as error:
+        raise ArchiveError(f"{MANIFEST_FILE}: {_one_line(error)}") from None
+    if status.active:
+        raise ArchiveError(f"{MANIFEST_FILE}: the run is {status}; only finished runs are imported")
+    notes = manifest.get("notes", "")
+    if not isinstance(notes, str) or len(notes) > 10_000 or "\x00" in notes:
+        raise ArchiveError(f"{MANIFEST_FILE}: notes must be text of at most 10,000 characters")
+    if not isinstance(manifest.get("summary", {}), dict):
+        raise ArchiveError(f"{MANIFEST_FILE}: summary must be an object")
+    if not isinstance(manifest.get("error"), str | None):
+        raise ArchiveError(f"{MANIFEST_FILE}: error must be text or null")
+    return manifest
+
+
+def _read_config(folder: Path) -> RunConfig:
+    try:
+        config = RunConfig.from_dict(_read_json(folder, artifacts.CONFIG_FILE))
+        describe(config)
+    except ConfigError as error:
+        raise ArchiveError(f"{artifacts.CONFIG_FILE}: {_one_line(error)}") from None
+    return config
+
+
+def _read_metrics(folder: Path, limits: ArchiveLimits) -> list[dict[str, Any]]:
+    if not (folder / METRICS_FILE).is_file():
+        return []
+    rows = _read_json(folder, METRICS_FILE)
+    if not isinstance(rows, list) or len(rows) > limits.max_metric_rows:
+        raise ArchiveError(f"{METRICS_FILE} must be a list of at most "
+                           f"{limits.max_metric_rows:,} rows")
+    for number, row in enumerate(rows, 1):
+        values = row.get("values") if isinstance(row, dict) else None
+        if (not isinstance(values, dict) or row.get("kind") not in METRIC_KINDS
+                or not all(_is_number(row.get(key), int) for key in ("epoch", "step"))
+                or not _is_number(row.get("wall_s"), float)
+                or not all(isinstance(name, str) and _is_number(value, float)
+                           for name, value in values.items())):
+            raise ArchiveError(f"{METRICS_FILE}: row {number} is not a metric point "
+                               "(kind, epoch, step, wall_s and numeric values)")
+    return rows
+
+
+def _is_number(value: Any, kind: type) -> bool:
+    allowed = (int,) if kind is int else (int, float)
+    return isinstance(value, allowed) and not isinstance(value, bool)
+
+
+def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> None:
+    """Read every array and JSON artifact back, and load the model without running code."""
+    try:
+        if (folder / artifacts.PREDICTIONS_FILE).is_file():
+            probabilities, y_test = artifacts.read_predictions(folder)
+            if probabilities.ndim != 2 or probabilities.shape[1:] != (10,) or (
+                    y_test.shape != probabilities.shape[:1]):
+                raise ArchiveError(f"{artifacts.PREDICTIONS_FILE}: expected probabilities "
+                                   f"(N, 10) and N labels, got {probabilities.shape} and "
+                                   f"{y_test.shape}")
+        if (folder / artifacts.VALIDATION_FILE).is_file():
+            artifacts.read_validation(folder)
+        if (folder / artifacts.EVALUATION_FILE).is_file():
+            artifacts.read_evaluation(folder)
+    except artifacts.ArtifactError as error:
+        raise ArchiveError(_one_line(error)) from None
+    if (folder / artifacts.MODEL_FILE).is_file():
+        _check_model(folder / artifacts.MODEL_FILE, config, limits)
+
+
+def _check_model(path: Path, config: RunConfig, limits: ArchiveLimits) -> None:
+    """The model must open with safe_mode (no Lambda code) and match the config's size."""
+    try:
+        with zipfile.ZipFile(path) as inner:
+            _check_members(inner, limits, None, artifacts.MODEL_FILE)
+    except zipfile.BadZipFile as error:
+        raise ArchiveError(f"{artifacts.MODEL_FILE} is not a Keras model file: {error}") from None
+    import keras  # Imported here: only an import with a model pays for TensorFlow.
+
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as error:  # Keras raises many kinds; each means "refused".
+        raise ArchiveError(f"{artifacts.MODEL_FILE} was refused: {_one_line(error)}") from None
+    expected = describe(config).params
+    if model.count_params() != expected:
+        raise ArchiveError(f"{artifacts.MODEL_FILE} has {model.count_params():,} parameters but "
+                           f"config.json describes {expected:,}")
+
+
+def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], config: RunConfig,
+                  rows: list[dict[str, Any]]) -> str:
+    """Create the run, then write its rows and files; undo the run if anything fails."""
+    run_id = store.create_run(config.to_dict(), name=manifest["name"],
+                              tags=manifest.get("tags", []))
+    try:
+        store.set_status(run_id, RunStatus(manifest["status"]), error=manifest.get("error"))
+        store.update(run_id, notes=manifest.get("notes", ""))
+        store.set_summary(run_id, manifest.get("summary", {}))
+        for row in rows:
+            store.log_metrics(run_id, row["kind"], row["epoch"], row["step"], row["wall_s"],
+                              row["values"])
+        store.write_artifact(run_id, artifacts.CONFIG_FILE,
+                             lambda path: path.write_text(config.to_json()))
+        for name in ARTIFACT_FILES:
+            if (folder / name).is_file():
+                store.write_artifact(run_id, name,
+                                     lambda path, name=name: shutil.copyfile(folder / name, path))
+    except BaseException:
+        store.delete(run_id)
+        raise
+    return run_id
