@@ -1,0 +1,74 @@
+"""Misclassified: every mistake of a run in a paged grid, filtered and sorted.
+
+Only the current page's digits are drawn, so a run with thousands of errors stays fast.
+"""
+
+import numpy as np
+import streamlit as st
+
+from mnist_lab import analysis, artifacts, figures
+from mnist_lab.data import DataUnavailableError, load_mnist
+from pages.common import cached_predictions, pick_run
+
+TILES_PER_PAGE = 24
+COLUMNS = 6
+ANY = "any"
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist():
+    return load_mnist()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def errors(run_id, probabilities, y_test):
+    return analysis.errors_table(y_test, probabilities)
+
+
+def tile_caption(row):
+    top3 = " · ".join(f"{digit}: {probability:.2f}" for digit, probability in row.top3)
+    return f"#{row.index}: true {row.true}, predicted {row.predicted} ({top3})"
+
+
+st.title("Misclassified digits")
+run = pick_run()
+if run is None:
+    st.stop()
+try:
+    probabilities, y_test = cached_predictions(run)
+    data = mnist()
+except (artifacts.ArtifactError, DataUnavailableError) as error:
+    st.error(str(error))
+    st.stop()
+if not np.array_equal(y_test, data.y_test):
+    st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
+             f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")
+    st.stop()
+table = errors(run.id, probabilities, y_test)
+
+classes = [ANY, *range(10)]
+true_column, predicted_column, confidence_column, sort_column = st.columns([1, 1, 2, 2])
+true_class = true_column.selectbox("True digit", classes, key="true_class")
+predicted_class = predicted_column.selectbox("Predicted digit", classes, key="predicted_class")
+low, high = confidence_column.slider("Confidence in the wrong answer", 0.0, 1.0, (0.0, 1.0),
+                                     step=0.05, key="confidence")
+sort_by = sort_column.radio("Sort by", analysis.ERROR_SORT_COLUMNS, horizontal=True,
+                            key="sort_by")
+descending = sort_column.toggle("Largest first", value=True, key="descending")
+shown = analysis.filter_errors(
+    table, true_class=None if true_class == ANY else true_class,
+    predicted_class=None if predicted_class == ANY else predicted_class,
+    min_confidence=low, max_confidence=high, sort_by=sort_by, descending=descending)
+
+st.subheader(f"{len(shown):,} of {len(table):,} errors")
+if shown.empty:
+    st.info("No errors match these filters; widen the confidence range or pick other digits.")
+    st.stop()
+page_count = analysis.page(shown, 1, TILES_PER_PAGE)[1]
+page_number = (st.number_input(f"Page (of {page_count})", 1, page_count,
+                               key=f"page_{true_class}_{predicted_class}_{low}_{high}")
+               if page_count > 1 else 1)
+rows, _ = analysis.page(shown, page_number, TILES_PER_PAGE)
+for column, row in zip(st.columns(COLUMNS) * TILES_PER_PAGE, rows.itertuples(), strict=False):
+    column.image(figures.digit_image(data.x_test[row.index]), width=84,
+                 caption=tile_caption(row))
