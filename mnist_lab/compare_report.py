@@ -1,0 +1,111 @@
+"""The whole comparison of N runs as titled tables and sentences, for `runs compare`.
+
+Each section is plain data (rows of strings or a sentence), so the CLI only prints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mnist_lab import analysis, compare, compare_predictions
+from mnist_lab.runs import Run, RunStore
+
+CURVE_METRICS = ("val_accuracy", "val_loss")
+TOP_DIFFERENCES = 8
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    rows: list[dict[str, str]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+
+def _cell(value) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _strings(rows: list[dict]) -> list[dict[str, str]]:
+    return [{key: _cell(value) for key, value in row.items()} for row in rows]
+
+
+def _percent(value) -> str:
+    return "" if value is None or np.isnan(value) else f"{value:.2%}"
+
+
+def confusion_difference_rows(pair: compare_predictions.PairComparison,
+                              top: int = TOP_DIFFERENCES) -> list[dict[str, str]]:
+    """The mistakes whose counts differ most between the two runs, largest difference first."""
+    counts_b = analysis.confusion_matrix(pair.b.y_test, pair.b.predicted)
+    counts_a = counts_b + pair.confusion_difference
+    cells = [(true, predicted) for true in range(10) for predicted in range(10)
+             if true != predicted and pair.confusion_difference[true, predicted]]
+    cells.sort(key=lambda cell: (-abs(pair.confusion_difference[cell]), cell))
+    return [{"mistake": f"{true} read as {predicted}", pair.a.label: f"{counts_a[true, predicted]:,}",
+             pair.b.label: f"{counts_b[true, predicted]:,}",
+             "difference": f"{pair.confusion_difference[true, predicted]:+,}"}
+            for true, predicted in cells[:top]]
+
+
+def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
+    """Config, layers, metrics, curves, then everything the test predictions tell."""
+    labels = compare.run_labels(runs)
+    configs = {labels[run.id]: run.config for run in runs}
+    diff = compare.config_diff(configs)
+    sections = [Section("config differences", _strings(diff),
+                        [] if diff else ["(none: the configs are identical)"])]
+    try:
+        sections.append(Section("layers", _strings(compare.architecture_diff(configs))))
+    except ValueError as error:
+        sections.append(Section("layers", lines=[str(error)]))
+    metrics = compare.metrics_rows(runs)
+    for row in metrics:
+        row["test accuracy"] = _percent(row["test accuracy"])
+    sections.append(Section("metrics", _strings(metrics)))
+    histories = {labels[run.id]: store.metrics(run.id) for run in runs}
+    for metric in CURVE_METRICS:
+        curves = compare.aligned_curves(histories, metric)
+        if len(curves):
+            sections.append(Section(f"{metric} by epoch",
+                                    _strings(curves.reset_index().to_dict("records"))))
+    for group in compare.seed_groups(runs):
+        sections.append(Section("same config, different seeds",
+                                lines=[f"{', '.join(group.labels)}: {group.text()}"]))
+    return sections + prediction_sections(store, runs, labels)
+
+
+def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str]) -> list[Section]:
+    loaded, skipped = compare_predictions.load_predictions(store, runs, labels)
+    sections = [Section("left out of the test-set comparison", lines=skipped)] if skipped else []
+    if len(loaded) < 2:
+        return sections
+    try:
+        table = compare_predictions.per_class_accuracy(loaded)
+    except ValueError as error:
+        return sections + [Section("test predictions", lines=[str(error)])]
+    per_class = [{"digit": str(digit), **{label: _percent(value) for label, value in row.items()}}
+                 for digit, row in table.iterrows()]
+    sections.append(Section("test accuracy per digit", per_class))
+    for other in loaded[1:]:  # the first run is the baseline for each pair
+        pair = compare_predictions.compare_pair(loaded[0], other)
+        sections.append(Section(f"{pair.a.label} against {pair.b.label}", lines=[
+            pair.text(),
+            f"{len(pair.a_right_b_wrong):,} test digits only {pair.a.label} gets right, "
+            f"{len(pair.a_wrong_b_right):,} only {pair.b.label} gets right."]))
+        sections.append(Section("mistakes that differ most", confusion_difference_rows(pair)))
+    result, rows = compare_predictions.ensemble_rows(loaded)
+    sections.append(Section("ensemble (averaged test probabilities)", [
+        {"run": row["run"], "accuracy alone": _percent(row["accuracy alone"]),
+         "adds to the ensemble": f"{row['adds to the ensemble'] * 100:+.2f} points"}
+        for row in rows], [compare_predictions.ensemble_text(result)]))
+    return sections
