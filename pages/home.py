@@ -1,0 +1,76 @@
+"""Home: what the lab is, where the data came from, what is training, and one-click presets."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_lab.config import PRESET_DESCRIPTIONS, preset, preset_names
+from mnist_lab.data import DataUnavailableError, class_counts, load_mnist
+from mnist_lab.progress import training_progress
+from mnist_lab.runs import RunStatus
+from pages.common import RUN_PARAM, ago, get_registry, get_store
+
+RECENT_RUNS = 8
+
+
+@st.cache_data(show_spinner="Reading MNIST…")
+def data_facts() -> dict:
+    """Source and counts of the data trainers will use (they see the same environment)."""
+    data = load_mnist()
+    return {"source": data.source, "train": len(data.y_train), "test": len(data.y_test),
+            "smallest class": min(class_counts(data.y_train))}
+
+
+def start_preset(name: str) -> None:
+    store = get_store()
+    run_id = store.create_run(preset(name).to_dict(), name=name)
+    get_registry().start(store, run_id)
+    st.switch_page("pages/train.py", query_params={RUN_PARAM: run_id})
+
+
+st.title("mnist-lab")
+st.markdown(
+    "A workbench for convolutional networks on handwritten digits: shape a network and see "
+    "its layers before training, train it in the background while the curves draw "
+    "themselves, then study what it gets wrong and compare it with other runs."
+)
+
+try:
+    facts = data_facts()
+except DataUnavailableError as error:
+    st.warning(f"MNIST is not available yet, so runs cannot train: {error}")
+else:
+    st.caption(f"Data: MNIST from **{facts['source']}**: {facts['train']:,} training and "
+               f"{facts['test']:,} test images of 28x28 grey pixels, 10 classes "
+               f"(the smallest has {facts['smallest class']:,} training images).")
+
+store = get_store()
+runs = store.list()
+active = [run for run in runs if run.status.active]
+finished = [run for run in runs if not run.status.active][:RECENT_RUNS]
+
+st.header("Training now")
+if not active:
+    st.info("Nothing is training. Start a preset below or design a network on the Train page.")
+for run in active:
+    progress = training_progress(store.metrics(run.id), steps_per_epoch=run.summary.get("steps_per_epoch"),
+                                 epochs=run.summary.get("epochs"))
+    state = progress.label if progress is not None and run.status is not RunStatus.QUEUED else run.status
+    st.page_link("pages/train.py", label=f"{run.name} · {state} · started {ago(run.created_at)}",
+                 icon="⏳", query_params={RUN_PARAM: run.id})
+
+st.header("Recent runs")
+if not finished:
+    st.info("No finished runs yet.")
+for run in finished:
+    accuracy = run.summary.get("test_accuracy")
+    score = f"{accuracy:.2%} test accuracy" if accuracy is not None else "no test accuracy"
+    st.page_link("pages/train.py", label=f"{run.name} · {run.status} · {score} · {ago(run.ended_at)}",
+                 icon="✅" if run.status is RunStatus.COMPLETED else "⚠️", query_params={RUN_PARAM: run.id})
+
+st.header("Train a preset")
+for name in preset_names():
+    button, description = st.columns([1, 4], vertical_alignment="center")
+    if button.button(f"Train {name}", key=f"preset_{name}"):
+        start_preset(name)
+    description.markdown(PRESET_DESCRIPTIONS[name])

@@ -1,0 +1,185 @@
+"""The Train page's form: a widget for every `RunConfig` field, started from a preset or a run.
+
+The config the user has built is kept in session state under `CONFIG_KEY`, so leaving the
+page and coming back finds the same form; the widgets are seeded from it when they are
+(re)created. A `ConfigError` is shown next to the block or layer it names.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
+
+from mnist_lab.config import (
+    ACTIVATIONS,
+    DOWNSAMPLING,
+    OPTIMIZERS,
+    PADDINGS,
+    SCHEDULES,
+    ConfigError,
+    ConvBlock,
+    DenseLayer,
+    RunConfig,
+    preset,
+    preset_names,
+)
+from mnist_lab.runs import RunStatus, validate_name
+from pages.common import get_store
+
+CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
+START_KEY = "train_start"
+PREFIX = "cfg_"
+MAX_BLOCKS, MAX_DENSE = 6, 4
+DEFAULT_PRESET = "lenet5"
+DOWNSAMPLE_LABELS = {"max": "max pooling", "avg": "average pooling",
+                     "strided": "stride-2 convolution", "none": "none"}
+_WHERE = re.compile(r"^(block|dense layer) (\d+):")
+
+
+@dataclass
+class Form:
+    """What the form produced, and where to show a message about each part of it."""
+
+    config: RunConfig
+    name: str
+    tags: list[str]
+    slots: dict[str, DeltaGenerator] = field(default_factory=dict)
+
+    def show_error(self, message: str) -> None:
+        """Write `message` next to the block or dense layer it names, else by the training settings."""
+        match = _WHERE.match(message)
+        where = f"{match[1]} {match[2]}" if match else "training"
+        self.slots.get(where, self.slots["training"]).error(message)
+
+
+def _seed(key: str, value) -> str:
+    """A widget key whose first value comes from the chosen config."""
+    if key not in st.session_state:
+        st.session_state[key] = value
+    return key
+
+
+def _load(config: RunConfig, name: str, tags: str = "") -> None:
+    """Make `config` the form's content: forget every widget so they reseed from it."""
+    for key in [key for key in st.session_state if str(key).startswith(PREFIX)]:
+        del st.session_state[key]
+    st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
+
+
+def _start_options() -> dict[str, str]:
+    """Option id -> label: every preset, then every run that finished with a saved config."""
+    options = {f"preset:{name}": f"preset · {name}" for name in preset_names()}
+    for run in get_store().list(statuses=(RunStatus.COMPLETED, RunStatus.STOPPED)):
+        options[f"run:{run.id}"] = f"run · {run.name} · {run.id}"
+    return options
+
+
+def _on_start_change() -> None:
+    kind, _, value = st.session_state[START_KEY].partition(":")
+    if kind == "preset":
+        _load(preset(value), value)
+        return
+    run = get_store().get(value)
+    try:
+        _load(RunConfig.from_dict(run.config), run.name, ", ".join(run.tags))
+    except ConfigError as error:
+        st.toast(f"Run {run.id} has a config this version cannot use: {error}")
+
+
+def _block(number: int, block: ConvBlock, slots: dict) -> ConvBlock:
+    key = f"{PREFIX}b{number}_"
+    with st.expander(f"Conv block {number}", expanded=number == 1):
+        slots[f"block {number}"] = st.empty()
+        left, middle, right = st.columns(3)
+        filters = left.number_input("Filters", 1, 1024, key=_seed(key + "filters", block.filters))
+        kernel = middle.number_input("Kernel", 1, 28, key=_seed(key + "kernel", block.kernel_size))
+        convs = right.number_input("Convs", 1, 8, key=_seed(key + "convs", block.convs))
+        activation = st.selectbox("Activation", ACTIVATIONS, key=_seed(key + "act", block.activation))
+        padding = st.selectbox("Padding", PADDINGS, key=_seed(key + "padding", block.padding))
+        downsample = st.selectbox("Halve the map by", DOWNSAMPLING, format_func=DOWNSAMPLE_LABELS.get,
+                                  key=_seed(key + "down", block.downsample))
+        batch_norm = st.checkbox("Batch norm", key=_seed(key + "bn", block.batch_norm))
+        dropout = st.slider("Dropout", 0.0, 0.95, step=0.05, key=_seed(key + "drop", block.dropout))
+    return ConvBlock(int(filters), int(kernel), int(convs), activation, padding, downsample,
+                     batch_norm, dropout)
+
+
+def _dense(number: int, layer: DenseLayer, slots: dict) -> DenseLayer:
+    key = f"{PREFIX}d{number}_"
+    slots[f"dense layer {number}"] = st.empty()
+    left, middle, right = st.columns(3)
+    units = left.number_input(f"Dense {number} units", 1, 16384, key=_seed(key + "units", layer.units))
+    activation = middle.selectbox("Activation", ACTIVATIONS, key=_seed(key + "act", layer.activation))
+    dropout = right.slider("Dropout", 0.0, 0.95, step=0.05, key=_seed(key + "drop", layer.dropout))
+    return DenseLayer(int(units), activation, dropout)
+
+
+def _nth(items: list, index: int, default):
+    return items[index] if index < len(items) else default
+
+
+def config_form() -> Form:
+    """Draw the form in the sidebar and return the config it describes (not yet validated)."""
+    if CONFIG_KEY not in st.session_state:
+        _load(preset(DEFAULT_PRESET), DEFAULT_PRESET)
+    saved = st.session_state[CONFIG_KEY]
+    chosen = RunConfig.from_dict(saved["config"])
+    slots: dict = {}
+    with st.sidebar:
+        options = _start_options()
+        st.selectbox("Start from", list(options), format_func=options.get, key=START_KEY,
+                     index=None, placeholder="a preset or a saved run", on_change=_on_start_change)
+        st.subheader("Convolutions")
+        count = st.number_input("Conv blocks", 0, MAX_BLOCKS,
+                                key=_seed(PREFIX + "blocks", len(chosen.blocks)))
+        blocks = [_block(n + 1, _nth(chosen.blocks, n, ConvBlock()), slots) for n in range(int(count))]
+        st.subheader("Dense head")
+        count = st.number_input("Dense layers", 0, MAX_DENSE,
+                                key=_seed(PREFIX + "dense", len(chosen.dense)))
+        dense = [_dense(n + 1, _nth(chosen.dense, n, DenseLayer()), slots) for n in range(int(count))]
+        head_dropout = st.slider("Dropout before the output", 0.0, 0.95, step=0.05,
+                                 key=_seed(PREFIX + "head_drop", chosen.head_dropout))
+        st.subheader("Training")
+        slots["training"] = st.empty()
+        training = _training_settings(chosen)
+        name = st.text_input("Run name", key=_seed(PREFIX + "name", saved["name"]))
+        tags = st.text_input("Tags (comma-separated)", key=_seed(PREFIX + "tags", saved["tags"]))
+    config = RunConfig(blocks=blocks, dense=dense, head_dropout=head_dropout, **training)
+    if chosen.preset and config == preset(chosen.preset).replace(preset=None):
+        config.preset = chosen.preset
+    st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
+    return Form(config, name.strip(), [tag.strip() for tag in tags.split(",") if tag.strip()], slots)
+
+
+def _training_settings(chosen: RunConfig) -> dict:
+    key = PREFIX + "train_"
+    left, right = st.columns(2)
+    optimizer = left.selectbox("Optimizer", OPTIMIZERS, key=_seed(key + "optimizer", chosen.optimizer))
+    schedule = right.selectbox("Schedule", SCHEDULES, key=_seed(key + "schedule", chosen.schedule))
+    learning_rate = left.number_input("Learning rate", 1e-6, 10.0, format="%g", step=0.001,
+                                      key=_seed(key + "lr", chosen.learning_rate))
+    momentum = right.number_input("Momentum", 0.0, 0.99, step=0.05, disabled=optimizer == "adam",
+                                  key=_seed(key + "momentum", chosen.momentum))
+    epochs = left.number_input("Epochs", 1, 1000, key=_seed(key + "epochs", chosen.epochs))
+    batch_size = right.number_input("Batch size", 1, 60000, key=_seed(key + "batch", chosen.batch_size))
+    subset = left.number_input("Images per class (0: all)", 0, 6000,
+                               key=_seed(key + "subset", chosen.subset or 0))
+    seed = right.number_input("Seed", 0, 2**31 - 1, key=_seed(key + "seed", chosen.seed))
+    validation = st.slider("Validation share", 0.0, 0.5, step=0.05,
+                           key=_seed(key + "val", chosen.validation_split))
+    return {"optimizer": optimizer, "learning_rate": float(learning_rate), "momentum": float(momentum),
+            "schedule": schedule, "epochs": int(epochs), "batch_size": int(batch_size),
+            "validation_split": float(validation), "subset": int(subset) or None, "seed": int(seed)}
+
+
+def check_names(form: Form) -> str | None:
+    """The message for an unusable run name or tag, if any."""
+    try:
+        for text in [form.name or "custom", *form.tags]:
+            validate_name(text)
+    except ValueError as error:
+        return str(error)
+    return None

@@ -1,0 +1,223 @@
+"""The Train page in AppTest: preview, impossible configs, starting, queueing, the run controls.
+
+Trainers are not started here (the registry's `launch` is replaced) except in the last test,
+where a real tiny trainer obeys the Stop button.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from mnist_lab import runner
+from mnist_lab.config import preset
+from mnist_lab.runs import RequestKind, RunStatus
+from tests.fakes import seed_run
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+class FakeProcess:
+    def poll(self):
+        return None
+
+
+@pytest.fixture
+def launched(store, monkeypatch):
+    """Run ids the page asked to start; `store` is the store the page sees."""
+    monkeypatch.setenv("MNIST_LAB_HOME", str(store.home))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    started: list[str] = []
+    monkeypatch.setattr(runner, "launch", lambda _store, run_id: started.append(run_id) or FakeProcess())
+    return started
+
+
+def open_train(run_id: str | None = None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    if run_id:
+        at.query_params["run"] = run_id
+    at.run()
+    return at.switch_page("pages/train.py").run()
+
+
+def metric(at: AppTest, label: str) -> str:
+    return next(item.value for item in at.metric if item.label == label)
+
+
+def test_an_empty_store_previews_lenet5_and_can_train(launched):
+    at = open_train()
+
+    assert not at.exception
+    assert metric(at, "Parameters") == "61,706"
+    assert metric(at, "FLOPs per image") == "839,344"
+    assert at.dataframe[0].value["output"].tolist()[:2] == ["28x28x6", "14x14x6"]
+    assert not at.button(key="train").disabled
+    assert "No run in progress" in at.info[0].value
+
+
+def test_the_preview_follows_the_controls(launched):
+    at = open_train()
+    at.number_input(key="cfg_b1_filters").set_value(12).run()
+
+    # 5x5x1x12 + 12 weights in the first convolution; the second sees 12 channels.
+    assert at.dataframe[0].value["params"].tolist()[:1] == [312]
+    assert metric(at, "Parameters") == "64,262"  # 61,706 + 156 + 5x5x6x16 more in block 2
+
+
+def test_an_impossible_config_names_the_block_and_disables_train(launched):
+    at = open_train()
+    at.number_input(key="cfg_blocks").set_value(5).run()
+    for block in range(1, 6):
+        at.number_input(key=f"cfg_b{block}_kernel").set_value(7)
+    at.run()
+
+    message = "block 3: 7x7 kernel on a 4x4 feature map"
+    assert any(message in error.value for error in at.sidebar.error)  # next to block 3
+    assert any(message in error.value for error in at.main.error)
+    assert at.button(key="train").disabled
+
+
+def test_a_bad_run_name_is_refused_before_training(launched):
+    at = open_train()
+    at.text_input(key="cfg_name").input("../etc").run()
+
+    assert any("invalid run name '../etc'" in error.value for error in at.error)
+    assert at.button(key="train").disabled
+
+
+def test_train_queues_a_run_with_the_form_config_and_starts_it(launched, store):
+    at = open_train()
+    at.number_input(key="cfg_train_epochs").set_value(2)
+    at.number_input(key="cfg_train_subset").set_value(20)
+    at.text_input(key="cfg_name").input("tiny lenet")
+    at.text_input(key="cfg_tags").input("quick, demo")
+    at.run()
+    at.button(key="train").click().run()
+
+    [run] = store.list()
+    assert launched == [run.id]
+    assert (run.name, run.tags, run.status) == ("tiny lenet", ["quick", "demo"], RunStatus.QUEUED)
+    assert run.config == preset("lenet5").replace(epochs=2, subset=20, preset=None).to_dict()
+    assert at.query_params["run"] == run.id
+    assert "Queued: number 1 in line; 0 of 1 training slots in use." in [info.value for info in at.info]
+
+
+def test_a_second_run_waits_its_turn(launched, store):
+    running_run(store)
+    second = store.create_run(preset("lenet5").to_dict())
+
+    at = open_train(second)
+
+    assert "Queued: number 1 in line; 1 of 1 training slots in use." in [info.value for info in at.info]
+    assert at.get("progress")  # the running one shows its progress bar
+
+
+def test_the_concurrency_setting_is_saved(launched, store):
+    at = open_train()
+    at.number_input(key="max_running").set_value(2).run()
+
+    assert runner.max_running(store) == 2
+
+
+def test_a_saved_run_can_be_the_starting_point(launched, store, mnist):
+    run_id = seed_run(store, mnist.y_test, name="three epochs", epochs=3)
+    at = open_train()
+    at.selectbox(key="train_start").set_value(f"run:{run_id}").run()
+
+    assert at.number_input(key="cfg_train_epochs").value == 3
+    assert at.text_input(key="cfg_name").value == "three epochs"
+
+
+def test_a_finished_run_shows_accuracy_curves_and_links(launched, store, mnist):
+    run_id = seed_run(store, mnist.y_test, epochs=3)
+    at = open_train(run_id)
+
+    assert not at.exception
+    assert metric(at, "Test accuracy") == "99.85%"  # 15 mistakes in 10,000
+    assert metric(at, "Training time") == "6 s"
+    assert metric(at, "Epochs") == "3/3"
+    links = {link.value: link.proto.query_string for link in at.get("page_link")}
+    assert links["Its errors"] == f"run={run_id}"
+    assert links["Compare with other runs"] == f"run={run_id}"
+
+
+def test_a_failed_run_shows_why(launched, store):
+    run_id = store.create_run(preset("lenet5").to_dict())
+    store.set_status(run_id, RunStatus.FAILED, error="ValueError: out of memory")
+    at = open_train(run_id)
+
+    assert "This run failed: ValueError: out of memory" in [error.value for error in at.error]
+
+
+def running_run(store, steps_per_epoch=100, epochs=3) -> str:
+    run_id = store.create_run(preset("lenet5").replace(epochs=epochs).to_dict())
+    assert store.claim(run_id, os.getpid(), max_running=1)
+    store.set_summary(run_id, {"steps_per_epoch": steps_per_epoch, "epochs": epochs})
+    for step in (50, 150):
+        store.log_metrics(run_id, "batch", step // 100 + 1, step, step / 10,
+                          {"loss": 0.5, "accuracy": 0.9, "epoch_progress": step / 100,
+                           "learning_rate": 0.01, "images_per_s": 320.0})
+    return run_id
+
+
+def test_a_running_run_shows_progress_and_its_controls_write_requests(launched, store):
+    run_id = running_run(store)
+    at = open_train()  # re-attaches without ?run=: every active run is shown
+
+    assert at.get("progress")[0].proto.text == "epoch 2/3 · batch 50/100"
+    assert (metric(at, "Elapsed"), metric(at, "ETA"), metric(at, "Images/s")) == ("15 s", "15 s", "320")
+    at.button(key=f"pause_{run_id}").click().run()
+    at.number_input(key=f"lr_{run_id}").set_value(0.002)
+    at.button(key=f"apply_lr_{run_id}").click().run()
+    at.button(key=f"stop_{run_id}").click().run()
+
+    requests = [(request.kind, request.value) for request in store.take_requests(run_id)]
+    assert requests == [(RequestKind.PAUSE, None), (RequestKind.SET_LEARNING_RATE, 0.002),
+                        (RequestKind.STOP, None)]
+
+
+def test_a_paused_run_offers_resume(launched, store):
+    run_id = running_run(store)
+    store.set_status(run_id, RunStatus.PAUSED)
+    at = open_train()
+
+    assert any(warning.value.startswith("Paused") for warning in at.warning)
+    at.button(key=f"resume_{run_id}").click().run()
+    assert [request.kind for request in store.take_requests(run_id)] == [RequestKind.RESUME]
+
+
+def test_stop_ends_a_real_trainer_as_stopped(store, small_npz, monkeypatch):
+    """A real tiny trainer (50 images, up to 1000 epochs) obeys the page's Stop button."""
+    monkeypatch.setenv("MNIST_LAB_HOME", str(store.home))
+    monkeypatch.setenv("MNIST_LAB_DATA", str(small_npz))
+    monkeypatch.setenv("MNIST_LAB_THREADS", "1")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    run_id = store.create_run(preset("lenet5").replace(subset=5, epochs=1000).to_dict(), name="stop me")
+    process = subprocess.Popen([sys.executable, "-m", "mnist_lab", "train", "--run-id", run_id],
+                               env=os.environ.copy(), stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while not len(store.metrics(run_id)) and time.monotonic() < deadline:
+            assert process.poll() is None, "the trainer ended before training"
+            time.sleep(0.5)
+        at = open_train(run_id)
+        at.button(key=f"stop_{run_id}").click().run()
+        assert process.wait(timeout=120) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+    run = store.get(run_id)
+    assert run.status is RunStatus.STOPPED
+    assert 1 <= run.summary["epochs_completed"] < 1000
+    at.run()
+    assert any(warning.value.startswith("Stopped on request after") for warning in at.warning)
