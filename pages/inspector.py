@@ -1,0 +1,104 @@
+"""Inspector: inside a trained model. Its filters, a digit's feature maps, your own digit."""
+
+import streamlit as st
+
+from mnist_lab import artifacts, figures, images, inspection
+from mnist_lab.data import DataUnavailableError, load_mnist
+from pages.common import get_store, pick_run
+
+MAX_CHANNELS = 32
+CANVAS_SIZE = 280
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist():
+    return load_mnist()
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def model(run_id, modified):
+    return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
+
+
+def grid(arrays, label):
+    titles = [f"{label} {number}" for number in range(len(arrays))]
+    return figures.image_grid_figure(arrays, titles, columns=8)
+
+
+def show_prediction(digit, key):
+    probabilities = inspection.predict(network, digit)[0]
+    picture, verdict, bars = st.columns([1, 1, 3])
+    picture.image(figures.digit_image(digit), width=140, caption="what the model sees (28x28)")
+    verdict.metric("Prediction", str(probabilities.argmax()),
+                   f"{probabilities.max():.0%} sure", delta_color="off")
+    bars.plotly_chart(figures.probability_bars(probabilities), key=key)
+
+
+def own_digit():
+    """The user's drawing or upload as an image array, or None with a message shown."""
+    source = st.radio("Digit from", ["Draw", "Upload"], horizontal=True, key="source")
+    if source == "Draw":
+        from streamlit_drawable_canvas import st_canvas
+
+        st.caption("Draw one digit, large, in the middle of the square.")
+        canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
+                           height=CANVAS_SIZE, width=CANVAS_SIZE, key="canvas",
+                           return_image_data=True)
+        return canvas.image_data
+    upload = st.file_uploader("An image of one digit", key="upload")
+    if upload is None:
+        return None
+    try:
+        return images.decode_upload(upload.getvalue())
+    except images.ImageError as error:
+        st.error(f"{upload.name} cannot be used: {error}")
+        return None
+
+
+st.title("Model inspector")
+run = pick_run()
+if run is None:
+    st.stop()
+model_path = get_store().artifact(run.id, artifacts.MODEL_FILE)
+try:
+    network = model(run.id, model_path.stat().st_mtime if model_path.exists() else 0.0)
+except inspection.ModelError as error:
+    st.info(f"This run has no model to inspect: {error}. The inspector needs the saved "
+            "model of a run that trained to the end; the Errors and Misclassified pages "
+            "work from its predictions alone.")
+    st.stop()
+
+filters_tab, maps_tab, draw_tab = st.tabs(["Learned filters", "Feature maps", "Your digit"])
+with filters_tab:
+    layers = {layer.name: layer for layer in inspection.conv_filters(network)}
+    name = st.selectbox("Convolution layer", list(layers), key="filter_layer")
+    kernel = layers[name].values
+    st.caption(f"{kernel.shape[3]} filters of {kernel.shape[0]}x{kernel.shape[1]} over "
+               f"{kernel.shape[2]} input channels (averaged); each stretched to its own range, "
+               "white = largest weight.")
+    st.plotly_chart(grid(inspection.filter_images(layers[name]), "filter"), key="filters")
+
+with maps_tab:
+    try:
+        data = mnist()
+    except DataUnavailableError as error:
+        st.error(str(error))
+    else:
+        index = st.number_input("Test digit", 0, len(data.x_test) - 1, 0, key="test_digit")
+        st.write(f"Test digit #{index} is a {data.y_test[index]}.")
+        show_prediction(data.x_test[index] / 255.0, key="test_prediction")
+        for layer in inspection.feature_maps(network, data.x_test[index]):
+            height, width, channels = layer.values.shape
+            shown = min(channels, MAX_CHANNELS)
+            st.markdown(f"**{layer.name}**: {channels} maps of {height}x{width}"
+                        + (f" (first {shown})" if shown < channels else ""))
+            st.plotly_chart(grid(inspection.channel_images(layer, MAX_CHANNELS), "map"),
+                            key=f"maps_{layer.name}")
+
+with draw_tab:
+    drawing = own_digit()
+    if drawing is not None:
+        try:
+            show_prediction(images.to_mnist(drawing), key="own_prediction")
+        except images.ImageError as error:
+            st.warning(f"Nothing to classify yet: {error}.")

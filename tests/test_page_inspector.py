@@ -1,0 +1,114 @@
+"""The Inspector page in AppTest: no model, then a tiny real LeNet-5 with uploads."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+import streamlit as st
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from tests.fakes import seed_run
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "inspector.py")
+
+
+@pytest.fixture(scope="module")
+def trained_home(tmp_path_factory, mnist):
+    """A store holding one finished tiny LeNet-5 (5 images per class, 1 epoch), with its model."""
+    from mnist_lab.config import preset
+    from mnist_lab.runs import RunStore
+    from mnist_lab.training import train
+
+    home = tmp_path_factory.mktemp("trained") / "runs"
+    store = RunStore(home)
+    config = preset("lenet5").replace(subset=5, epochs=1, batch_size=16)
+    train(config, store, store.create_run(config.to_dict(), name="tiny"), mnist)
+    return home
+
+
+def use_store(monkeypatch, home):
+    monkeypatch.setenv("MNIST_LAB_HOME", str(home))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def open_page():
+    return AppTest.from_file(PAGE, default_timeout=60).run()
+
+
+def png(pixels):
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_an_empty_store_says_there_is_nothing_to_inspect(tmp_path, monkeypatch):
+    use_store(monkeypatch, tmp_path / "runs")
+
+    at = open_page()
+
+    assert not at.exception
+    assert "No finished runs yet" in at.info[0].value
+
+
+def test_a_run_without_a_model_gets_a_clear_note(tmp_path, monkeypatch, mnist):
+    from mnist_lab.runs import RunStore
+
+    use_store(monkeypatch, tmp_path / "runs")
+    seed_run(RunStore(tmp_path / "runs"), mnist.y_test)
+
+    at = open_page()
+
+    assert not at.exception
+    assert at.info[0].value.startswith("This run has no model to inspect: model.keras is missing")
+    assert not at.tabs
+
+
+def test_filters_and_feature_maps_of_a_trained_model(trained_home, monkeypatch):
+    use_store(monkeypatch, trained_home)
+
+    at = open_page()
+
+    assert not at.exception
+    assert at.selectbox(key="filter_layer").options == ["block1_conv1", "block2_conv1"]
+    assert at.caption[0].value.startswith("6 filters of 5x5 over 1 input channels")
+    at.selectbox(key="filter_layer").set_value("block2_conv1").run()
+    assert at.caption[0].value.startswith("16 filters of 5x5 over 6 input channels")
+    layers = [markdown.value for markdown in at.markdown if markdown.value.startswith("**block")]
+    assert layers == ["**block1_conv1**: 6 maps of 28x28", "**block1_pool**: 6 maps of 14x14",
+                      "**block2_conv1**: 16 maps of 10x10", "**block2_pool**: 16 maps of 5x5"]
+    assert "Test digit #0 is a 7." in [markdown.value for markdown in at.markdown]
+
+
+def test_an_uploaded_digit_is_prepared_and_classified(trained_home, monkeypatch, mnist):
+    from mnist_lab import images, inspection
+    from mnist_lab.artifacts import MODEL_FILE
+
+    use_store(monkeypatch, trained_home)
+    # A test 3, black on white and four times larger, as a photo of paper would be.
+    pixels = 255 - np.kron(mnist.x_test[mnist.y_test == 3][0], np.ones((4, 4), np.uint8))
+    model = inspection.load_model(next(Path(trained_home).rglob(MODEL_FILE)))
+    expected = inspection.predict(model, images.to_mnist(pixels))[0].argmax()
+    at = open_page()
+    at.radio(key="source").set_value("Upload").run()
+
+    at.file_uploader(key="upload").upload("three.png", png(pixels), "image/png").run()
+
+    assert not at.exception
+    assert [metric.value for metric in at.metric][-1] == str(expected)
+    assert "what the model sees (28x28)" in [c for image in at.image for c in image.captions]
+
+
+def test_a_bad_upload_is_named_not_traced(trained_home, monkeypatch):
+    use_store(monkeypatch, trained_home)
+    at = open_page()
+    at.radio(key="source").set_value("Upload").run()
+
+    at.file_uploader(key="upload").upload("notes.txt", b"not an image at all").run()
+
+    assert not at.exception
+    assert at.error[0].value.startswith("notes.txt cannot be used: the file is not an image")
