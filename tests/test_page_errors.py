@@ -107,3 +107,25 @@ def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
 
     assert not at.exception
     assert at.slider(key="epoch").value == 1
+
+
+def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypatch, mnist):
+    from mnist_lab.config import preset
+    from mnist_lab.runs import RunStore
+    from mnist_lab.training import train
+
+    store = RunStore(tmp_path / "trained")
+    config = preset("lenet5").replace(subset=5, epochs=1, batch_size=16)
+    train(config, store, store.create_run(config.to_dict(), name="tiny"), mnist)
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "trained"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+    at = open_page()
+
+    assert not at.exception
+    _, predicted = at.selectbox(key="pair").value
+    rows = [image.captions for image in at.image if f"nearest training {predicted}" in image.captions]
+    assert len(rows) == 8  # a 1-epoch model on 50 images makes far more than 8 of its top mistake
+    assert all(f"pixels driving {predicted}" in captions for captions in rows)
+    assert not any("No saliency maps" in info.value for info in at.info)
