@@ -154,6 +154,8 @@ def _check_fields(config: RunConfig) -> None:
     require(0.0 < config.learning_rate <= 10.0,
             f"learning rate must be in (0, 10], got {config.learning_rate}")
     require(0.0 <= config.momentum < 1.0, f"momentum must be in [0, 1), got {config.momentum}")
+    require(0.0 <= config.weight_decay <= 0.1,
+            f"weight decay must be in [0, 0.1], got {config.weight_decay}")
     require(1 <= config.epochs <= 1000, f"epochs must be 1..1000, got {config.epochs}")
     require(1 <= config.batch_size <= 60000, f"batch size must be 1..60000, got {config.batch_size}")
     require(0.0 <= config.validation_split <= 0.5,

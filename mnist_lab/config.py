@@ -57,6 +57,7 @@ class RunConfig:
     optimizer: str = "sgd"
     learning_rate: float = 0.01
     momentum: float = 0.9
+    weight_decay: float = 0.0
     schedule: str = "constant"
     epochs: int = 10
     batch_size: int = 32

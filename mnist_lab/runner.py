@@ -1,0 +1,150 @@
+"""Trainer processes: start them, queue them, stop them, and run one (the trainer's side).
+
+The dashboard never trains. It creates a queued run and starts
+``python -m mnist_lab train --run-id ID`` in its own session, with its own log file, so the
+trainer outlives reruns, page changes and the dashboard itself. The trainer waits for a free
+slot (FIFO, `max_running` at a time), keeps a heartbeat while it lives, and always leaves the
+run in a final status: completed, stopped, failed or interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from pathlib import Path
+
+from mnist_lab.artifacts import LOG_FILE
+from mnist_lab.config import ConfigError, RunConfig
+from mnist_lab.runs import RequestKind, RunStatus, RunStore
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MAX_RUNNING_SETTING = "max_running"
+HEARTBEAT_INTERVAL_S = 5.0
+
+
+class Terminated(Exception):
+    """SIGTERM arrived: the run ends as interrupted, with what it has recorded so far."""
+
+
+def max_running(store: RunStore) -> int:
+    """How many runs may train at once (a store setting; one by default on a small machine)."""
+    return max(1, int(store.setting(MAX_RUNNING_SETTING, os.environ.get("MNIST_LAB_MAX_RUNNING", "1"))))
+
+
+def launch(store: RunStore, run_id: str) -> subprocess.Popen:
+    """Start a detached trainer for a queued run; its output goes to the run's train.log."""
+    env = {**os.environ, "MNIST_LAB_HOME": str(store.home.resolve()),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    with open(store.artifact(run_id, LOG_FILE), "ab") as log:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mnist_lab", "train", "--run-id", run_id],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, env=env, cwd=PROJECT_ROOT,
+        )
+
+
+def stop(store: RunStore, run_id: str) -> None:
+    """Ask a run to stop: a queued one leaves the queue, a running one stops after a batch."""
+    run = store.get(run_id)
+    if not run.status.active:
+        raise ValueError(f"run {run_id} is already {run.status}")
+    store.request(run_id, RequestKind.STOP)
+
+
+class TrainerRegistry:
+    """The dashboard's handles on the trainers it started, polled so none lingers as a zombie.
+
+    Whether a run is alive is decided by the store's heartbeat, not by these handles.
+    """
+
+    def __init__(self) -> None:
+        self._processes: dict[str, subprocess.Popen] = {}
+        self._lock = threading.Lock()
+
+    def start(self, store: RunStore, run_id: str) -> None:
+        with self._lock:
+            self._processes[run_id] = launch(store, run_id)
+        self.reap()
+
+    def reap(self) -> None:
+        with self._lock:
+            for run_id in [key for key, process in self._processes.items()
+                           if process.poll() is not None]:
+                del self._processes[run_id]
+
+
+class _Heartbeat(threading.Thread):
+    """Refreshes the run's heartbeat while the trainer lives, also while saving or paused."""
+
+    def __init__(self, store: RunStore, run_id: str) -> None:
+        super().__init__(daemon=True, name="heartbeat")
+        self.store, self.run_id = store, run_id
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(HEARTBEAT_INTERVAL_S):
+            try:
+                self.store.heartbeat(self.run_id)
+            except Exception as error:  # a busy store must not kill training; try again later
+                print(f"heartbeat failed: {error}", file=sys.stderr)
+
+
+def _wait_for_slot(store: RunStore, run_id: str) -> bool:
+    """Block until this run may train; False if it was stopped while waiting."""
+    announced = False
+    while not store.claim(run_id, os.getpid(), max_running(store)):
+        if any(request.kind is RequestKind.STOP for request in store.take_requests(run_id)):
+            store.set_status(run_id, RunStatus.STOPPED, error="stopped while queued")
+            return False
+        if not announced:
+            print("queued: waiting for a free training slot", file=sys.stderr, flush=True)
+            announced = True
+        time.sleep(1.0)
+    return True
+
+
+def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
+            console: bool = False) -> RunStatus:
+    """Train a queued run in this process, through the same path as every other run."""
+    run = store.get(run_id)
+    if run.status is not RunStatus.QUEUED:
+        raise ValueError(f"run {run_id} is {run.status}; only a queued run can be trained")
+    store.set_pid(run_id, os.getpid())
+    heartbeat = _Heartbeat(store, run_id)
+    heartbeat.start()
+    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        if not _wait_for_slot(store, run_id):
+            return RunStatus.STOPPED
+        # Imported here: TensorFlow's thread pools must be set before its first operation.
+        from mnist_lab.data import load_mnist
+        from mnist_lab.training import configure_threads, train
+
+        config = RunConfig.from_dict(run.config)
+        configure_threads()
+        train(config, store, run_id, load_mnist(data_source), console=console)
+    except (Terminated, KeyboardInterrupt) as reason:
+        why = "terminated (SIGTERM)" if isinstance(reason, Terminated) else "interrupted (Ctrl-C)"
+        store.set_status(run_id, RunStatus.INTERRUPTED, error=why)
+        raise
+    except ConfigError as error:
+        store.set_status(run_id, RunStatus.FAILED, error=f"invalid config: {error}")
+        raise
+    except Exception as error:
+        traceback.print_exc()
+        store.set_status(run_id, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        heartbeat.done.set()
+    return store.get(run_id).status
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()

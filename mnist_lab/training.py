@@ -1,0 +1,138 @@
+"""Train one run: the keras-io MNIST convnet example, with the run store plugged in.
+
+Prepare the data, build the model, train it with the live callbacks, evaluate on the test
+set, save the artifacts. The callbacks (`mnist_lab.callbacks`) do the recording and the
+control; this file only tells the story.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import keras
+import numpy as np
+
+from mnist_lab import analysis, figures
+from mnist_lab.architecture import describe
+from mnist_lab.artifacts import (
+    CONFIG_FILE,
+    CURVES_FILE,
+    EVALUATION_FILE,
+    MODEL_FILE,
+    PREDICTIONS_FILE,
+    VALIDATION_FILE,
+)
+from mnist_lab.callbacks import (
+    ConsolePrinter,
+    EpochValidation,
+    LiveMetrics,
+    RunControl,
+    ScheduledLearningRate,
+    TrainingClock,
+)
+from mnist_lab.config import RunConfig
+from mnist_lab.data import NUM_CLASSES, Mnist, prepare
+from mnist_lab.models import build_model
+from mnist_lab.runs import RunStatus, RunStore
+
+
+def configure_threads(threads: int | None = None) -> None:
+    """Set TensorFlow's thread pools; must run before TensorFlow's first operation."""
+    import tensorflow as tf
+
+    threads = threads or int(os.environ.get("MNIST_LAB_THREADS", "0")) or os.cpu_count() or 1
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(1 if threads <= 2 else 2)
+
+
+def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
+    weight_decay = config.weight_decay or None  # Keras: None means no decay
+    if config.optimizer == "adam":
+        return keras.optimizers.Adam(learning_rate=config.learning_rate, weight_decay=weight_decay)
+    return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum,
+                                weight_decay=weight_decay)
+
+
+def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
+          *, console: bool = False) -> dict:
+    """Train `config` as run `run_id`, save its artifacts and return its summary."""
+    architecture = describe(config)
+    keras.utils.set_random_seed(config.seed)
+
+    # Prepare the data: scaled to [0, 1], a stratified validation split, one-hot labels.
+    splits = prepare(data, validation_split=config.validation_split,
+                     subset=config.subset, seed=config.seed)
+    y_train = keras.utils.to_categorical(splits.y_train, NUM_CLASSES)
+    steps_per_epoch = -(-len(splits.x_train) // config.batch_size)
+
+    # Build the model.
+    model = build_model(config)
+    model.compile(optimizer=make_optimizer(config), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    store.write_artifact(run_id, CONFIG_FILE, lambda path: path.write_text(config.to_json()))
+    store.set_summary(run_id, {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
+                               "train_images": len(splits.x_train),
+                               "params": architecture.params, "flops": architecture.flops})
+
+    # Train, recording into the run store and obeying its requests.
+    clock = TrainingClock()
+    schedule = ScheduledLearningRate(config.schedule, config.learning_rate,
+                                     config.epochs * steps_per_epoch)
+    control = RunControl(store, run_id, clock, on_learning_rate=schedule.request)
+    validation = EpochValidation(
+        splits.x_val, splits.y_val,
+        on_predictions=lambda labels: _save_validation(store, run_id, labels, splits),
+    )
+    callbacks = [schedule, validation, control,
+                 LiveMetrics(store, run_id, clock, config.batch_size, steps_per_epoch)]
+    if console:
+        callbacks.append(ConsolePrinter(config.epochs, steps_per_epoch, clock))
+    history = model.fit(splits.x_train, y_train, batch_size=config.batch_size,
+                        epochs=config.epochs, callbacks=callbacks, verbose=0)
+    train_seconds = clock.elapsed()
+
+    # Evaluate on the test set, which training never saw.
+    probabilities = model.predict(splits.x_test, batch_size=1000, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    true_probability = probabilities[np.arange(len(splits.y_test)), splits.y_test]
+    confusion = analysis.confusion_matrix(splits.y_test, predicted)
+    per_class = analysis.per_class_metrics(splits.y_test, predicted)
+
+    # Save the artifacts, each written whole or not at all.
+    store.write_artifact(run_id, MODEL_FILE, lambda path: model.save(path))
+    store.write_artifact(run_id, PREDICTIONS_FILE, lambda path: np.savez_compressed(
+        path, probabilities=probabilities.astype(np.float32), y_test=splits.y_test))
+    evaluation = {"confusion_matrix": confusion.tolist(), "per_class": per_class.to_rows()}
+    store.write_artifact(run_id, EVALUATION_FILE,
+                         lambda path: path.write_text(json.dumps(evaluation)))
+    curves = figures.classic_curves(history.history)
+    store.write_artifact(run_id, CURVES_FILE, lambda path: figures.save_figure_png(curves, path))
+
+    epochs_completed = len(history.history.get("loss", []))
+    val_accuracy = history.history.get("val_accuracy", [])
+    summary = {
+        "test_accuracy": float(np.mean(predicted == splits.y_test)),
+        "test_loss": float(-np.mean(np.log(np.clip(true_probability, 1e-7, 1.0)))),
+        "train_seconds": round(train_seconds, 2),
+        "images_per_second": round(
+            len(splits.x_train) * epochs_completed / train_seconds, 1) if train_seconds else 0.0,
+        "epochs_completed": epochs_completed,
+        "final_accuracy": float(history.history["accuracy"][-1]) if epochs_completed else None,
+        "final_val_accuracy": float(val_accuracy[-1]) if val_accuracy else None,
+        "best_val_accuracy": float(max(val_accuracy)) if val_accuracy else None,
+        "learning_rate_changes": schedule.changes,
+        "steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
+        "train_images": len(splits.x_train),
+        "params": architecture.params, "flops": architecture.flops,
+    }
+    store.set_summary(run_id, summary)
+    store.set_status(run_id, RunStatus.STOPPED if control.stopped else RunStatus.COMPLETED)
+    return summary
+
+
+def _save_validation(store: RunStore, run_id: str, labels: np.ndarray, splits) -> None:
+    """Each epoch's predicted validation labels (uint8, epochs x images): a few KB per epoch."""
+    store.write_artifact(run_id, VALIDATION_FILE, lambda path: np.savez_compressed(
+        path, predicted=labels, y_val=splits.y_val, val_index=splits.val_index))
+

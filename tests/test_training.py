@@ -1,0 +1,202 @@
+"""Training end to end: the CLI, the background trainer, stop/pause/lr requests, SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import numpy as np
+import pytest
+
+from mnist_lab import artifacts
+from mnist_lab.cli import main
+from mnist_lab.config import preset
+from mnist_lab.runner import launch
+from mnist_lab.runs import RequestKind, RunStatus
+
+
+@pytest.fixture
+def small_data(small_npz, monkeypatch):
+    """Trainers (in this process and in children) read the 500-image npz."""
+    monkeypatch.setenv("MNIST_LAB_DATA", str(small_npz))
+    monkeypatch.setenv("MNIST_LAB_THREADS", "1")
+    return small_npz
+
+
+def wait_for(condition, timeout=120.0, what="condition"):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.2)
+
+
+def long_run(store, epochs=300):
+    """A queued run on the small data that would take minutes if nobody stopped it."""
+    config = preset("lenet5").replace(epochs=epochs, batch_size=16)
+    return store.create_run(config.to_dict(), name="long")
+
+
+def test_cli_trains_saves_every_artifact_and_reports(store, small_data, capsys):
+    code = main(["--home", str(store.home), "train", "--preset", "lenet5", "--epochs", "2",
+                 "--filters", "8,16", "--kernel", "3", "--downsample", "strided", "--name", "tiny"])
+    output = capsys.readouterr()
+    assert code == 0
+    run = store.list()[0]
+    assert f"run id {run.id}" in output.out and "test accuracy" in output.out
+    assert "epoch 2/2" in output.err
+    assert run.status is RunStatus.COMPLETED and run.name == "tiny"
+    assert run.config["blocks"][1]["downsample"] == "strided" and run.config["epochs"] == 2
+    assert run.summary["epochs_completed"] == 2 and 0.0 <= run.summary["test_accuracy"] <= 1.0
+    folder = store.run_dir(run.id)
+    for name in (artifacts.CONFIG_FILE, artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE,
+                 artifacts.EVALUATION_FILE, artifacts.CURVES_FILE, artifacts.VALIDATION_FILE):
+        assert (folder / name).is_file(), name
+    assert (folder / artifacts.CURVES_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    probabilities, y_test = artifacts.read_predictions(folder)
+    assert probabilities.shape == (10000, 10) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
+    assert np.mean(probabilities.argmax(axis=1) == y_test) == pytest.approx(run.summary["test_accuracy"])
+    evaluation = artifacts.read_evaluation(folder)
+    assert np.sum(evaluation["confusion_matrix"]) == 10000 and len(evaluation["per_class"]) == 10
+    assert artifacts.read_validation(folder).predicted.shape == (2, 50)
+    history = store.metrics(run.id)
+    epochs = history[history["kind"] == "epoch"]
+    assert list(epochs["epoch"]) == [1, 2]
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "learning_rate", "images_per_s"} <= set(epochs)
+
+
+def test_saved_model_reproduces_the_recorded_accuracy(store, small_data):
+    import keras
+
+    assert main(["--home", str(store.home), "train", "--epochs", "1"]) == 0
+    run = store.list()[0]
+    model = keras.saving.load_model(store.artifact(run.id, artifacts.MODEL_FILE), safe_mode=True)
+    from mnist_lab.data import load_mnist, normalize
+
+    data = load_mnist()
+    predicted = model.predict(normalize(data.x_test), verbose=0).argmax(axis=1)
+    assert np.mean(predicted == data.y_test) == pytest.approx(run.summary["test_accuracy"], abs=1e-4)
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["train", "--epochs", "zero"], "argument --epochs: invalid int value: 'zero'"),
+    (["train", "--kernel", "9", "--filters", "8,8,8"], "block 3: 9x9 kernel on a 3x3 feature map"),
+    (["train", "--downsample", "median"], "--downsample: unknown mode 'median'"),
+    (["train", "--filters", "8,x"], "--filters: expected comma-separated int values"),
+    (["train", "--kernel", "3,3,3"], "--kernel: give one value or one per block (2), got 3"),
+    (["train", "--epochs", "0"], "epochs must be 1..1000, got 0"),
+    (["train", "--preset", "lenet6"], "argument --preset: invalid choice: 'lenet6'"),
+    (["runs", "show", "../../etc"], "invalid run id '../../etc'"),
+    (["runs", "show", "20200101-000000-000000"], "no run with id '20200101-000000-000000'"),
+])
+def test_bad_flags_and_configs_get_one_line_and_exit_2(store, capsys, argv, message):
+    assert main(["--home", str(store.home), *argv]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and message in error
+
+
+def test_bad_config_file_gets_one_line(store, tmp_path, capsys):
+    path = tmp_path / "config.json"
+    path.write_text('{"blocks": [{"filters": 8, "kernal_size": 3}]}')
+    assert main(["--home", str(store.home), "train", "--config", str(path)]) == 2
+    assert "block 1: unknown field 'kernal_size'" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_layer_table(store, capsys):
+    assert main(["--home", str(store.home), "train", "--preset", "lenet5", "--dry-run"]) == 0
+    output = capsys.readouterr().out
+    assert "block2_pool" in output and "5x5x16" in output and "61,706 parameters" in output
+    assert store.list() == []
+
+
+def test_stop_request_ends_training_cleanly_and_keeps_the_model(store, small_data):
+    run_id = long_run(store)
+    process = launch(store, run_id)
+    try:
+        wait_for(lambda: not store.metrics(run_id).empty, what="the first metrics")
+        store.request(run_id, RequestKind.STOP)
+        assert process.wait(timeout=120) == 0
+    finally:
+        process.kill()
+    run = store.get(run_id)
+    assert run.status is RunStatus.STOPPED
+    assert 1 <= run.summary["epochs_completed"] < 300
+    assert store.artifact(run_id, artifacts.MODEL_FILE).is_file()
+    assert "test_accuracy" in run.summary
+
+
+def test_pause_resume_and_a_new_learning_rate(store, small_data):
+    run_id = long_run(store)
+    process = launch(store, run_id)
+    try:
+        wait_for(lambda: not store.metrics(run_id).empty, what="the first metrics")
+        store.request(run_id, RequestKind.PAUSE)
+        wait_for(lambda: store.get(run_id).status is RunStatus.PAUSED, what="the pause")
+        time.sleep(1.0)
+        count = len(store.metrics(run_id))
+        time.sleep(2.0)
+        assert len(store.metrics(run_id)) == count  # nothing trains while paused
+        store.request(run_id, RequestKind.SET_LEARNING_RATE, 0.002)
+        store.request(run_id, RequestKind.RESUME)
+        wait_for(lambda: store.get(run_id).status is RunStatus.RUNNING, what="the resume")
+        wait_for(lambda: 0.002 in set(store.metrics(run_id).get("learning_rate", [])),
+                 what="the new learning rate in the history")
+        store.request(run_id, RequestKind.STOP)
+        assert process.wait(timeout=120) == 0
+    finally:
+        process.kill()
+    run = store.get(run_id)
+    assert run.status is RunStatus.STOPPED
+    assert [rate for _, rate in run.summary["learning_rate_changes"]] == [0.002]
+
+
+def test_sigkill_leaves_a_readable_interrupted_run_and_others_untouched(store, small_data, mnist):
+    from fakes import seed_run
+
+    other = seed_run(store, mnist.y_test, name="bystander")
+    before = store.get(other)
+    run_id = long_run(store)
+    process = launch(store, run_id)
+    wait_for(lambda: len(store.metrics(run_id)) >= 2, what="some metrics")
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    run = store.get(run_id)
+    assert run.status is RunStatus.INTERRUPTED and "ended unexpectedly" in run.error
+    assert len(store.metrics(run_id)) >= 2
+    assert store.get(other) == before
+
+
+def test_sigterm_marks_the_run_interrupted(store, small_data):
+    run_id = long_run(store)
+    process = launch(store, run_id)
+    wait_for(lambda: not store.metrics(run_id).empty, what="the first metrics")
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=60)
+    run = store.get(run_id)
+    assert run.status is RunStatus.INTERRUPTED and run.error == "terminated (SIGTERM)"
+
+
+def test_second_run_waits_in_the_queue_and_can_leave_it(store, small_data):
+    first, second = long_run(store), long_run(store)
+    processes = [launch(store, first), launch(store, second)]
+    try:
+        wait_for(lambda: not store.metrics(first).empty, what="the first run to train")
+        assert store.get(second).status is RunStatus.QUEUED
+        store.request(second, RequestKind.STOP)
+        assert processes[1].wait(timeout=60) == 0
+        assert store.get(second).status is RunStatus.STOPPED
+        store.request(first, RequestKind.STOP)
+        assert processes[0].wait(timeout=120) == 0
+    finally:
+        for process in processes:
+            process.kill()
+
+
+@pytest.mark.slow
+def test_lenet5_one_epoch_on_the_full_data_reaches_97_percent(store, monkeypatch, capsys):
+    monkeypatch.delenv("MNIST_LAB_DATA", raising=False)
+    assert main(["--home", str(store.home), "train", "--preset", "lenet5", "--epochs", "1"]) == 0
+    run = store.list()[0]
+    assert run.summary["train_images"] == 54000
+    assert run.summary["test_accuracy"] >= 0.97
