@@ -6,6 +6,7 @@ same test labels and says which runs could not be compared (no predictions yet).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,13 +33,19 @@ class RunPredictions:
         return self.predicted == self.y_test
 
 
-def load_predictions(store: RunStore, runs: list[Run], labels: dict[str, str]
+def load_predictions(store: RunStore, runs: list[Run], labels: dict[str, str], *,
+                     read: Callable[[Run], tuple[np.ndarray, np.ndarray]] | None = None
                      ) -> tuple[list[RunPredictions], list[str]]:
-    """The runs that have test predictions, and one line per run left out saying why."""
+    """The runs that have test predictions, and one line per run left out saying why.
+
+    `read(run)` returns (probabilities, labels); the default reads the run's file, a page
+    passes its cached reader.
+    """
+    read = read or (lambda run: artifacts.read_predictions(store.run_dir(run.id)))
     loaded, skipped = [], []
     for run in runs:
         try:
-            probabilities, y_test = artifacts.read_predictions(store.run_dir(run.id))
+            probabilities, y_test = read(run)
         except artifacts.ArtifactError as error:
             skipped.append(f"{labels[run.id]}: {error}")
             continue
@@ -125,3 +132,12 @@ def ensemble_text(result: analysis.EnsembleResult) -> str:
     gain = (result.accuracy - best) * 100
     return (f"The ensemble of {len(result.names)} runs scores {result.accuracy:.2%}, "
             f"{gain:+.2f} points against the best member alone ({best:.2%}).")
+
+
+def disagreement_examples(pair: PairComparison, a_right: bool, limit: int = 16
+                          ) -> tuple[np.ndarray, list[str]]:
+    """Up to `limit` test indices where only A (or only B) is right, with short captions."""
+    indices = (pair.a_right_b_wrong if a_right else pair.a_wrong_b_right)[:limit]
+    captions = [f"#{index} A:{pair.a.predicted[index]} B:{pair.b.predicted[index]}"
+                for index in indices]
+    return indices, captions

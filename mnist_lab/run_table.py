@@ -1,0 +1,66 @@
+"""The table of every run for the Runs page, its filters, and starting a run again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from mnist_lab.compare import architecture_summary
+from mnist_lab.runs import Run, RunStore
+
+COLUMNS = ("id", "name", "status", "created", "architecture", "params", "epochs",
+           "test accuracy", "training s", "images/s", "tags")
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """What the user narrowed the table to; empty fields keep every run."""
+
+    statuses: tuple[str, ...] = ()
+    tag: str | None = None
+    text: str = ""
+
+    def keeps(self, run: Run) -> bool:
+        words = self.text.strip().lower()
+        searchable = " ".join([run.id, run.name, run.notes, *run.tags,
+                               str(run.config.get("preset") or "")]).lower()
+        return ((not self.statuses or str(run.status) in self.statuses)
+                and (self.tag is None or self.tag in run.tags)
+                and all(word in searchable for word in words.split()))
+
+
+def all_tags(runs: list[Run]) -> list[str]:
+    return sorted({tag for run in runs for tag in run.tags})
+
+
+def runs_table(runs: list[Run]) -> pd.DataFrame:
+    """One row per run, newest first as given, with numbers left numeric for sorting."""
+    rows = []
+    for run in runs:
+        summary = run.summary
+        preset = run.config.get("preset")
+        sketch = architecture_summary(run.config)
+        rows.append({
+            "id": run.id, "name": run.name, "status": str(run.status),
+            "created": pd.Timestamp.fromtimestamp(run.created_at),
+            "architecture": f"{preset}: {sketch}" if preset else sketch,
+            "params": summary.get("params"),
+            "epochs": summary.get("epochs_completed", run.config.get("epochs")),
+            "test accuracy": summary.get("test_accuracy"),
+            "training s": summary.get("train_seconds"),
+            "images/s": summary.get("images_per_second"),
+            "tags": list(run.tags),
+        })
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def parse_tags(text: str) -> list[str]:
+    """"a, b ,,c" -> ["a", "b", "c"], each kept once in order."""
+    return list(dict.fromkeys(tag.strip() for tag in text.split(",") if tag.strip()))
+
+
+def rerun(store: RunStore, run_id: str) -> str:
+    """A new queued run with the same config, name and tags; the caller starts its trainer."""
+    run = store.get(run_id)
+    return store.create_run(run.config, name=run.name, tags=run.tags)

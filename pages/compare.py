@@ -1,0 +1,133 @@
+"""Compare: which run is better, by how much, where their errors differ, and what they score together."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mnist_lab import compare, compare_figures, compare_predictions, figures
+from mnist_lab.data import DataUnavailableError, load_mnist
+from pages.common import RUN_PARAM, cached_predictions, get_store, run_label
+
+METRICS = {"loss": ("loss", "val_loss"), "accuracy": ("accuracy", "val_accuracy")}
+X_AXES = {"epoch": "epoch", "wall time (s)": "wall_s"}
+GRID_SIZE = 16
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def history(run_id: str, _ended_at: float | None):
+    return get_store().metrics(run_id)
+
+
+@st.cache_resource(show_spinner="Reading the MNIST test images…")
+def test_images():
+    return load_mnist().x_test
+
+
+def curves(chosen, labels) -> None:
+    st.header("Training curves")
+    split, axis = st.columns(2)
+    which = split.radio("Curves", ["validation", "training"], horizontal=True, key="curve_split")
+    x = X_AXES[axis.radio("Against", list(X_AXES), horizontal=True, key="curve_x")]
+    histories = {labels[run.id]: history(run.id, run.ended_at) for run in chosen}
+    for column, (title, (train, validation)) in zip(st.columns(2), METRICS.items(), strict=True):
+        column.subheader(title.capitalize())
+        metric = validation if which == "validation" else train
+        column.plotly_chart(figures.overlay_curves_figure(histories, metric=metric, x=x),
+                            key=f"overlay_{title}")
+
+
+def configs(chosen, labels) -> None:
+    st.header("What differs")
+    config_by_label = {labels[run.id]: run.config for run in chosen}
+    diff = compare.config_diff(config_by_label)
+    if diff:
+        st.dataframe(pd.DataFrame(diff), hide_index=True)
+    else:
+        st.caption("The configs are identical.")
+    try:
+        layers = pd.DataFrame(compare.architecture_diff(config_by_label))
+    except ValueError as error:
+        st.warning(str(error))
+        return
+    st.subheader("Layer by layer")
+    st.dataframe(layers, hide_index=True,
+                 column_config={"same": st.column_config.CheckboxColumn("same")})
+
+
+def pair_section(loaded) -> None:
+    st.header("Two runs head to head")
+    names = [run.label for run in loaded]
+    left, right = st.columns(2)
+    first = left.selectbox("A", names, index=0, key="pair_a")
+    second = right.selectbox("B", names, index=1, key="pair_b")
+    if first == second:
+        st.info("Pick two different runs as A and B.")
+        return
+    by_label = {run.label: run for run in loaded}
+    pair = compare_predictions.compare_pair(by_label[first], by_label[second])
+    st.markdown(pair.text())
+    st.plotly_chart(compare_figures.confusion_difference_figure(
+        pair.confusion_difference, "A", "B"), key="confusion_difference")
+    st.caption("Red: a mistake A makes more often than B; blue: one B makes more often.")
+    try:
+        images = test_images()
+    except DataUnavailableError as error:
+        st.warning(f"The test images are not available to show the digits: {error}")
+        return
+    for a_right, title in ((True, "only A gets right"), (False, "only B gets right")):
+        indices, captions = compare_predictions.disagreement_examples(pair, a_right, GRID_SIZE)
+        total = len(pair.a_right_b_wrong if a_right else pair.a_wrong_b_right)
+        st.subheader(f"{total:,} test digits {title}")
+        if len(indices):
+            st.plotly_chart(figures.image_grid_figure(images[indices], captions),
+                            key=f"grid_{a_right}")
+
+
+def predictions_section(chosen, labels) -> None:
+    loaded, skipped = compare_predictions.load_predictions(get_store(), chosen, labels,
+                                                           read=cached_predictions)
+    for line in skipped:
+        st.warning(f"Left out of the test-set comparison: {line}")
+    if len(loaded) < 2:
+        st.info("Two runs with test predictions are needed to compare their errors.")
+        return
+    try:
+        per_class = compare_predictions.per_class_accuracy(loaded)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    st.header("Accuracy per digit")
+    st.plotly_chart(compare_figures.per_class_accuracy_figure(per_class), key="per_class")
+    pair_section(loaded)
+    st.header("Ensemble")
+    result, rows = compare_predictions.ensemble_rows(loaded)
+    st.markdown(compare_predictions.ensemble_text(result))
+    st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
+        "accuracy alone": st.column_config.NumberColumn(format="percent"),
+        "adds to the ensemble": st.column_config.NumberColumn(
+            format="percent", help="ensemble accuracy minus that of the ensemble without it")})
+
+
+st.title("Compare runs")
+finished = {run.id: run for run in get_store().list() if not run.status.active}
+wanted = [run_id for run_id in st.query_params.get_all(RUN_PARAM) if run_id in finished]
+chosen_ids = st.multiselect("Runs", list(finished), default=wanted,
+                            format_func=lambda run_id: run_label(finished[run_id]),
+                            key="compare_runs", placeholder="pick two or more finished runs")
+chosen = [finished[run_id] for run_id in chosen_ids]
+if len(chosen) < 2:
+    st.info("Pick two or more finished runs to compare, or select them on the Runs page.")
+    st.stop()
+st.query_params[RUN_PARAM] = [run.id for run in chosen]
+labels = compare.run_labels(chosen)
+
+st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column_config={
+    "test accuracy": st.column_config.NumberColumn(format="percent"),
+    "params": st.column_config.NumberColumn(format="localized"),
+    "FLOPs": st.column_config.NumberColumn(format="localized")})
+for group in compare.seed_groups(chosen):
+    st.info(f"Same config, different seeds: {group.text()}")
+curves(chosen, labels)
+configs(chosen, labels)
+predictions_section(chosen, labels)

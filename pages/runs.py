@@ -1,0 +1,103 @@
+"""Runs: every run in one table; select runs to compare, rename, tag, delete, re-run or export."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mnist_lab import archive
+from mnist_lab.run_table import RunFilter, all_tags, parse_tags, rerun, runs_table
+from mnist_lab.runs import RunStatus
+from pages.common import RUN_PARAM, get_registry, get_store
+
+TABLE_KEY = "runs_table"
+COLUMN_CONFIG = {
+    "id": None,  # kept for selection, not shown
+    "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
+    "params": st.column_config.NumberColumn("params", format="localized"),
+    "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent",
+                                                     min_value=0.9, max_value=1.0),
+    "training s": st.column_config.NumberColumn("training s", format="%.1f"),
+    "images/s": st.column_config.NumberColumn("images/s", format="%.0f"),
+    "tags": st.column_config.ListColumn("tags"),
+}
+
+store = get_store()
+st.title("Runs")
+
+
+def import_section() -> None:
+    with st.expander("Import a run archive (.zip)"):
+        upload = st.file_uploader("Run archive", type=["zip"], key="import_upload")
+        if upload is not None and st.button("Import", key="import_button"):
+            try:
+                run_id = archive.import_run(store, upload.getvalue())
+            except archive.ArchiveError as error:
+                st.error(f"This archive was refused: {error}")
+            else:
+                st.success(f"Imported as run {store.get(run_id).name} ({run_id}).")
+
+
+def manage(run) -> None:
+    """Rename, tag, notes, re-run, open in Train, export and delete one selected run."""
+    st.subheader(f"{run.name} · {run.status}")
+    with st.form(f"edit_{run.id}"):
+        name = st.text_input("Name", run.name)
+        tags = st.text_input("Tags (comma-separated)", ", ".join(run.tags))
+        notes = st.text_area("Notes", run.notes)
+        if st.form_submit_button("Save"):
+            try:
+                store.update(run.id, name=name, tags=parse_tags(tags), notes=notes)
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                st.rerun()
+    again, train, export, delete = st.columns(4)
+    if again.button("Re-run with the same config", key="rerun"):
+        new_id = rerun(store, run.id)
+        get_registry().start(store, new_id)
+        st.switch_page("pages/train.py", query_params={RUN_PARAM: new_id})
+    if train.button("Open in Train as a new config", key="open_train"):
+        st.switch_page("pages/train.py", query_params={"from": run.id})
+    if run.status.active:
+        export.caption("Export is possible once the run has finished.")
+    else:
+        export.download_button("Export as .zip", lambda: archive.export_run(store, run.id),
+                               file_name=f"{run.name}-{run.id}.zip".replace(" ", "_"),
+                               mime="application/zip", key="export")
+    confirmed = delete.checkbox(f"Yes, delete {run.name}", key=f"confirm_{run.id}")
+    if delete.button("Delete", disabled=not confirmed, key="delete"):
+        try:
+            store.delete(run.id)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            st.rerun()
+
+
+import_section()
+runs = store.list()
+if not runs:
+    st.info("No runs yet. Train one on the Train page, or import an archive above.")
+    st.stop()
+
+by_status, by_tag, by_text = st.columns([2, 1, 2])
+run_filter = RunFilter(
+    statuses=tuple(by_status.multiselect("Status", [str(status) for status in RunStatus])),
+    tag=by_tag.selectbox("Tag", all_tags(runs), index=None, placeholder="any tag"),
+    text=by_text.text_input("Search names, notes, tags, ids"),
+)
+shown = [run for run in runs if run_filter.keeps(run)]
+st.caption(f"{len(shown)} of {len(runs)} runs. Click rows to select them; click a header to sort.")
+event = st.dataframe(runs_table(shown), column_config=COLUMN_CONFIG, hide_index=True,
+                     on_select="rerun", selection_mode="multi-row", key=TABLE_KEY)
+selected = [shown[row] for row in event["selection"]["rows"] if row < len(shown)]
+
+if len(selected) >= 2:
+    if st.button(f"Compare the {len(selected)} selected runs", type="primary", key="compare"):
+        # A list value repeats the key (?run=a&run=b); a list of pairs would keep only the last.
+        st.switch_page("pages/compare.py",
+                       query_params={RUN_PARAM: [run.id for run in selected]})
+elif len(selected) == 1:
+    manage(selected[0])
+else:
+    st.caption("Select one run to manage it, or two or more to compare them.")

@@ -1,0 +1,102 @@
+"""The Compare page in AppTest: nothing to compare, two seeded runs, seeds, a run without predictions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from mnist_lab.config import preset
+from mnist_lab.runs import RunStatus, RunStore
+from tests.fakes import seed_run
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return RunStore(tmp_path / "runs")
+
+
+def open_compare(run_ids=()):
+    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    at.run()
+    return at.switch_page("pages/compare.py").run() if not run_ids else _with_runs(at, run_ids)
+
+
+def _with_runs(at, run_ids):
+    at.query_params["run"] = list(run_ids)
+    return at.switch_page("pages/compare.py").run()
+
+
+@pytest.fixture
+def pair(store, mnist):
+    first = seed_run(store, mnist.y_test, name="lenet5")
+    second = seed_run(store, mnist.y_test, name="strided", preset_name="lenet5-strided",
+                      mistakes=((4, 9, 20), (8, 3, 4)))
+    return first, second
+
+
+def markdown(at):
+    return " ".join(element.value for element in at.markdown)
+
+
+def test_an_empty_store_asks_for_two_runs(store):
+    at = open_compare()
+    assert not at.exception
+    assert "Pick two or more finished runs" in at.info[0].value
+
+
+def test_two_runs_from_the_url_are_compared(pair, mnist):
+    first, second = pair
+    at = open_compare(pair)
+    assert not at.exception
+    assert at.multiselect(key="compare_runs").value == [first, second]
+    metrics = at.dataframe[0].value
+    assert metrics["name"].tolist() == ["lenet5", "strided"]
+    assert metrics["test accuracy"].round(4).tolist() == [0.9985, 0.9976]
+    diff = at.dataframe[1].value
+    assert diff["field"].tolist() == ["blocks.1.downsample", "blocks.2.downsample", "preset"]
+    layers = at.dataframe[2].value.set_index("layer")
+    assert layers.loc["block1_down", f"strided ({second[-6:]})"].startswith("conv 6@3x3")
+    text = markdown(at)
+    assert (f"lenet5 ({first[-6:]}) scores 99.85%, strided ({second[-6:]}) 99.76% (0.09 points)"
+            in text)
+    assert "p = 0.110: the difference could well be chance" in text
+    assert "The ensemble of 2 runs scores 99.93%" in text
+    subheaders = [element.value for element in at.subheader]
+    assert "17 test digits only A gets right" in subheaders
+    assert "8 test digits only B gets right" in subheaders
+    ensemble = at.dataframe[3].value
+    assert ensemble["adds to the ensemble"].round(4).tolist() == [0.0017, 0.0008]
+
+
+def test_swapping_a_and_b_reverses_the_counts(pair):
+    at = open_compare(pair)
+    labels = at.selectbox(key="pair_a").options
+    at.selectbox(key="pair_a").set_value(labels[1])
+    at.selectbox(key="pair_b").set_value(labels[0]).run()
+    subheaders = [element.value for element in at.subheader]
+    assert "8 test digits only A gets right" in subheaders
+
+
+def test_seed_repeats_get_a_mean_and_interval_and_missing_predictions_are_named(store):
+    ids = []
+    for seed, accuracy in ((0, 0.98), (1, 0.99)):
+        run_id = store.create_run(preset("lenet5").replace(seed=seed).to_dict(), name=f"seed {seed}")
+        store.set_summary(run_id, {"test_accuracy": accuracy})
+        store.set_status(run_id, RunStatus.COMPLETED)
+        ids.append(run_id)
+    at = open_compare(ids)
+    assert not at.exception
+    infos = [element.value for element in at.info]
+    assert "Same config, different seeds: 2 seeds (0, 1): mean 98.50% ± 0.71% (sd)" in infos[0]
+    assert "Two runs with test predictions are needed" in infos[-1]
+    warnings = [element.value for element in at.warning]
+    assert warnings[0] == (f"Left out of the test-set comparison: seed 0 ({ids[0][-6:]}): "
+                           f"predictions.npz is missing from {store.run_dir(ids[0])}")

@@ -1,0 +1,155 @@
+"""The Runs page in AppTest: the table, filters, selection, editing, deleting, re-running, import."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from mnist_lab import archive
+from mnist_lab.runs import RunStatus, RunStore
+from tests.fakes import seed_run
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+TABLE = "runs_table"
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return RunStore(tmp_path / "runs")
+
+
+@pytest.fixture
+def seeded(store, mnist):
+    first = seed_run(store, mnist.y_test, name="lenet5")
+    second = seed_run(store, mnist.y_test, name="strided", preset_name="lenet5-strided")
+    store.update(second, tags=["strided"], notes="pooling replaced")
+    return first, second
+
+
+def open_runs():
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.run()
+    return at.switch_page("pages/runs.py").run()
+
+
+def select(at, *rows):
+    at.session_state[TABLE] = {"selection": {"rows": list(rows), "columns": [], "cells": []}}
+    return at.run()
+
+
+def test_an_empty_store_points_to_train_and_import(store):
+    at = open_runs()
+    assert not at.exception
+    assert at.info[0].value.startswith("No runs yet. Train one on the Train page")
+
+
+def test_the_table_lists_every_run_newest_first(seeded):
+    at = open_runs()
+    table = at.dataframe[0].value
+    assert table["name"].tolist() == ["strided", "lenet5"]
+    assert table["architecture"].tolist() == ["lenet5-strided: conv 6-16 / strided / dense 120-84",
+                                              "lenet5: conv 6-16 / max / dense 120-84"]
+    assert table["test accuracy"].round(4).tolist() == [0.9985, 0.9985]
+    assert [list(tags) for tags in table["tags"]] == [["strided"], []]
+    assert at.caption[0].value.startswith("2 of 2 runs.")
+
+
+def test_filters_narrow_the_table(seeded, store):
+    at = open_runs()
+    at.text_input[0].set_value("pooling").run()
+    assert at.dataframe[0].value["name"].tolist() == ["strided"]
+    at.text_input[0].set_value("").run()
+    at.selectbox[0].set_value("strided").run()
+    assert at.dataframe[0].value["name"].tolist() == ["strided"]
+    at.selectbox[0].set_value(None)
+    at.multiselect[0].set_value(["failed"]).run()
+    assert at.dataframe[0].value.empty
+    assert at.caption[0].value.startswith("0 of 2 runs.")
+
+
+def test_two_selected_runs_open_compare_with_both_ids(seeded):
+    first, second = seeded
+    at = select(open_runs(), 0, 1)
+    at.button(key="compare").click().run()
+    assert not at.exception
+    assert at.query_params["run"] == [second, first]  # ?run=<second>&run=<first>
+    assert at.multiselect(key="compare_runs").value == [second, first]
+
+
+def test_one_selected_run_can_be_renamed_tagged_and_noted(seeded, store):
+    first, _ = seeded
+    at = select(open_runs(), 1)
+    assert at.subheader[0].value == "lenet5 · completed"
+    inputs = {element.label: element for element in at.text_input}
+    inputs["Name"].set_value("lenet5 baseline")
+    inputs["Tags (comma-separated)"].set_value("baseline, paper, baseline")
+    at.text_area[0].set_value("SGD 0.01")
+    at.button[0].click().run()
+    run = store.get(first)
+    assert (run.name, run.tags, run.notes) == ("lenet5 baseline", ["baseline", "paper"], "SGD 0.01")
+
+
+def test_a_bad_name_is_explained(seeded):
+    at = select(open_runs(), 1)
+    [element for element in at.text_input if element.label == "Name"][0].set_value("../x")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("invalid run name '../x'")
+
+
+def test_delete_needs_confirmation(seeded, store):
+    first, second = seeded
+    at = select(open_runs(), 1)
+    assert at.button(key="delete").disabled
+    at.checkbox(key=f"confirm_{first}").check().run()
+    at.button(key="delete").click().run()
+    assert not at.exception
+    assert [run.id for run in store.list()] == [second]
+
+
+def test_rerun_queues_the_same_config_and_starts_it(seeded, store, monkeypatch):
+    from mnist_lab.runner import TrainerRegistry
+
+    started = []
+    monkeypatch.setattr(TrainerRegistry, "start", lambda self, store, run_id: started.append(run_id))
+    first, _ = seeded
+    at = select(open_runs(), 1)
+    at.button(key="rerun").click().run()
+    new = store.get(started[0])
+    assert new.status is RunStatus.QUEUED and new.config == store.get(first).config
+    assert new.name == "lenet5" and at.query_params["run"] == new.id
+
+
+def test_open_in_train_passes_the_run_as_from(seeded):
+    first, _ = seeded
+    at = select(open_runs(), 1)
+    at.button(key="open_train").click().run()
+    assert at.query_params["from"] == first
+
+
+def test_import_adds_a_run_or_explains_the_refusal(seeded, store):
+    import io
+    import zipfile
+
+    first, _ = seeded
+    data = archive.export_run(store, first)
+    at = open_runs()
+    at.file_uploader[0].set_value(("lenet5.zip", data, "application/zip")).run()
+    at.button(key="import_button").click().run()
+    assert not at.exception
+    assert len(store.list()) == 3
+    assert at.success[0].value.startswith("Imported as run lenet5 (")
+    evil = io.BytesIO(data)
+    with zipfile.ZipFile(evil, "a") as zipped:
+        zipped.writestr("../evil", "x")
+    at.file_uploader[0].set_value(("evil.zip", evil.getvalue(), "application/zip")).run()
+    at.button(key="import_button").click().run()
+    assert at.error[0].value == ("This archive was refused: the archive: member '../evil' points "
+                                 "outside the archive folder")
+    assert len(store.list()) == 3
