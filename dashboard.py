@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="mnist-lab", page_icon="🔢", layout="wide")
+st.set_page_config(page_title="mnist-lab", page_icon=":material/grid_4x4:", layout="wide")
 
 PAGES = {
     "Lab": [
-        st.Page("pages/home.py", title="Home", icon="🏠", default=True),
-        st.Page("pages/train.py", title="Train", icon="🏋️"),
+        st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
+        st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
     ],
     "Study": [
-        st.Page("pages/runs.py", title="Runs", icon="🗂️"),
-        st.Page("pages/compare.py", title="Compare", icon="⚖️"),
-        st.Page("pages/errors.py", title="Errors", icon="🔍"),
-        st.Page("pages/misclassified.py", title="Misclassified", icon="❌"),
-        st.Page("pages/inspector.py", title="Inspector", icon="🧠"),
+        st.Page("pages/runs.py", title="Runs", icon=":material/table_view:"),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
+        st.Page("pages/errors.py", title="Errors", icon=":material/grid_on:"),
+        st.Page("pages/misclassified.py", title="Misclassified", icon=":material/error:"),
+        st.Page("pages/inspector.py", title="Inspector", icon=":material/neurology:"),
     ],
 }
 

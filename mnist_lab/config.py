@@ -142,13 +142,20 @@ def _as_list(value: Any, name: str) -> list:
 
 
 def _lenet5(downsample: str) -> RunConfig:
-    """LeNet-5 as in the classic tutorial: 6@5x5 'same' -> pool -> 16@5x5 -> pool -> 120 -> 84."""
+    """LeNet-5 as in the classic tutorial: 6@5x5 'same' -> pool -> 16@5x5 -> pool -> 120 -> 84.
+
+    SGD with momentum at 0.03, cut tenfold at half and three quarters of training: on the
+    full data this reached 99.04-99.22% test accuracy in 10 epochs over three seeds, where a
+    constant rate stayed at 98.9% (the README's figures).
+    """
     return RunConfig(
         blocks=[
             ConvBlock(filters=6, kernel_size=5, padding="same", downsample=downsample),
             ConvBlock(filters=16, kernel_size=5, padding="valid", downsample=downsample),
         ],
         dense=[DenseLayer(units=120), DenseLayer(units=84)],
+        learning_rate=0.03,
+        schedule="step",
     )
 
 
