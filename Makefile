@@ -37,6 +37,10 @@ test: install browser
 test-fast: install
 	$(PY) -m pytest -m "not slow and not browser"
 
+# Speed figures (never asserted in tests): benchmarks/results/latest.{json,md}.
+bench: install
+	$(PY) -m benchmarks
+
 lint: install
 	$(VENV)/bin/ruff check .
 

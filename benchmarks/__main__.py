@@ -1,0 +1,44 @@
+"""`make bench`: every benchmark, written to benchmarks/results/latest.json and latest.md.
+
+BENCH_QUICK=1 runs a small version (a training subset, fewer repeats) for development.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+from benchmarks import data_load, overhead
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo")
+                   if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    quick = os.environ.get("BENCH_QUICK") == "1"
+    results: dict = {"machine": machine(), "quick": quick, "date": time.strftime("%Y-%m-%d %H:%M")}
+    results.update(data_load.measure())
+    results.update(overhead.measure(epochs=1 if quick else 2, repeats=2 if quick else 3,
+                                    subset=200 if quick else None))
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
+    lines = ["| measure | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in results.items()]
+    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
