@@ -51,8 +51,10 @@ def configs(chosen, labels) -> None:
         st.warning(str(error))
         return
     st.subheader("Layer by layer")
+    numbers = {column: st.column_config.NumberColumn(format="localized")
+               for column in layers.columns if column.endswith((" params", " FLOPs"))}
     st.dataframe(layers, hide_index=True,
-                 column_config={"same": st.column_config.CheckboxColumn("same")})
+                 column_config={**numbers, "same": st.column_config.CheckboxColumn("same")})
 
 
 def pair_section(loaded) -> None:

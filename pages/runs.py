@@ -15,7 +15,7 @@ COLUMN_CONFIG = {
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
     "params": st.column_config.NumberColumn("params", format="localized"),
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent",
-                                                     min_value=0.9, max_value=1.0),
+                                                     min_value=0.0, max_value=1.0),
     "training s": st.column_config.NumberColumn("training s", format="%.1f"),
     "images/s": st.column_config.NumberColumn("images/s", format="%.0f"),
     "tags": st.column_config.ListColumn("tags"),
