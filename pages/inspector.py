@@ -40,10 +40,10 @@ def own_digit():
     if source == "Draw":
         from streamlit_drawable_canvas import st_canvas
 
-        st.caption("Draw one digit, large, in the middle of the square.")
         canvas = st_canvas(stroke_width=18, stroke_color="#FFFFFF", background_color="#000000",
                            height=CANVAS_SIZE, width=CANVAS_SIZE, key="canvas",
                            return_image_data=True)
+        st.caption("Draw one digit, large, filling most of the square; the bin clears it.")
         return canvas.image_data
     upload = st.file_uploader("An image of one digit", key="upload")
     if upload is None:
