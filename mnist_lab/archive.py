@@ -292,9 +292,7 @@ def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], confi
         store.set_status(run_id, RunStatus(manifest["status"]), error=manifest.get("error"))
         store.update(run_id, notes=manifest.get("notes", ""))
         store.set_summary(run_id, manifest.get("summary", {}))
-        for row in rows:
-            store.log_metrics(run_id, row["kind"], row["epoch"], row["step"], row["wall_s"],
-                              row["values"])
+        store.log_metrics_many(run_id, rows)
         store.write_artifact(run_id, artifacts.CONFIG_FILE,
                              lambda path: path.write_text(config.to_json()))
         for name in ARTIFACT_FILES:

@@ -291,11 +291,17 @@ class RunStore:
     def log_metrics(self, run_id: str, kind: str, epoch: int, step: int, wall_s: float,
                     values: dict[str, float]) -> None:
         """Append one point (all its values in one row) and refresh the heartbeat."""
+        self.log_metrics_many(run_id, [{"kind": kind, "epoch": epoch, "step": step,
+                                        "wall_s": wall_s, "values": values}])
+
+    def log_metrics_many(self, run_id: str, points: list[dict[str, Any]]) -> None:
+        """Append points ({kind, epoch, step, wall_s, values}) in one transaction."""
         with self._connect() as connection:
-            connection.execute(
+            connection.executemany(
                 "INSERT INTO metrics (run_id, kind, epoch, step, wall_s, values_json)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                (run_id, kind, epoch, step, wall_s, json.dumps(values)),
+                [(run_id, point["kind"], point["epoch"], point["step"], point["wall_s"],
+                  json.dumps(point["values"])) for point in points],
             )
             connection.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?",
                                (time.time(), run_id))

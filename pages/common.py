@@ -10,8 +10,8 @@ import time
 import streamlit as st
 
 from mnist_lab import artifacts
-from mnist_lab.runs import Run, RunStatus, RunStore, default_home
 from mnist_lab.runner import TrainerRegistry
+from mnist_lab.runs import Run, RunStatus, RunStore, default_home
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 
