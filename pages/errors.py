@@ -22,18 +22,18 @@ def modified(run_id, name):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def validation(run_id, modified):
+def validation(run_id, mtime):
     return artifacts.read_validation(get_store().run_dir(run_id))
 
 
 @st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
-def explanation(run_id, modified, true_class, predicted_class):
+def explanation(run_id, mtime, true_class, predicted_class):
     probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
     return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class)
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model…")
-def model(run_id, modified):
+def model(run_id, mtime):
     return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
 
 

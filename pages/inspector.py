@@ -16,7 +16,7 @@ def mnist():
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model…")
-def model(run_id, modified):
+def model(run_id, mtime):
     return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
 
 
