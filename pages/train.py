@@ -29,6 +29,7 @@ from pages.train_controls import Form, check_names, config_form
 
 REFRESH_S = 1.5
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
+LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 
 
 def feature_map_figure(architecture: Architecture) -> go.Figure:
@@ -68,6 +69,7 @@ def start_training(form: Form) -> None:
     store = get_store()
     run_id = store.create_run(form.config.to_dict(), name=form.name or None, tags=form.tags)
     get_registry().start(store, run_id)
+    st.session_state[LAST_STARTED] = run_id
     st.query_params[RUN_PARAM] = run_id
 
 
@@ -174,7 +176,9 @@ def runs_section() -> None:
                     on_change=lambda: store.set_setting(runner.MAX_RUNNING_SETTING,
                                                         str(st.session_state["max_running"])))
     runs = store.list()
-    wanted = st.query_params.get(RUN_PARAM)
+    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(LAST_STARTED)
+    if wanted:
+        st.query_params[RUN_PARAM] = wanted  # so a reload comes back to the same run
     shown = [run for run in runs if run.status.active or run.id == wanted]
     if wanted and wanted not in {run.id for run in runs}:
         st.warning(f"There is no run with id '{wanted}'.")

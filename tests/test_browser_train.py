@@ -1,0 +1,77 @@
+"""End to end in Chromium: design a tiny network, train it, leave and come back, see it finish."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from tests.browser import chromium_page, dashboard, output_dir, require_chromium
+
+# Every point drawn on the loss/accuracy chart (the only chart with two x axes).
+CURVE_POINTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(chart => chart.layout && chart.layout.xaxis2)
+    .map(chart => chart._fullData.reduce((total, trace) => total + (trace._length || 0), 0))
+    .reduce((total, points) => total + points, 0)"""
+
+
+def wait_for(condition, timeout_s: float, what: str):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def set_number(page, label: str, value: int) -> None:
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+    page.wait_for_timeout(400)  # let the rerun settle before the next widget
+
+
+@pytest.mark.browser
+def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monkeypatch):
+    require_chromium()
+    monkeypatch.setenv("MNIST_LAB_DATA", str(small_npz))  # trainers inherit the dashboard's env
+    monkeypatch.setenv("MNIST_LAB_THREADS", "1")
+    screenshots = output_dir("train")
+    with dashboard(tmp_path / "runs", tmp_path / "dashboard.log") as url, chromium_page() as page:
+        page.goto(url)
+        page.get_by_text("Train a preset").wait_for()
+        nav = page.get_by_test_id("stSidebarNav")
+        nav.get_by_role("link", name=re.compile("Train$")).click()
+        page.get_by_text("FLOPs per image").wait_for()
+        set_number(page, "Images per class (0: all)", 20)
+        set_number(page, "Batch size", 8)
+        set_number(page, "Epochs", 12)
+        page.get_by_label("Run name", exact=True).fill("browser run")
+        page.get_by_label("Run name", exact=True).press("Enter")
+        page.wait_for_timeout(400)
+        page.get_by_role("button", name="Train", exact=True).click()
+
+        # The live chart gains points while the run trains.
+        first = wait_for(lambda: page.evaluate(CURVE_POINTS_JS), 120, "the first points on the chart")
+        wait_for(lambda: page.evaluate(CURVE_POINTS_JS) > first, 60, "the chart to gain points")
+        page.get_by_role("heading", name="Runs").scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / "training.png"))
+
+        # Another page while it trains, back to Train (which re-attaches), then a reload.
+        nav.get_by_role("link", name=re.compile("Home$")).click()
+        page.get_by_role("link", name=re.compile(r"browser run · ")).wait_for()  # in progress or recent
+        nav.get_by_role("link", name=re.compile("Train$")).click()
+        page.get_by_text("browser run", exact=True).wait_for()
+        page.reload()
+        page.get_by_text("browser run", exact=True).wait_for()
+
+        # The finished run: its test accuracy, and a link to its errors.
+        label = page.get_by_test_id("stMetricLabel").filter(has_text="Test accuracy")
+        label.wait_for(timeout=180_000)
+        value = page.get_by_test_id("stMetric").filter(has=label).get_by_test_id("stMetricValue")
+        accuracy = float(value.inner_text().rstrip("%"))
+        label.scroll_into_view_if_needed()
+        page.screenshot(path=str(screenshots / "finished.png"))
+    assert 30.0 < accuracy <= 100.0  # 180 training images, 12 epochs: well above chance
