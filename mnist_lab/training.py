@@ -38,7 +38,12 @@ from mnist_lab.runs import RunStatus, RunStore
 
 
 def configure_threads(threads: int | None = None) -> None:
-    """Set TensorFlow's thread pools; must run before TensorFlow's first operation."""
+    """Set TensorFlow's thread pools; must run before TensorFlow's first operation.
+
+    Other Keras backends (KERAS_BACKEND=jax on a GPU machine) size their own pools.
+    """
+    if keras.backend.backend() != "tensorflow":
+        return
     import tensorflow as tf
 
     threads = threads or int(os.environ.get("MNIST_LAB_THREADS", "0")) or os.cpu_count() or 1
