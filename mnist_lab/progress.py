@@ -89,7 +89,7 @@ def learning_rate_changes(history: pd.DataFrame, *, schedule: str,
 
     The trainer logs the rate in force after each recorded batch. Dividing it by the
     schedule's factor at that batch gives the base rate, which only a requested change
-    moves; the first row with a new base marks the change.
+    moves; the first row with a new base marks the change (at most a second late).
     """
     if "learning_rate" not in history.columns or not len(history):
         return []
@@ -103,6 +103,10 @@ def learning_rate_changes(history: pd.DataFrame, *, schedule: str,
         base = row.learning_rate / factor
         if previous_base is not None and abs(base - previous_base) > _BASE_RATE_TOLERANCE * previous_base:
             changes.append((row.step / steps_per_epoch, float(row.learning_rate)))
+            # The row of the change holds the requested rate itself, not base x factor, so the
+            # next row sets the new base.
+            previous_base = None
+            continue
         previous_base = base
     return changes
 

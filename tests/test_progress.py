@@ -83,3 +83,19 @@ def test_queue_position_follows_creation_order(store):
     store.set_status(first, RunStatus.RUNNING)
     runs = store.list()
     assert [queue_position(runs, run_id) for run_id in (first, second, third)] == [None, 1, 2]
+
+
+def test_the_row_holding_the_requested_rate_itself_marks_one_change_only():
+    """The trainer logs the requested rate as it is, then base x schedule from the next batch."""
+    total, base = 300, 0.1
+    requested_at, requested = 200, 0.02
+    new_base = requested / learning_rate_factor("cosine", requested_at / total)
+    history = pd.DataFrame(
+        [{"step": step, "learning_rate": base * learning_rate_factor("cosine", (step - 1) / total)}
+         for step in range(10, requested_at, 10)]
+        + [{"step": requested_at, "learning_rate": requested}]
+        + [{"step": step, "learning_rate": new_base * learning_rate_factor("cosine", (step - 1) / total)}
+           for step in range(requested_at + 3, total, 3)])
+
+    marks = learning_rate_changes(history, schedule="cosine", steps_per_epoch=100, epochs=3)
+    assert marks == [(2.0, requested)]
