@@ -6,6 +6,7 @@ where a real tiny trainer obeys the Stop button.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +51,12 @@ def open_train(run_id: str | None = None) -> AppTest:
 
 def metric(at: AppTest, label: str) -> str:
     return next(item.value for item in at.metric if item.label == label)
+
+
+def curve_annotations(at: AppTest) -> list[str]:
+    """Texts on the loss/accuracy chart (the last Plotly chart): titles, references, lr marks."""
+    spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    return [annotation.get("text") for annotation in spec["layout"]["annotations"]]
 
 
 def test_an_empty_store_previews_lenet5_and_can_train(launched):
@@ -144,6 +151,7 @@ def test_a_finished_run_shows_accuracy_curves_and_links(launched, store, mnist):
     assert metric(at, "Test accuracy") == "99.85%"  # 15 mistakes in 10,000
     assert metric(at, "Training time") == "6 s"
     assert metric(at, "Epochs") == "3/3"
+    assert curve_annotations(at) == ["Loss", "Accuracy", "LeNet-5 (99.05%)", "best single model (99.83%)"]
     links = {link.value: link.proto.query_string for link in at.get("page_link")}
     assert links["Its errors"] == f"run={run_id}"
     assert links["Compare with other runs"] == f"run={run_id}"
@@ -161,10 +169,10 @@ def running_run(store, steps_per_epoch=100, epochs=3) -> str:
     run_id = store.create_run(preset("lenet5").replace(epochs=epochs).to_dict())
     assert store.claim(run_id, os.getpid(), max_running=1)
     store.set_summary(run_id, {"steps_per_epoch": steps_per_epoch, "epochs": epochs})
-    for step in (50, 150):
+    for step, learning_rate in ((50, 0.01), (150, 0.005)):  # someone asked for 0.005 on the way
         store.log_metrics(run_id, "batch", step // 100 + 1, step, step / 10,
                           {"loss": 0.5, "accuracy": 0.9, "epoch_progress": step / 100,
-                           "learning_rate": 0.01, "images_per_s": 320.0})
+                           "learning_rate": learning_rate, "images_per_s": 320.0})
     return run_id
 
 
@@ -174,6 +182,8 @@ def test_a_running_run_shows_progress_and_its_controls_write_requests(launched, 
 
     assert at.get("progress")[0].proto.text == "epoch 2/3 · batch 50/100"
     assert (metric(at, "Elapsed"), metric(at, "ETA"), metric(at, "Images/s")) == ("15 s", "15 s", "320")
+    assert metric(at, "Learning rate") == "0.005"
+    assert "lr → 0.005" in curve_annotations(at)
     at.button(key=f"pause_{run_id}").click().run()
     at.number_input(key=f"lr_{run_id}").set_value(0.002)
     at.button(key=f"apply_lr_{run_id}").click().run()
