@@ -23,7 +23,7 @@ from mnist_lab.progress import (
     recorded_learning_rate_changes,
     training_progress,
 )
-from mnist_lab.runs import RequestKind, Run, RunStatus
+from mnist_lab.runs import RequestKind, Run, RunNotFoundError, RunStatus
 from pages.common import RUN_PARAM, get_registry, get_store
 from pages.train_controls import Form, check_names, config_form
 
@@ -56,7 +56,8 @@ def preview(form: Form) -> bool:
     columns[1].metric("FLOPs per image", f"{architecture.flops:,}")
     columns[2].metric("Layers", len(architecture.layers))
     columns[3].metric("Receptive field", f"{max(layer.receptive_field for layer in architecture.layers)} px")
-    st.dataframe(pd.DataFrame(architecture.rows()), hide_index=True)
+    st.dataframe(pd.DataFrame(architecture.rows()), hide_index=True, column_config={
+        column: st.column_config.NumberColumn(format="localized") for column in ("params", "flops")})
     st.plotly_chart(feature_map_figure(architecture))
     problem = check_names(form)
     if problem:
@@ -94,7 +95,11 @@ def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
 def live_view(run_id: str) -> None:
     """A run in progress, redrawn every REFRESH_S seconds without rerunning the page."""
     store = get_store()
-    run = store.get(run_id)
+    try:
+        run = store.get(run_id)
+    except RunNotFoundError:
+        st.warning(f"Run {run_id} was deleted.")
+        return
     if not run.status.active:
         st.rerun()  # the whole page draws the finished run
     history = metrics_so_far(run_id)

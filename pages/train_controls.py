@@ -26,7 +26,7 @@ from mnist_lab.config import (
     preset,
     preset_names,
 )
-from mnist_lab.runs import RunStatus, validate_name
+from mnist_lab.runs import RunNotFoundError, RunStatus, validate_name
 from pages.common import get_store
 
 CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
@@ -82,11 +82,13 @@ def _on_start_change() -> None:
     if kind == "preset":
         _load(preset(value), value)
         return
-    run = get_store().get(value)
     try:
+        run = get_store().get(value)
         _load(RunConfig.from_dict(run.config), run.name, ", ".join(run.tags))
+    except RunNotFoundError:
+        st.toast(f"Run {value} no longer exists.")
     except ConfigError as error:
-        st.toast(f"Run {run.id} has a config this version cannot use: {error}")
+        st.toast(f"Run {value} has a config this version cannot use: {error}")
 
 
 def _block(number: int, block: ConvBlock, slots: dict) -> ConvBlock:
