@@ -90,3 +90,12 @@ def test_a_preset_button_queues_the_preset_and_opens_the_train_page(launched, st
     assert at.query_params["run"] == run.id
     assert at.title[0].value == "Train"  # switched to the Train page, which shows the run
     assert any(info.value.startswith("Queued: number 1 in line") for info in at.info)
+
+
+def test_missing_data_is_a_warning_not_a_traceback(launched, tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_DATA", str(tmp_path / "nowhere.npz"))
+    at = open_home()
+
+    assert not at.exception
+    assert at.warning[0].value.startswith("MNIST is not available yet, so runs cannot train:")
+    assert "nowhere.npz" in at.warning[0].value
