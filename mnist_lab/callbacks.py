@@ -75,45 +75,58 @@ class EpochValidation(keras.callbacks.Callback):
 
 
 class LiveMetrics(keras.callbacks.Callback):
-    """Records metrics into the run store: a batch point at most every `interval_s` seconds."""
+    """Records metrics into the run store: a batch point at most every `interval_s` seconds.
+
+    The first batch is always recorded, so a live chart has a point at once. Images per
+    second cover the batches since the previous batch point, or the epoch's batches
+    (validation excluded) for an epoch point.
+    """
 
     def __init__(self, store: RunStore, run_id: str, clock: TrainingClock, batch_size: int,
                  steps_per_epoch: int, interval_s: float = 1.0) -> None:
         super().__init__()
         self.store, self.run_id, self.clock = store, run_id, clock
-        self.batch_size, self.steps_per_epoch, self.interval_s = batch_size, steps_per_epoch, interval_s
+        self.batch_size, self.steps_per_epoch = batch_size, steps_per_epoch
+        self.interval_s = interval_s
         self.epoch = 0
         self.step = 0
-        self._last_write = 0.0
-        self._window = (0.0, 0)  # (elapsed, step) at the last point, for images per second
+        self._last_write = -float("inf")
+        self._batch_window = (0.0, 0)  # (elapsed, step) at the last batch point
+        self._epoch_window = (0.0, 0)  # (elapsed, step) when the epoch began
+        self._last_batch_elapsed = 0.0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
+        self._epoch_window = (self.clock.elapsed(), self.step)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self.step += 1
+        self._last_batch_elapsed = self.clock.elapsed()
         now = time.monotonic()
         if now - self._last_write < self.interval_s:
             return
         self._last_write = now
-        self._record("batch", self.epoch + (batch + 1) / self.steps_per_epoch, logs or {})
+        speed = self._images_per_s(self._batch_window, self._last_batch_elapsed)
+        self._batch_window = (self._last_batch_elapsed, self.step)
+        self._record("batch", self.epoch + (batch + 1) / self.steps_per_epoch, logs or {}, speed)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        self._record("epoch", epoch + 1, logs or {})
+        speed = self._images_per_s(self._epoch_window, self._last_batch_elapsed)
+        self._record("epoch", epoch + 1, logs or {}, speed)
 
-    def _record(self, kind: str, epoch_progress: float, logs: dict) -> None:
-        elapsed = self.clock.elapsed()
-        window_elapsed, window_step = self._window
-        seconds = elapsed - window_elapsed
-        images_per_s = (self.step - window_step) * self.batch_size / seconds if seconds > 0 else 0.0
-        self._window = (elapsed, self.step)
+    def _images_per_s(self, window: tuple[float, int], until: float) -> float:
+        seconds = until - window[0]
+        return (self.step - window[1]) * self.batch_size / seconds if seconds > 0 else 0.0
+
+    def _record(self, kind: str, epoch_progress: float, logs: dict, images_per_s: float) -> None:
         values = {key: float(logs[key]) for key in METRIC_KEYS if key in logs}
         values.update(
             epoch_progress=round(epoch_progress, 4),
             learning_rate=current_learning_rate(self.model),
             images_per_s=round(images_per_s, 1),
         )
-        self.store.log_metrics(self.run_id, kind, self.epoch + 1, self.step, elapsed, values)
+        self.store.log_metrics(self.run_id, kind, self.epoch + 1, self.step,
+                               self.clock.elapsed(), values)
 
 
 class RunControl(keras.callbacks.Callback):
@@ -162,26 +175,36 @@ class RunControl(keras.callbacks.Callback):
 
 
 class ScheduledLearningRate(keras.callbacks.Callback):
-    """lr = base * schedule(progress); a requested rate rescales the base from then on."""
+    """lr = base * schedule(progress); a requested rate rescales the base from then on.
+
+    The optimizer's rate is assigned only when it moves by more than 0.1%: an assignment
+    is a host-to-device write, and per batch it cost measurable throughput.
+    """
 
     def __init__(self, schedule: str, base_rate: float, total_steps: int) -> None:
         super().__init__()
         self.schedule, self.base_rate, self.total_steps = schedule, base_rate, total_steps
         self.step = 0
         self.changes: list[tuple[int, float]] = []
+        self._assigned = base_rate
 
     def request(self, new_rate: float) -> None:
         """Make the current rate `new_rate`; a schedule goes on from there."""
         factor = learning_rate_factor(self.schedule, self.step / self.total_steps)
         self.base_rate = new_rate / factor if factor > 0 else new_rate
         self.changes.append((self.step, new_rate))
-        self.model.optimizer.learning_rate = new_rate
+        self._assign(new_rate)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
         if self.schedule != "constant":
-            factor = learning_rate_factor(self.schedule, self.step / self.total_steps)
-            self.model.optimizer.learning_rate = self.base_rate * factor
+            rate = self.base_rate * learning_rate_factor(self.schedule, self.step / self.total_steps)
+            if abs(rate - self._assigned) > 1e-3 * self._assigned:
+                self._assign(rate)
         self.step += 1
+
+    def _assign(self, rate: float) -> None:
+        self.model.optimizer.learning_rate = rate
+        self._assigned = rate
 
 
 class ConsolePrinter(keras.callbacks.Callback):

@@ -1,0 +1,82 @@
+"""The training callbacks on a tiny model: throttled recording, schedules, validation labels."""
+
+import keras
+import numpy as np
+import pytest
+
+from mnist_lab.callbacks import EpochValidation, LiveMetrics, ScheduledLearningRate, TrainingClock
+from mnist_lab.schedules import learning_rate_factor
+
+
+@pytest.fixture
+def tiny():
+    rng = np.random.default_rng(0)
+    x = rng.random((64, 28, 28, 1), dtype=np.float32)
+    y = np.arange(64) % 10
+    model = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model, x, y, keras.utils.to_categorical(y, 10)
+
+
+@pytest.mark.parametrize(("interval", "batch_points"), [(0.0, 3 * 8), (3600.0, 1)])
+def test_live_metrics_are_throttled_by_time(store, tiny, interval, batch_points):
+    model, x, _, y = tiny
+    run_id = store.create_run({})
+    live = LiveMetrics(store, run_id, TrainingClock(), batch_size=8, steps_per_epoch=8,
+                       interval_s=interval)
+    model.fit(x, y, batch_size=8, epochs=3, callbacks=[live], verbose=0)
+    history = store.metrics(run_id)
+    assert (history["kind"] == "batch").sum() == batch_points
+    epochs = history[history["kind"] == "epoch"]
+    assert list(epochs["epoch_progress"]) == [1.0, 2.0, 3.0]
+    assert list(epochs["step"]) == [8, 16, 24]
+    assert (epochs["learning_rate"] == 0.1).all() and (epochs["images_per_s"] > 0).all()
+
+
+def test_epoch_validation_supplies_val_metrics_and_labels(tiny):
+    model, x, y_int, y = tiny
+    validation = EpochValidation(x[:20], y_int[:20])
+    history = model.fit(x, y, batch_size=16, epochs=2, callbacks=[validation], verbose=0)
+    assert len(history.history["val_accuracy"]) == 2
+    predicted = model.predict(x[:20], verbose=0).argmax(axis=1)
+    assert history.history["val_accuracy"][-1] == pytest.approx(np.mean(predicted == y_int[:20]))
+    assert np.stack(validation.predicted_labels).shape == (2, 20)
+    np.testing.assert_array_equal(validation.predicted_labels[-1], predicted)
+
+
+def test_step_schedule_and_a_requested_rate(tiny):
+    model, x, _, y = tiny
+    schedule = ScheduledLearningRate("step", 0.1, total_steps=4 * 8)
+    rates = []
+    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: rates.append(
+        float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))))
+    model.fit(x, y, batch_size=8, epochs=4, callbacks=[schedule, recorder], verbose=0)
+    assert rates == pytest.approx([0.1, 0.1, 0.01, 0.001])
+    schedule.request(0.05)
+    assert schedule.changes == [(32, 0.05)]
+    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize(("schedule", "progress", "factor"), [
+    ("constant", 0.7, 1.0), ("step", 0.49, 1.0), ("step", 0.5, 0.1), ("step", 0.8, 0.01),
+    ("cosine", 0.0, 1.0), ("cosine", 0.5, 0.5), ("cosine", 1.0, 0.0),
+    ("one-cycle", 0.0, 0.1), ("one-cycle", 0.3, 1.0), ("one-cycle", 1.0, 0.001),
+])
+def test_schedule_factors(schedule, progress, factor):
+    assert learning_rate_factor(schedule, progress) == pytest.approx(factor, abs=1e-9)
+
+
+def test_unknown_schedule():
+    with pytest.raises(ValueError, match="unknown schedule 'linear'"):
+        learning_rate_factor("linear", 0.5)
+
+
+def test_clock_leaves_out_paused_time(monkeypatch):
+    now = iter([100.0, 105.0, 160.0, 170.0]).__next__
+    monkeypatch.setattr("mnist_lab.callbacks.time.monotonic", now)
+    clock = TrainingClock()  # 100
+    clock.pause()  # 105
+    clock.resume()  # 160: 55 s paused
+    assert clock.elapsed() == pytest.approx(15.0)  # 170 - 100 - 55
