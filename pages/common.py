@@ -8,8 +8,10 @@ from __future__ import annotations
 import time
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from mnist_lab import artifacts
+from mnist_lab import artifacts, inspection
+from mnist_lab.data import Mnist, load_mnist
 from mnist_lab.runner import TrainerRegistry
 from mnist_lab.runs import Run, RunStatus, RunStore, default_home
 
@@ -48,15 +50,53 @@ def pick_run(label: str = "Run", *, finished_only: bool = True, key: str = "run_
     return run
 
 
+def route_through_dashboard() -> None:
+    """Run this page inside dashboard.py's navigation, also for a deep link on a fresh server.
+
+    Until some session has called st.navigation, Streamlit treats `pages/` as a legacy
+    auto-discovered folder and runs a deep-linked page (`/errors?run=ID`) without the
+    router: no sidebar sections, no page config. Clearing that legacy flag, as
+    st.navigation itself does, and rerunning sends the same URL through dashboard.py.
+    A rerun drops the widget events of the run it interrupts, so it happens only while the
+    session holds no state (its first run); AppTest, which sets the flag again before every
+    run, then keeps running the page as it is, clicks included.
+    """
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        if len(st.session_state) == 0:
+            st.rerun()
+
+
+@st.cache_resource(show_spinner="Loading MNIST…")
+def mnist() -> Mnist:
+    """The full MNIST, loaded once per dashboard process."""
+    return load_mnist()
+
+
+def artifact_mtime(run_id: str, name: str) -> float:
+    """The artifact's modification time (0 if missing): part of every cache key over it."""
+    path = get_store().artifact(run_id, name)
+    return path.stat().st_mtime if path.exists() else 0.0
+
+
 @st.cache_data(max_entries=16, show_spinner=False)
-def predictions(run_id: str, _modified: float):
+def predictions(run_id: str, modified: float):
     """Test probabilities and labels of a run (cache key: run id and file time)."""
     return artifacts.read_predictions(get_store().run_dir(run_id))
 
 
 def cached_predictions(run: Run):
-    path = get_store().artifact(run.id, artifacts.PREDICTIONS_FILE)
-    return predictions(run.id, path.stat().st_mtime if path.exists() else 0.0)
+    return predictions(run.id, artifact_mtime(run.id, artifacts.PREDICTIONS_FILE))
+
+
+@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
+def _model(run_id: str, modified: float):
+    return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
+
+
+def cached_model(run: Run):
+    """The run's Keras model, loaded with safe_mode (raises inspection.ModelError)."""
+    return _model(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE))
 
 
 def ago(timestamp: float | None) -> str:

@@ -6,8 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from mnist_lab import compare, compare_figures, compare_predictions, figures
-from mnist_lab.data import DataUnavailableError, load_mnist
-from pages.common import RUN_PARAM, cached_predictions, get_store, run_label
+from mnist_lab.data import DataUnavailableError
+from mnist_lab.runs import Run
+from pages.common import RUN_PARAM, cached_predictions, get_store, mnist, route_through_dashboard, run_label
+
+route_through_dashboard()
 
 METRICS = {"loss": ("loss", "val_loss"), "accuracy": ("accuracy", "val_accuracy")}
 X_AXES = {"epoch": "epoch", "wall time (s)": "wall_s"}
@@ -15,13 +18,13 @@ GRID_SIZE = 16
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def history(run_id: str, _ended_at: float | None):
+def metrics(run_id: str, status: str, ended_at: float | None, heartbeat_at: float | None):
+    """A run's metrics; the key holds what moves while its trainer still writes them."""
     return get_store().metrics(run_id)
 
 
-@st.cache_resource(show_spinner="Reading the MNIST test images…")
-def test_images():
-    return load_mnist().x_test
+def history(run: Run):
+    return metrics(run.id, str(run.status), run.ended_at, run.heartbeat_at)
 
 
 def curves(chosen, labels) -> None:
@@ -29,7 +32,7 @@ def curves(chosen, labels) -> None:
     split, axis = st.columns(2)
     which = split.radio("Curves", ["validation", "training"], horizontal=True, key="curve_split")
     x = X_AXES[axis.radio("Against", list(X_AXES), horizontal=True, key="curve_x")]
-    histories = {labels[run.id]: history(run.id, run.ended_at) for run in chosen}
+    histories = {labels[run.id]: history(run) for run in chosen}
     for column, (title, (train, validation)) in zip(st.columns(2), METRICS.items(), strict=True):
         column.subheader(title.capitalize())
         metric = validation if which == "validation" else train
@@ -73,7 +76,7 @@ def pair_section(loaded) -> None:
         pair.confusion_difference, "A", "B"), key="confusion_difference")
     st.caption("Red: a mistake A makes more often than B; blue: one B makes more often.")
     try:
-        images = test_images()
+        images = mnist().x_test
     except DataUnavailableError as error:
         st.warning(f"The test images are not available to show the digits: {error}")
         return

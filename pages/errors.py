@@ -5,20 +5,20 @@ import pandas as pd
 import streamlit as st
 
 from mnist_lab import analysis, artifacts, figures, inspection, why
-from mnist_lab.data import DataUnavailableError, load_mnist
-from pages.common import cached_predictions, get_store, pick_run
+from mnist_lab.data import DataUnavailableError
+from pages.common import (
+    artifact_mtime,
+    cached_model,
+    cached_predictions,
+    get_store,
+    mnist,
+    pick_run,
+    route_through_dashboard,
+)
+
+route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 8
-
-
-@st.cache_resource(show_spinner="Loading MNIST…")
-def mnist():
-    return load_mnist()
-
-
-def modified(run_id, name):
-    path = get_store().artifact(run_id, name)
-    return path.stat().st_mtime if path.exists() else 0.0
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -30,11 +30,6 @@ def validation(run_id, mtime):
 def explanation(run_id, mtime, true_class, predicted_class):
     probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
     return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class)
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
-def model(run_id, mtime):
-    return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
 
 
 def clicked_cell(event):
@@ -97,8 +92,7 @@ def show_why(true_class, predicted_class):
                       f"{true_class} minus {predicted_class} (red: more ink in {true_class}s)"])
     examples = data.x_test[evidence.examples]
     try:
-        maps = inspection.saliency(model(run.id, modified(run.id, artifacts.MODEL_FILE)),
-                                   examples, predicted_class)
+        maps = inspection.saliency(cached_model(run), examples, predicted_class)
     except inspection.ModelError as error:
         st.info(f"No saliency maps: {error}. Saliency needs the run's saved model; "
                 "everything else on this page comes from its predictions.")
@@ -116,7 +110,7 @@ def show_why(true_class, predicted_class):
 def show_training(normalize):
     st.subheader("Through training")
     try:
-        history = validation(run.id, modified(run.id, artifacts.VALIDATION_FILE))
+        history = validation(run.id, artifact_mtime(run.id, artifacts.VALIDATION_FILE))
     except artifacts.ArtifactError as error:
         st.info(f"No per-epoch validation predictions: {error}")
         return
@@ -127,7 +121,6 @@ def show_training(normalize):
     st.plotly_chart(figures.confusion_figure(
         epoch_counts, normalize=normalize,
         title=f"Validation after epoch {epoch}: {accuracy:.2%} right"), key="confusion_epoch")
-
 
 
 st.title("Errors")
@@ -144,7 +137,7 @@ if not np.array_equal(y_test, data.y_test):
     st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
              f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")
     st.stop()
-run_modified = modified(run.id, artifacts.PREDICTIONS_FILE)
+run_modified = artifact_mtime(run.id, artifacts.PREDICTIONS_FILE)
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
 pairs = analysis.top_confused_pairs(counts, k=90)
 

@@ -2,22 +2,14 @@
 
 import streamlit as st
 
-from mnist_lab import artifacts, figures, images, inspection
-from mnist_lab.data import DataUnavailableError, load_mnist
-from pages.common import get_store, pick_run
+from mnist_lab import figures, images, inspection
+from mnist_lab.data import DataUnavailableError
+from pages.common import cached_model, mnist, pick_run, route_through_dashboard
+
+route_through_dashboard()
 
 MAX_CHANNELS = 32
 CANVAS_SIZE = 280
-
-
-@st.cache_resource(show_spinner="Loading MNIST…")
-def mnist():
-    return load_mnist()
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
-def model(run_id, mtime):
-    return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
 
 
 def grid(arrays, label):
@@ -59,9 +51,8 @@ st.title("Model inspector")
 run = pick_run()
 if run is None:
     st.stop()
-model_path = get_store().artifact(run.id, artifacts.MODEL_FILE)
 try:
-    network = model(run.id, model_path.stat().st_mtime if model_path.exists() else 0.0)
+    network = cached_model(run)
 except inspection.ModelError as error:
     st.info(f"This run has no model to inspect: {error}. The inspector needs the saved "
             "model of a run that trained to the end; the Errors and Misclassified pages "

@@ -7,17 +7,14 @@ import numpy as np
 import streamlit as st
 
 from mnist_lab import analysis, artifacts, figures
-from mnist_lab.data import DataUnavailableError, load_mnist
-from pages.common import cached_predictions, pick_run
+from mnist_lab.data import DataUnavailableError
+from pages.common import cached_predictions, mnist, pick_run, route_through_dashboard
+
+route_through_dashboard()
 
 TILES_PER_PAGE = 24
 COLUMNS = 6
 ANY = "any"
-
-
-@st.cache_resource(show_spinner="Loading MNIST…")
-def mnist():
-    return load_mnist()
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -7,7 +7,9 @@ import streamlit as st
 from mnist_lab import archive
 from mnist_lab.run_table import RunFilter, all_tags, parse_tags, rerun, runs_table
 from mnist_lab.runs import RunStatus
-from pages.common import RUN_PARAM, get_registry, get_store
+from pages.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
+
+route_through_dashboard()
 
 TABLE_KEY = "runs_table"
 COLUMN_CONFIG = {

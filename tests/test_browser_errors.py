@@ -33,11 +33,7 @@ def test_clicking_a_cell_shows_exactly_its_digits(tmp_path, mnist):
     home = tmp_path / "runs"
     run_id = seed_run(RunStore(home), mnist.y_test)
     with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1400, 2400)) as page:
-        # Open the router first: on a fresh server a deep link alone is served by Streamlit's
-        # pages/-folder fallback instead of dashboard.py's st.navigation.
-        page.goto(url)
-        page.get_by_role("link", name="Errors").wait_for(timeout=60_000)
-        page.goto(f"{url}/errors?run={run_id}")
+        page.goto(f"{url}/errors?run={run_id}")  # a deep link as the first request works too
         page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
 
         click_cell(page, 7, 2)
