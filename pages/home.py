@@ -5,20 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from mnist_lab.config import PRESET_DESCRIPTIONS, preset, preset_names
-from mnist_lab.data import DataUnavailableError, class_counts, load_mnist
+from mnist_lab.data import DataUnavailableError, class_counts
 from mnist_lab.progress import training_progress
 from mnist_lab.runs import RunStatus
-from pages.common import RUN_PARAM, ago, get_registry, get_store
+from pages.common import RUN_PARAM, ago, get_registry, get_store, mnist, route_through_dashboard
+
+route_through_dashboard()
 
 RECENT_RUNS = 8
-
-
-@st.cache_data(show_spinner="Reading MNIST…")
-def data_facts() -> dict:
-    """Source and counts of the data trainers will use (they see the same environment)."""
-    data = load_mnist()
-    return {"source": data.source, "train": len(data.y_train), "test": len(data.y_test),
-            "smallest class": min(class_counts(data.y_train))}
 
 
 def start_preset(name: str) -> None:
@@ -36,13 +30,13 @@ st.markdown(
 )
 
 try:
-    facts = data_facts()
+    data = mnist()  # the same source the trainers use: they inherit this environment
 except DataUnavailableError as error:
     st.warning(f"MNIST is not available yet, so runs cannot train: {error}")
 else:
-    st.caption(f"Data: MNIST from **{facts['source']}**: {facts['train']:,} training and "
-               f"{facts['test']:,} test images of 28x28 grey pixels, 10 classes "
-               f"(the smallest has {facts['smallest class']:,} training images).")
+    st.caption(f"Data: MNIST from **{data.source}**: {len(data.y_train):,} training and "
+               f"{len(data.y_test):,} test images of 28x28 grey pixels, 10 classes "
+               f"(the smallest has {min(class_counts(data.y_train)):,} training images).")
 
 store = get_store()
 runs = store.list()

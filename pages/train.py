@@ -24,8 +24,10 @@ from mnist_lab.progress import (
     training_progress,
 )
 from mnist_lab.runs import RequestKind, Run, RunNotFoundError, RunStatus
-from pages.common import RUN_PARAM, get_registry, get_store
+from pages.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
 from pages.train_controls import Form, check_names, config_form
+
+route_through_dashboard()
 
 REFRESH_S = 1.5
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
