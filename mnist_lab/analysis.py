@@ -12,19 +12,14 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
-from scipy import stats
 from sklearn import metrics
 
 NUM_CLASSES = 10
-ERROR_SORT_COLUMNS = ("confidence", "loss")
-# McNemar's chi-square approximation is poor below this many discordant pairs.
-EXACT_TEST_BELOW = 25
 # Probabilities are clipped here before the log so a confident error has a finite loss.
 MIN_PROBABILITY = 1e-7
 
 
-def _labels(name, values):
+def check_labels(name, values):
     labels = np.asarray(values)
     if labels.ndim != 1:
         raise ValueError(f"{name} must be 1-D, got shape {labels.shape}")
@@ -36,7 +31,7 @@ def _labels(name, values):
     return labels.astype(np.int64)
 
 
-def _probabilities(values, sample_count):
+def check_probabilities(values, sample_count):
     probabilities = np.asarray(values, dtype=np.float64)
     if probabilities.ndim != 2 or probabilities.shape[1] != NUM_CLASSES:
         raise ValueError(
@@ -50,14 +45,14 @@ def _probabilities(values, sample_count):
     return probabilities
 
 
-def _same_length(**arrays):
+def check_same_length(**arrays):
     lengths = {name: len(array) for name, array in arrays.items()}
     if len(set(lengths.values())) > 1:
         described = ", ".join(f"{name} has {length}" for name, length in lengths.items())
         raise ValueError(f"inputs must have the same length: {described}")
 
 
-def _class(name, value):
+def check_class(name, value):
     if not isinstance(value, int | np.integer) or not 0 <= value < NUM_CLASSES:
         raise ValueError(f"{name} must be a class 0..9, got {value!r}")
     return int(value)
@@ -88,8 +83,8 @@ def confusion_matrix(y_true, y_pred, *, normalize=None):
     """
     if normalize not in (None, "true"):
         raise ValueError(f'normalize must be None or "true", got {normalize!r}')
-    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
-    _same_length(y_true=y_true, y_pred=y_pred)
+    y_true, y_pred = check_labels("y_true", y_true), check_labels("y_pred", y_pred)
+    check_same_length(y_true=y_true, y_pred=y_pred)
     counts = metrics.confusion_matrix(y_true, y_pred, labels=range(NUM_CLASSES))
     return _row_normalized(counts) if normalize == "true" else counts.astype(np.int64)
 
@@ -170,8 +165,8 @@ def per_class_metrics(y_true, y_pred):
     ClassMetrics
         A class never predicted (or never present) scores 0 rather than warning.
     """
-    y_true, y_pred = _labels("y_true", y_true), _labels("y_pred", y_pred)
-    _same_length(y_true=y_true, y_pred=y_pred)
+    y_true, y_pred = check_labels("y_true", y_true), check_labels("y_pred", y_pred)
+    check_same_length(y_true=y_true, y_pred=y_pred)
     precision, recall, f1, support = metrics.precision_recall_fscore_support(
         y_true, y_pred, labels=range(NUM_CLASSES), zero_division=0
     )
@@ -195,10 +190,10 @@ def pair_indices(y_true, probabilities, true_class, predicted_class):
     indices : ndarray of int64, shape (cell count,)
         Sorted by the probability of `predicted_class`, descending; ties by index.
     """
-    y_true = _labels("y_true", y_true)
-    probabilities = _probabilities(probabilities, len(y_true))
-    true_class = _class("true_class", true_class)
-    predicted_class = _class("predicted_class", predicted_class)
+    y_true = check_labels("y_true", y_true)
+    probabilities = check_probabilities(probabilities, len(y_true))
+    true_class = check_class("true_class", true_class)
+    predicted_class = check_class("predicted_class", predicted_class)
     predictions = probabilities.argmax(axis=1)
     indices = np.flatnonzero((y_true == true_class) & (predictions == predicted_class))
     confidence = probabilities[indices, predicted_class]
@@ -260,8 +255,8 @@ def summarize_pair(y_true, probabilities, true_class, predicted_class):
             f"true_class and predicted_class are both {true_class!r}; a pair summary "
             "describes mistakes, so pick two different classes"
         )
-    y_true = _labels("y_true", y_true)
-    probabilities = _probabilities(probabilities, len(y_true))
+    y_true = check_labels("y_true", y_true)
+    probabilities = check_probabilities(probabilities, len(y_true))
     indices = pair_indices(y_true, probabilities, true_class, predicted_class)
     true_class_count = int(np.sum(y_true == true_class))
     summary = PairSummary(
@@ -313,8 +308,8 @@ def mean_images(images, labels):
         A class with no images gets an all-zero mean.
     """
     images = _unit_float_images("images", images)
-    labels = _labels("labels", labels)
-    _same_length(images=images, labels=labels)
+    labels = check_labels("labels", labels)
+    check_same_length(images=images, labels=labels)
     means = np.zeros((NUM_CLASSES, *images.shape[1:]), dtype=np.float32)
     for digit in range(NUM_CLASSES):
         members = images[labels == digit]
@@ -338,8 +333,8 @@ def mean_difference(images, labels, class_a, class_b):
     difference : ndarray of float32, shape (height, width)
         Positive where `class_a` has more ink on average.
     """
-    class_a, class_b = _class("class_a", class_a), _class("class_b", class_b)
-    labels = _labels("labels", labels)
+    class_a, class_b = check_class("class_a", class_a), check_class("class_b", class_b)
+    labels = check_labels("labels", labels)
     for name, digit in (("class_a", class_a), ("class_b", class_b)):
         if not np.any(labels == digit):
             raise ValueError(f"{name} {digit} has no images to average")
@@ -391,270 +386,3 @@ def nearest_neighbors(queries, reference_images, k=5, *, chunk_elements=2**24):
             order = np.lexsort((candidates, row[candidates]))
             neighbors[start + offset] = candidates[order[:k]]
     return neighbors
-
-
-def errors_table(y_true, probabilities):
-    """One row per misclassified sample, for the browser of mistakes.
-
-    Parameters
-    ----------
-    y_true : array-like of int, shape (n_samples,)
-        True labels, 0..9.
-    probabilities : array-like of float, shape (n_samples, 10)
-        Model output; the prediction is the argmax.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        Columns index (position in the test set), true, predicted, confidence
-        (probability of the prediction), true_probability, loss (-log of
-        true_probability, clipped at 1e-7) and top3 (tuple of (class, probability)).
-    """
-    y_true = _labels("y_true", y_true)
-    probabilities = _probabilities(probabilities, len(y_true))
-    predictions = probabilities.argmax(axis=1)
-    wrong = np.flatnonzero(predictions != y_true)
-    rows = probabilities[wrong]
-    true_probability = rows[np.arange(len(wrong)), y_true[wrong]]
-    top3_classes = np.argsort(-rows, axis=1, kind="stable")[:, :3]
-    return pd.DataFrame({
-        "index": wrong.astype(np.int64),
-        "true": y_true[wrong],
-        "predicted": predictions[wrong].astype(np.int64),
-        "confidence": rows[np.arange(len(wrong)), predictions[wrong]],
-        "true_probability": true_probability,
-        "loss": -np.log(np.clip(true_probability, MIN_PROBABILITY, 1.0)),
-        "top3": pd.Series([
-            tuple((int(digit), float(row[digit])) for digit in classes)
-            for row, classes in zip(rows, top3_classes, strict=True)
-        ], dtype=object),
-    })
-
-
-def filter_errors(table, *, true_class=None, predicted_class=None, min_confidence=0.0,
-                  max_confidence=1.0, sort_by="confidence", descending=True):
-    """Narrow and order an `errors_table` the way the browser's controls ask.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        As returned by `errors_table`.
-    true_class, predicted_class : int or None, default=None
-        Keep only rows with this class; None keeps all.
-    min_confidence, max_confidence : float, default=0.0 and 1.0
-        Inclusive bounds on the confidence of the wrong prediction.
-    sort_by : {"confidence", "loss"}, default="confidence"
-        Column to order by; ties keep test-set order.
-    descending : bool, default=True
-        Largest first.
-
-    Returns
-    -------
-    filtered : pandas.DataFrame
-        The matching rows, re-indexed from 0.
-    """
-    if sort_by not in ERROR_SORT_COLUMNS:
-        raise ValueError(f"sort_by must be one of {ERROR_SORT_COLUMNS}, got {sort_by!r}")
-    if not 0.0 <= min_confidence <= max_confidence <= 1.0:
-        raise ValueError("confidence bounds must satisfy 0 <= min_confidence <= "
-                         f"max_confidence <= 1, got {min_confidence} and {max_confidence}")
-    keep = table["confidence"].between(min_confidence, max_confidence)
-    if true_class is not None:
-        keep &= table["true"] == _class("true_class", true_class)
-    if predicted_class is not None:
-        keep &= table["predicted"] == _class("predicted_class", predicted_class)
-    return table[keep].sort_values(
-        [sort_by, "index"], ascending=[not descending, True], kind="stable"
-    ).reset_index(drop=True)
-
-
-def page(table, page_number, page_size):
-    """Cut a table into pages for display; pages are numbered from 1.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        Rows to page through.
-    page_number : int
-        1..page_count. An empty table has one empty page.
-    page_size : int
-        Rows per page, at least 1.
-
-    Returns
-    -------
-    rows : pandas.DataFrame
-        The rows on that page.
-    page_count : int
-        Number of pages.
-    """
-    if not isinstance(page_size, int) or page_size < 1:
-        raise ValueError(f"page_size must be a positive integer, got {page_size!r}")
-    page_count = max(1, math.ceil(len(table) / page_size))
-    if not isinstance(page_number, int) or not 1 <= page_number <= page_count:
-        raise ValueError(f"page_number {page_number!r} is out of range: there are "
-                         f"{page_count} pages of {page_size} rows, numbered from 1")
-    start = (page_number - 1) * page_size
-    return table.iloc[start:start + page_size], page_count
-
-
-def _correctness(name, values):
-    correct = np.asarray(values)
-    if correct.ndim != 1:
-        raise ValueError(f"{name} must be 1-D, got shape {correct.shape}")
-    if correct.dtype != bool and not np.isin(correct, (0, 1)).all():
-        raise ValueError(f"{name} must hold booleans (or 0/1), got dtype {correct.dtype}")
-    return correct.astype(bool)
-
-
-@dataclass(frozen=True)
-class McNemarResult:
-    """Whether two models' different mistakes on the same test set could be chance."""
-
-    a_right_b_wrong: int
-    a_wrong_b_right: int
-    p_value: float
-    method: str
-
-    def text(self, name_a="A", name_b="B"):
-        """One sentence a reader can act on; p < 0.05 counts as unlikely to be chance."""
-        if self.a_right_b_wrong + self.a_wrong_b_right == 0:
-            return (f"{name_a} and {name_b} are right and wrong on exactly the same digits; "
-                    "there is no difference to test.")
-        p_value = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"
-        verdict = ("the difference is unlikely to be chance" if self.p_value < 0.05
-                   else "the difference could well be chance")
-        return (f"{name_a} is right where {name_b} is wrong on {self.a_right_b_wrong:,} "
-                f"digits, the reverse on {self.a_wrong_b_right:,}; {p_value}: {verdict}.")
-
-
-def mcnemar(correct_a, correct_b):
-    """McNemar's test: compare two models on the samples where exactly one is right.
-
-    Parameters
-    ----------
-    correct_a, correct_b : array-like of bool, shape (n_samples,)
-        Whether model A (B) got each test sample right.
-
-    Returns
-    -------
-    McNemarResult
-        Two-sided exact binomial p-value when fewer than 25 samples differ, else
-        chi-square with continuity correction; 1.0 when none differ.
-    """
-    correct_a = _correctness("correct_a", correct_a)
-    correct_b = _correctness("correct_b", correct_b)
-    _same_length(correct_a=correct_a, correct_b=correct_b)
-    b = int(np.sum(correct_a & ~correct_b))
-    c = int(np.sum(~correct_a & correct_b))
-    if b + c == 0:
-        return McNemarResult(b, c, 1.0, "no discordant samples")
-    if b + c < EXACT_TEST_BELOW:
-        p_value = stats.binomtest(b, b + c, 0.5).pvalue
-        return McNemarResult(b, c, float(p_value), "exact binomial")
-    statistic = (abs(b - c) - 1) ** 2 / (b + c)
-    p_value = stats.chi2.sf(statistic, df=1)
-    return McNemarResult(b, c, float(p_value), "chi-square with continuity correction")
-
-
-def mean_with_interval(values, confidence=0.95):
-    """Mean of repeated runs (e.g. seeds) with a Student-t confidence interval.
-
-    Parameters
-    ----------
-    values : array-like of float, shape (n_runs,)
-        At least one value.
-    confidence : float, default=0.95
-        Coverage of the interval, strictly between 0 and 1.
-
-    Returns
-    -------
-    mean, std, low, high : float
-        std is the sample standard deviation (ddof=1); with one value it is 0 and the
-        interval is the mean itself.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    if values.ndim != 1 or values.size == 0:
-        raise ValueError(f"values must be a non-empty 1-D sequence, got shape {values.shape}")
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
-    mean = float(values.mean())
-    if values.size == 1:
-        return mean, 0.0, mean, mean
-    std = float(values.std(ddof=1))
-    half_width = stats.t.ppf((1 + confidence) / 2, df=values.size - 1) * std / math.sqrt(
-        values.size)
-    return mean, std, mean - float(half_width), mean + float(half_width)
-
-
-@dataclass(frozen=True)
-class EnsembleResult:
-    """How well averaged models do, and what each member adds to the average."""
-
-    names: tuple[str, ...]
-    accuracy: float
-    member_accuracies: tuple[float, ...]
-    contributions: tuple[float, ...]
-
-
-def ensemble(probabilities_list, y_true, names=None):
-    """Average the members' probabilities and measure each member's contribution.
-
-    Parameters
-    ----------
-    probabilities_list : sequence of array-like, each of shape (n_samples, 10)
-        At least two members' outputs on the same samples.
-    y_true : array-like of int, shape (n_samples,)
-        True labels, 0..9.
-    names : sequence of str or None, default=None
-        One name per member; None gives "model 1", "model 2", ...
-
-    Returns
-    -------
-    EnsembleResult
-        contributions[i] is the ensemble's accuracy minus that of the ensemble
-        without member i (for two members, the other member alone).
-    """
-    y_true = _labels("y_true", y_true)
-    if len(probabilities_list) < 2:
-        raise ValueError(
-            f"an ensemble needs at least 2 members, got {len(probabilities_list)}")
-    members = [_probabilities(probabilities, len(y_true))
-               for probabilities in probabilities_list]
-    if names is None:
-        names = [f"model {number}" for number in range(1, len(members) + 1)]
-    if len(names) != len(members):
-        raise ValueError(f"names has {len(names)} entries for {len(members)} members")
-
-    def accuracy(probabilities):
-        return float(np.mean(probabilities.argmax(axis=1) == y_true))
-
-    # The argmax of a sum equals the argmax of the mean, so sums avoid a division.
-    total = np.sum(members, axis=0)
-    ensemble_accuracy = accuracy(total)
-    return EnsembleResult(
-        names=tuple(names),
-        accuracy=ensemble_accuracy,
-        member_accuracies=tuple(accuracy(member) for member in members),
-        contributions=tuple(ensemble_accuracy - accuracy(total - member) for member in members),
-    )
-
-
-def disagreements(y_true, predictions_a, predictions_b):
-    """Indices where exactly one of two models is right, to look at side by side.
-
-    Parameters
-    ----------
-    y_true, predictions_a, predictions_b : array-like of int, shape (n_samples,)
-        True labels and each model's predicted labels, 0..9.
-
-    Returns
-    -------
-    a_right_b_wrong, a_wrong_b_right : ndarray of int64
-        Ascending indices into the test set.
-    """
-    y_true = _labels("y_true", y_true)
-    predictions_a = _labels("predictions_a", predictions_a)
-    predictions_b = _labels("predictions_b", predictions_b)
-    _same_length(y_true=y_true, predictions_a=predictions_a, predictions_b=predictions_b)
-    correct_a, correct_b = predictions_a == y_true, predictions_b == y_true
-    return np.flatnonzero(correct_a & ~correct_b), np.flatnonzero(~correct_a & correct_b)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from mnist_lab import analysis
+from mnist_lab import significance
 from mnist_lab.architecture import Architecture, describe
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.runs import Run
@@ -199,7 +199,7 @@ def seed_groups(runs: list[Run]) -> list[SeedGroup]:
         if len(members) < 2:
             continue
         accuracies = [float(run.summary["test_accuracy"]) for run in members]
-        mean, std, low, high = analysis.mean_with_interval(accuracies)
+        mean, std, low, high = significance.mean_with_interval(accuracies)
         result.append(SeedGroup(
             labels=tuple(labels[run.id] for run in members),
             seeds=tuple(run.config.get(SEED_FIELD, 0) for run in members),

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mnist_lab import analysis, artifacts
+from mnist_lab import analysis, artifacts, significance
 from mnist_lab.runs import Run, RunStore
 
 
@@ -93,7 +93,7 @@ class PairComparison:
     confusion_difference: np.ndarray
     a_right_b_wrong: np.ndarray
     a_wrong_b_right: np.ndarray
-    mcnemar: analysis.McNemarResult
+    mcnemar: significance.McNemarResult
 
     @property
     def accuracy_gap(self) -> float:
@@ -109,17 +109,17 @@ class PairComparison:
 
 def compare_pair(a: RunPredictions, b: RunPredictions) -> PairComparison:
     y_test = check_same_test_set([a, b])
-    a_right, b_right = analysis.disagreements(y_test, a.predicted, b.predicted)
+    a_right, b_right = significance.disagreements(y_test, a.predicted, b.predicted)
     return PairComparison(
         a=a, b=b, confusion_difference=confusion_difference(y_test, a.predicted, b.predicted),
         a_right_b_wrong=a_right, a_wrong_b_right=b_right,
-        mcnemar=analysis.mcnemar(a.correct, b.correct))
+        mcnemar=significance.mcnemar(a.correct, b.correct))
 
 
-def ensemble_rows(runs: list[RunPredictions]) -> tuple[analysis.EnsembleResult, list[dict]]:
+def ensemble_rows(runs: list[RunPredictions]) -> tuple[significance.EnsembleResult, list[dict]]:
     """The ensemble of all `runs` (averaged probabilities) and one row per member."""
     y_test = check_same_test_set(runs)
-    result = analysis.ensemble([run.probabilities for run in runs], y_test,
+    result = significance.ensemble([run.probabilities for run in runs], y_test,
                                names=[run.label for run in runs])
     rows = [{"run": name, "accuracy alone": accuracy, "adds to the ensemble": contribution}
             for name, accuracy, contribution in zip(
@@ -127,7 +127,7 @@ def ensemble_rows(runs: list[RunPredictions]) -> tuple[analysis.EnsembleResult, 
     return result, rows
 
 
-def ensemble_text(result: analysis.EnsembleResult) -> str:
+def ensemble_text(result: significance.EnsembleResult) -> str:
     best = max(result.member_accuracies)
     gain = (result.accuracy - best) * 100
     return (f"The ensemble of {len(result.names)} runs scores {result.accuracy:.2%}, "

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from mnist_lab import analysis, artifacts, figures, inspection, why
+from mnist_lab import analysis, artifacts, error_table, figures, inspection, why
 from mnist_lab.data import DataUnavailableError
 from pages.common import (
     artifact_mtime,
@@ -67,11 +67,11 @@ def show_examples(true_class, predicted_class):
     indices = analysis.pair_indices(y_test, probabilities, true_class, predicted_class)
     st.subheader(f"{len(indices):,} test {true_class}s predicted as {predicted_class}")
     table = pd.DataFrame({"index": indices})
-    page_count = analysis.page(table, 1, EXAMPLES_PER_PAGE)[1]
+    page_count = error_table.page(table, 1, EXAMPLES_PER_PAGE)[1]
     page_number = (st.number_input(f"Page (of {page_count})", 1, page_count,
                                    key=f"page_{true_class}_{predicted_class}")
                    if page_count > 1 else 1)
-    shown, _ = analysis.page(table, page_number, EXAMPLES_PER_PAGE)
+    shown, _ = error_table.page(table, page_number, EXAMPLES_PER_PAGE)
     for column, index in zip(st.columns(4) * 2, shown["index"], strict=False):
         with column:
             st.image(figures.digit_image(data.x_test[index]), width=84,

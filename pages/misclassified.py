@@ -6,7 +6,7 @@ Only the current page's digits are drawn, so a run with thousands of errors stay
 import numpy as np
 import streamlit as st
 
-from mnist_lab import analysis, artifacts, figures
+from mnist_lab import artifacts, error_table, figures
 from mnist_lab.data import DataUnavailableError
 from pages.common import cached_predictions, mnist, pick_run, route_through_dashboard
 
@@ -19,7 +19,7 @@ ANY = "any"
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def errors(run_id, probabilities, y_test):
-    return analysis.errors_table(y_test, probabilities)
+    return error_table.errors_table(y_test, probabilities)
 
 
 def tile_caption(row):
@@ -49,10 +49,10 @@ true_class = true_column.selectbox("True digit", classes, key="true_class")
 predicted_class = predicted_column.selectbox("Predicted digit", classes, key="predicted_class")
 low, high = confidence_column.slider("Confidence in the wrong answer", 0.0, 1.0, (0.0, 1.0),
                                      step=0.05, key="confidence")
-sort_by = sort_column.radio("Sort by", analysis.ERROR_SORT_COLUMNS, horizontal=True,
+sort_by = sort_column.radio("Sort by", error_table.ERROR_SORT_COLUMNS, horizontal=True,
                             key="sort_by")
 descending = sort_column.toggle("Largest first", value=True, key="descending")
-shown = analysis.filter_errors(
+shown = error_table.filter_errors(
     table, true_class=None if true_class == ANY else true_class,
     predicted_class=None if predicted_class == ANY else predicted_class,
     min_confidence=low, max_confidence=high, sort_by=sort_by, descending=descending)
@@ -61,11 +61,11 @@ st.subheader(f"{len(shown):,} of {len(table):,} errors")
 if shown.empty:
     st.info("No errors match these filters; widen the confidence range or pick other digits.")
     st.stop()
-page_count = analysis.page(shown, 1, TILES_PER_PAGE)[1]
+page_count = error_table.page(shown, 1, TILES_PER_PAGE)[1]
 page_number = (st.number_input(f"Page (of {page_count})", 1, page_count,
                                key=f"page_{true_class}_{predicted_class}_{low}_{high}")
                if page_count > 1 else 1)
-rows, _ = analysis.page(shown, page_number, TILES_PER_PAGE)
+rows, _ = error_table.page(shown, page_number, TILES_PER_PAGE)
 for column, row in zip(st.columns(COLUMNS) * TILES_PER_PAGE, rows.itertuples(), strict=False):
     column.image(figures.digit_image(data.x_test[row.index]), width=84,
                  caption=tile_caption(row))

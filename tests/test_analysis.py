@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mnist_lab import analysis
+from mnist_lab import analysis, error_table, significance
 
 # Ten samples whose confusion matrix is easy to state: 0 read once as 1, 2 read twice as 7.
 Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])
@@ -200,7 +200,7 @@ def errors_fixture():
 
 
 def test_errors_table_has_one_row_per_mistake():
-    table = analysis.errors_table(*errors_fixture())
+    table = error_table.errors_table(*errors_fixture())
     assert list(table.columns) == ["index", "true", "predicted", "confidence",
                                    "true_probability", "loss", "top3"]
     assert table["index"].tolist() == [1, 2, 3]
@@ -214,21 +214,21 @@ def test_errors_table_has_one_row_per_mistake():
 
 
 def test_errors_table_of_a_perfect_model_is_empty_with_columns():
-    table = analysis.errors_table([1, 2], [probability_row(1, 0.9), probability_row(2, 0.9)])
+    table = error_table.errors_table([1, 2], [probability_row(1, 0.9), probability_row(2, 0.9)])
     assert table.empty
     assert "confidence" in table.columns
-    rows, page_count = analysis.page(analysis.filter_errors(table, true_class=1), 1, 20)
+    rows, page_count = error_table.page(error_table.filter_errors(table, true_class=1), 1, 20)
     assert (len(rows), page_count) == (0, 1)
 
 
 def test_filter_errors_filters_and_sorts():
-    table = analysis.errors_table(*errors_fixture())
-    assert analysis.filter_errors(table)["index"].tolist() == [3, 2, 1]
-    by_loss = analysis.filter_errors(table, sort_by="loss", descending=False)
+    table = error_table.errors_table(*errors_fixture())
+    assert error_table.filter_errors(table)["index"].tolist() == [3, 2, 1]
+    by_loss = error_table.filter_errors(table, sort_by="loss", descending=False)
     assert by_loss["index"].tolist() == [1, 2, 3]
-    fives = analysis.filter_errors(table, true_class=5, max_confidence=0.9)
+    fives = error_table.filter_errors(table, true_class=5, max_confidence=0.9)
     assert fives["index"].tolist() == [1]
-    assert analysis.filter_errors(table, predicted_class=3)["index"].tolist() == [2]
+    assert error_table.filter_errors(table, predicted_class=3)["index"].tolist() == [2]
 
 
 @pytest.mark.parametrize(
@@ -241,19 +241,19 @@ def test_filter_errors_filters_and_sorts():
 )
 def test_filter_errors_rejects_bad_options(options, message):
     with pytest.raises(ValueError, match=message):
-        analysis.filter_errors(analysis.errors_table(*errors_fixture()), **options)
+        error_table.filter_errors(error_table.errors_table(*errors_fixture()), **options)
 
 
 def test_page_cuts_rows_and_counts_pages():
     table = pd.DataFrame({"value": range(7)})
-    rows, page_count = analysis.page(table, 3, 3)
+    rows, page_count = error_table.page(table, 3, 3)
     assert page_count == 3
     assert rows["value"].tolist() == [6]
-    assert analysis.page(table.iloc[:0], 1, 3)[1] == 1
+    assert error_table.page(table.iloc[:0], 1, 3)[1] == 1
     with pytest.raises(ValueError, match="page_number 4 is out of range: there are 3 pages"):
-        analysis.page(table, 4, 3)
+        error_table.page(table, 4, 3)
     with pytest.raises(ValueError, match="page_size must be a positive integer, got 0"):
-        analysis.page(table, 1, 0)
+        error_table.page(table, 1, 0)
 
 
 def correctness(both_right, a_only, b_only, both_wrong):
@@ -263,7 +263,7 @@ def correctness(both_right, a_only, b_only, both_wrong):
 
 
 def test_mcnemar_uses_chi_square_with_continuity_correction_for_many_differences():
-    result = analysis.mcnemar(*correctness(900, 41, 19, 40))
+    result = significance.mcnemar(*correctness(900, 41, 19, 40))
     assert (result.a_right_b_wrong, result.a_wrong_b_right) == (41, 19)
     assert result.p_value == pytest.approx(stats.chi2.sf(21**2 / 60, df=1))
     assert result.method == "chi-square with continuity correction"
@@ -272,28 +272,28 @@ def test_mcnemar_uses_chi_square_with_continuity_correction_for_many_differences
 
 
 def test_mcnemar_uses_the_exact_binomial_test_for_few_differences():
-    result = analysis.mcnemar(*correctness(50, 8, 2, 0))
+    result = significance.mcnemar(*correctness(50, 8, 2, 0))
     assert result.p_value == pytest.approx(112 / 1024)
     assert result.method == "exact binomial"
     assert result.text("CNN", "MLP").endswith("p = 0.109: the difference could well be chance.")
 
 
 def test_mcnemar_with_identical_correctness_has_nothing_to_test():
-    result = analysis.mcnemar([True, False], [True, False])
+    result = significance.mcnemar([True, False], [True, False])
     assert result.p_value == 1.0
     assert "exactly the same digits" in result.text()
     with pytest.raises(ValueError, match="correct_a must hold booleans"):
-        analysis.mcnemar([0.5, 1.0], [True, False])
+        significance.mcnemar([0.5, 1.0], [True, False])
 
 
 def test_mean_with_interval_uses_the_t_distribution():
-    mean, std, low, high = analysis.mean_with_interval([1.0, 2.0, 3.0])
+    mean, std, low, high = significance.mean_with_interval([1.0, 2.0, 3.0])
     half_width = 4.302652729911275 / math.sqrt(3)
     assert (mean, std) == (pytest.approx(2.0), pytest.approx(1.0))
     assert (low, high) == (pytest.approx(2 - half_width), pytest.approx(2 + half_width))
-    assert analysis.mean_with_interval([0.99]) == (0.99, 0.0, 0.99, 0.99)
+    assert significance.mean_with_interval([0.99]) == (0.99, 0.0, 0.99, 0.99)
     with pytest.raises(ValueError, match="non-empty"):
-        analysis.mean_with_interval([])
+        significance.mean_with_interval([])
 
 
 def test_ensemble_reports_members_and_leave_one_out_contributions():
@@ -305,13 +305,13 @@ def test_ensemble_reports_members_and_leave_one_out_contributions():
                          probability_row(2, 0.6)])
     member_c = np.array([probability_row(5, 0.5), probability_row(5, 0.5),
                          probability_row(2, 0.9)])
-    result = analysis.ensemble([member_a, member_b, member_c], y_true, names=["a", "b", "c"])
+    result = significance.ensemble([member_a, member_b, member_c], y_true, names=["a", "b", "c"])
     assert result.names == ("a", "b", "c")
     assert result.member_accuracies == pytest.approx((2 / 3, 2 / 3, 1 / 3))
     assert result.accuracy == pytest.approx(2 / 3)  # B and C outvote A on sample 0
     # Only dropping B changes anything: A and C together get all three right.
     assert result.contributions == pytest.approx((0.0, 2 / 3 - 1.0, 0.0))
-    pair = analysis.ensemble([member_a, member_c], y_true)
+    pair = significance.ensemble([member_a, member_c], y_true)
     assert pair.names == ("model 1", "model 2")
     assert pair.accuracy == pytest.approx(1.0)
     # With two members, leaving one out leaves the other alone.
@@ -320,10 +320,10 @@ def test_ensemble_reports_members_and_leave_one_out_contributions():
 
 def test_ensemble_needs_two_members():
     with pytest.raises(ValueError, match="at least 2 members, got 1"):
-        analysis.ensemble([np.eye(10)], np.arange(10))
+        significance.ensemble([np.eye(10)], np.arange(10))
 
 
 def test_disagreements_split_the_samples_where_one_model_is_right():
-    a_only, b_only = analysis.disagreements([1, 2, 3, 4], [1, 2, 0, 0], [1, 0, 3, 0])
+    a_only, b_only = significance.disagreements([1, 2, 3, 4], [1, 2, 0, 0], [1, 0, 3, 0])
     np.testing.assert_array_equal(a_only, [1])
     np.testing.assert_array_equal(b_only, [2])

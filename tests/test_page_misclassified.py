@@ -74,10 +74,10 @@ def test_filters_narrow_the_grid(fake_run):
 
 
 def test_the_confidence_range_and_loss_sort(fake_run, mnist):
-    from mnist_lab import analysis
+    from mnist_lab import error_table
     from tests.fakes import fake_probabilities
 
-    table = analysis.errors_table(mnist.y_test, fake_probabilities(mnist.y_test))
+    table = error_table.errors_table(mnist.y_test, fake_probabilities(mnist.y_test))
     lowest_loss = table.sort_values("loss").iloc[0]["index"]
     at = open_page(fake_run)
     at.slider(key="confidence").set_value((0.0, 0.05)).run()

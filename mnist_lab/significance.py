@@ -1,0 +1,177 @@
+"""Is run A really better than run B? Paired tests, seed spread and ensembles of predictions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from mnist_lab.analysis import check_labels, check_probabilities, check_same_length
+
+# McNemar's chi-square approximation is poor below this many discordant pairs.
+EXACT_TEST_BELOW = 25
+
+
+def _correctness(name, values):
+    correct = np.asarray(values)
+    if correct.ndim != 1:
+        raise ValueError(f"{name} must be 1-D, got shape {correct.shape}")
+    if correct.dtype != bool and not np.isin(correct, (0, 1)).all():
+        raise ValueError(f"{name} must hold booleans (or 0/1), got dtype {correct.dtype}")
+    return correct.astype(bool)
+
+
+@dataclass(frozen=True)
+class McNemarResult:
+    """Whether two models' different mistakes on the same test set could be chance."""
+
+    a_right_b_wrong: int
+    a_wrong_b_right: int
+    p_value: float
+    method: str
+
+    def text(self, name_a="A", name_b="B"):
+        """One sentence a reader can act on; p < 0.05 counts as unlikely to be chance."""
+        if self.a_right_b_wrong + self.a_wrong_b_right == 0:
+            return (f"{name_a} and {name_b} are right and wrong on exactly the same digits; "
+                    "there is no difference to test.")
+        p_value = "p < 0.001" if self.p_value < 0.001 else f"p = {self.p_value:.3f}"
+        verdict = ("the difference is unlikely to be chance" if self.p_value < 0.05
+                   else "the difference could well be chance")
+        return (f"{name_a} is right where {name_b} is wrong on {self.a_right_b_wrong:,} "
+                f"digits, the reverse on {self.a_wrong_b_right:,}; {p_value}: {verdict}.")
+
+
+def mcnemar(correct_a, correct_b):
+    """McNemar's test: compare two models on the samples where exactly one is right.
+
+    Parameters
+    ----------
+    correct_a, correct_b : array-like of bool, shape (n_samples,)
+        Whether model A (B) got each test sample right.
+
+    Returns
+    -------
+    McNemarResult
+        Two-sided exact binomial p-value when fewer than 25 samples differ, else
+        chi-square with continuity correction; 1.0 when none differ.
+    """
+    correct_a = _correctness("correct_a", correct_a)
+    correct_b = _correctness("correct_b", correct_b)
+    check_same_length(correct_a=correct_a, correct_b=correct_b)
+    b = int(np.sum(correct_a & ~correct_b))
+    c = int(np.sum(~correct_a & correct_b))
+    if b + c == 0:
+        return McNemarResult(b, c, 1.0, "no discordant samples")
+    if b + c < EXACT_TEST_BELOW:
+        p_value = stats.binomtest(b, b + c, 0.5).pvalue
+        return McNemarResult(b, c, float(p_value), "exact binomial")
+    statistic = (abs(b - c) - 1) ** 2 / (b + c)
+    p_value = stats.chi2.sf(statistic, df=1)
+    return McNemarResult(b, c, float(p_value), "chi-square with continuity correction")
+
+
+def mean_with_interval(values, confidence=0.95):
+    """Mean of repeated runs (e.g. seeds) with a Student-t confidence interval.
+
+    Parameters
+    ----------
+    values : array-like of float, shape (n_runs,)
+        At least one value.
+    confidence : float, default=0.95
+        Coverage of the interval, strictly between 0 and 1.
+
+    Returns
+    -------
+    mean, std, low, high : float
+        std is the sample standard deviation (ddof=1); with one value it is 0 and the
+        interval is the mean itself.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"values must be a non-empty 1-D sequence, got shape {values.shape}")
+    if not 0.0 < confidence < 1.0:
+        raise ValueError(f"confidence must be strictly between 0 and 1, got {confidence!r}")
+    mean = float(values.mean())
+    if values.size == 1:
+        return mean, 0.0, mean, mean
+    std = float(values.std(ddof=1))
+    half_width = stats.t.ppf((1 + confidence) / 2, df=values.size - 1) * std / math.sqrt(
+        values.size)
+    return mean, std, mean - float(half_width), mean + float(half_width)
+
+
+@dataclass(frozen=True)
+class EnsembleResult:
+    """How well averaged models do, and what each member adds to the average."""
+
+    names: tuple[str, ...]
+    accuracy: float
+    member_accuracies: tuple[float, ...]
+    contributions: tuple[float, ...]
+
+
+def ensemble(probabilities_list, y_true, names=None):
+    """Average the members' probabilities and measure each member's contribution.
+
+    Parameters
+    ----------
+    probabilities_list : sequence of array-like, each of shape (n_samples, 10)
+        At least two members' outputs on the same samples.
+    y_true : array-like of int, shape (n_samples,)
+        True labels, 0..9.
+    names : sequence of str or None, default=None
+        One name per member; None gives "model 1", "model 2", ...
+
+    Returns
+    -------
+    EnsembleResult
+        contributions[i] is the ensemble's accuracy minus that of the ensemble
+        without member i (for two members, the other member alone).
+    """
+    y_true = check_labels("y_true", y_true)
+    if len(probabilities_list) < 2:
+        raise ValueError(
+            f"an ensemble needs at least 2 members, got {len(probabilities_list)}")
+    members = [check_probabilities(probabilities, len(y_true))
+               for probabilities in probabilities_list]
+    if names is None:
+        names = [f"model {number}" for number in range(1, len(members) + 1)]
+    if len(names) != len(members):
+        raise ValueError(f"names has {len(names)} entries for {len(members)} members")
+
+    def accuracy(probabilities):
+        return float(np.mean(probabilities.argmax(axis=1) == y_true))
+
+    # The argmax of a sum equals the argmax of the mean, so sums avoid a division.
+    total = np.sum(members, axis=0)
+    ensemble_accuracy = accuracy(total)
+    return EnsembleResult(
+        names=tuple(names),
+        accuracy=ensemble_accuracy,
+        member_accuracies=tuple(accuracy(member) for member in members),
+        contributions=tuple(ensemble_accuracy - accuracy(total - member) for member in members),
+    )
+
+
+def disagreements(y_true, predictions_a, predictions_b):
+    """Indices where exactly one of two models is right, to look at side by side.
+
+    Parameters
+    ----------
+    y_true, predictions_a, predictions_b : array-like of int, shape (n_samples,)
+        True labels and each model's predicted labels, 0..9.
+
+    Returns
+    -------
+    a_right_b_wrong, a_wrong_b_right : ndarray of int64
+        Ascending indices into the test set.
+    """
+    y_true = check_labels("y_true", y_true)
+    predictions_a = check_labels("predictions_a", predictions_a)
+    predictions_b = check_labels("predictions_b", predictions_b)
+    check_same_length(y_true=y_true, predictions_a=predictions_a, predictions_b=predictions_b)
+    correct_a, correct_b = predictions_a == y_true, predictions_b == y_true
+    return np.flatnonzero(correct_a & ~correct_b), np.flatnonzero(~correct_a & correct_b)
