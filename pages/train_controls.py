@@ -31,6 +31,8 @@ from pages.common import get_store
 
 CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
 START_KEY = "train_start"
+FROM_PARAM = "from"  # ?from=RUN_ID: the Runs page's "Open in Train"
+FROM_KEY = "train_loaded_from"  # the ?from= run already loaded into the form
 PREFIX = "cfg_"
 MAX_BLOCKS, MAX_DENSE = 6, 4
 DEFAULT_PRESET = "lenet5"
@@ -81,14 +83,26 @@ def _on_start_change() -> None:
     kind, _, value = st.session_state[START_KEY].partition(":")
     if kind == "preset":
         _load(preset(value), value)
-        return
+    else:
+        _load_run(value)
+
+
+def _load_run(run_id: str) -> None:
     try:
-        run = get_store().get(value)
+        run = get_store().get(run_id)
         _load(RunConfig.from_dict(run.config), run.name, ", ".join(run.tags))
-    except RunNotFoundError:
-        st.toast(f"Run {value} no longer exists.")
+    except (RunNotFoundError, ValueError):
+        st.toast(f"Run {run_id} does not exist.")
     except ConfigError as error:
-        st.toast(f"Run {value} has a config this version cannot use: {error}")
+        st.toast(f"Run {run_id} has a config this version cannot use: {error}")
+
+
+def _load_from_link() -> None:
+    """`?from=RUN_ID` loads that run's config into the form, once per link."""
+    run_id = st.query_params.get(FROM_PARAM)
+    if run_id and st.session_state.get(FROM_KEY) != run_id:
+        st.session_state[FROM_KEY] = run_id
+        _load_run(run_id)
 
 
 def _block(number: int, block: ConvBlock, slots: dict) -> ConvBlock:
@@ -127,6 +141,7 @@ def config_form() -> Form:
     """Draw the form in the sidebar and return the config it describes (not yet validated)."""
     if CONFIG_KEY not in st.session_state:
         _load(preset(DEFAULT_PRESET), DEFAULT_PRESET)
+    _load_from_link()
     saved = st.session_state[CONFIG_KEY]
     chosen = RunConfig.from_dict(saved["config"])
     slots: dict = {}
@@ -165,6 +180,8 @@ def _training_settings(chosen: RunConfig) -> dict:
                                       key=_seed(key + "lr", chosen.learning_rate))
     momentum = right.number_input("Momentum", 0.0, 0.99, step=0.05, disabled=optimizer == "adam",
                                   key=_seed(key + "momentum", chosen.momentum))
+    weight_decay = left.number_input("Weight decay", 0.0, 0.1, format="%g", step=0.0001,
+                                     key=_seed(key + "weight_decay", chosen.weight_decay))
     epochs = left.number_input("Epochs", 1, 1000, key=_seed(key + "epochs", chosen.epochs))
     batch_size = right.number_input("Batch size", 1, 60000, key=_seed(key + "batch", chosen.batch_size))
     subset = left.number_input("Images per class (0: all)", 0, 6000,
@@ -173,6 +190,7 @@ def _training_settings(chosen: RunConfig) -> dict:
     validation = st.slider("Validation share", 0.0, 0.5, step=0.05,
                            key=_seed(key + "val", chosen.validation_split))
     return {"optimizer": optimizer, "learning_rate": float(learning_rate), "momentum": float(momentum),
+            "weight_decay": float(weight_decay),
             "schedule": schedule, "epochs": int(epochs), "batch_size": int(batch_size),
             "validation_split": float(validation), "subset": int(subset) or None, "seed": int(seed)}
 

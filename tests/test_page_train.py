@@ -231,3 +231,16 @@ def test_stop_ends_a_real_trainer_as_stopped(store, small_npz, monkeypatch):
     assert 1 <= run.summary["epochs_completed"] < 1000
     at.run()
     assert any(warning.value.startswith("Stopped on request after") for warning in at.warning)
+
+
+def test_open_in_train_link_loads_the_run_config(launched, store, mnist):
+    """The Runs page's "Open in Train" links to ?from=ID: the form starts from that run."""
+    run_id = seed_run(store, mnist.y_test, name="strided base", preset_name="lenet5-strided")
+    store.update(run_id, tags=["base"])
+    at = AppTest.from_file(DASHBOARD, default_timeout=60)
+    at.query_params["from"] = run_id
+    at.run()
+    at = at.switch_page("pages/train.py").run()
+    assert at.text_input(key="cfg_name").value == "strided base"
+    assert at.text_input(key="cfg_tags").value == "base"
+    assert metric(at, "Parameters") == "64,356"
