@@ -14,6 +14,7 @@ They share one `TrainingClock`, so pauses are not counted as training time.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 
@@ -130,18 +131,31 @@ class LiveMetrics(keras.callbacks.Callback):
 
 
 class RunControl(keras.callbacks.Callback):
-    """Reads requests at most every `interval_s` seconds and carries them out after a batch."""
+    """Reads requests at most every `interval_s` seconds and carries them out after a batch.
+
+    `terminate` is set by the trainer's SIGTERM handler: training then ends after the
+    current batch, like a stop, and the run is reported interrupted.
+    """
 
     def __init__(self, store: RunStore, run_id: str, clock: TrainingClock,
-                 on_learning_rate: Callable[[float], None], interval_s: float = 0.5) -> None:
+                 on_learning_rate: Callable[[float], None], interval_s: float = 0.5,
+                 terminate: threading.Event | None = None) -> None:
         super().__init__()
         self.store, self.run_id, self.clock = store, run_id, clock
         self.on_learning_rate = on_learning_rate
         self.interval_s = interval_s
+        self.terminate = terminate or threading.Event()
         self.stopped = False
         self._last_check = 0.0
 
+    @property
+    def terminated(self) -> bool:
+        return self.terminate.is_set()
+
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.terminated:
+            self.model.stop_training = True
+            return
         now = time.monotonic()
         if now - self._last_check >= self.interval_s:
             self._last_check = now
@@ -167,7 +181,7 @@ class RunControl(keras.callbacks.Callback):
                 requests = self.store.take_requests(self.run_id)
                 kinds = {request.kind for request in requests}
                 self._handle([r for r in requests if r.kind is not RequestKind.PAUSE])
-                if RequestKind.RESUME in kinds or self.stopped:
+                if RequestKind.RESUME in kinds or self.stopped or self.terminated:
                     return
         finally:
             self.store.set_status(self.run_id, RunStatus.RUNNING)

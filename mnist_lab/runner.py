@@ -20,7 +20,7 @@ from pathlib import Path
 
 from mnist_lab.artifacts import LOG_FILE
 from mnist_lab.config import ConfigError, RunConfig
-from mnist_lab.runs import RequestKind, RunStatus, RunStore
+from mnist_lab.runs import TERMINATED_BY_SIGTERM, RequestKind, RunStatus, RunStore
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MAX_RUNNING_SETTING = "max_running"
@@ -118,7 +118,17 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
     store.set_pid(run_id, os.getpid())
     heartbeat = _Heartbeat(store, run_id)
     heartbeat.start()
-    previous_handler = signal.signal(signal.SIGTERM, _raise_terminated)
+    terminate = threading.Event()
+    training = False
+
+    def on_sigterm(signum, frame) -> None:
+        # Inside model.fit an exception raised here could be swallowed by Keras or
+        # TensorFlow; the training callbacks watch `terminate` and end after a batch.
+        terminate.set()
+        if not training:
+            raise Terminated()
+
+    previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         if not _wait_for_slot(store, run_id):
             return RunStatus.STOPPED
@@ -128,9 +138,10 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
 
         config = RunConfig.from_dict(run.config)
         configure_threads()
-        train(config, store, run_id, load_mnist(data_source), console=console)
+        training = True
+        train(config, store, run_id, load_mnist(data_source), console=console, terminate=terminate)
     except (Terminated, KeyboardInterrupt) as reason:
-        why = "terminated (SIGTERM)" if isinstance(reason, Terminated) else "interrupted (Ctrl-C)"
+        why = TERMINATED_BY_SIGTERM if isinstance(reason, Terminated) else "interrupted (Ctrl-C)"
         store.set_status(run_id, RunStatus.INTERRUPTED, error=why)
         raise
     except ConfigError as error:
@@ -145,6 +156,3 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
         heartbeat.done.set()
     return store.get(run_id).status
 
-
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated()

@@ -46,6 +46,7 @@ CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 BUSY_TIMEOUT_MS = 10_000
 STALE_AFTER_S = 30.0
+TERMINATED_BY_SIGTERM = "terminated (SIGTERM)"  # the error of a run ended by SIGTERM
 _NAME_PATTERN = re.compile(r"^[\w .,:+=()@#-]{1,80}$")
 _ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 
 import keras
 import numpy as np
@@ -34,7 +35,7 @@ from mnist_lab.callbacks import (
 from mnist_lab.config import RunConfig
 from mnist_lab.data import NUM_CLASSES, Mnist, prepare
 from mnist_lab.models import build_model
-from mnist_lab.runs import RunStatus, RunStore
+from mnist_lab.runs import TERMINATED_BY_SIGTERM, RunStatus, RunStore
 
 
 def configure_threads(threads: int | None = None) -> None:
@@ -47,8 +48,13 @@ def configure_threads(threads: int | None = None) -> None:
     import tensorflow as tf
 
     threads = threads or int(os.environ.get("MNIST_LAB_THREADS", "0")) or os.cpu_count() or 1
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(1 if threads <= 2 else 2)
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1 if threads <= 2 else 2)
+    except RuntimeError:
+        # TensorFlow already ran an operation in this process (training called from a
+        # notebook or a test): its pools are fixed now, and training works with them.
+        pass
 
 
 def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
@@ -60,8 +66,12 @@ def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
 
 
 def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
-          *, console: bool = False) -> dict:
-    """Train `config` as run `run_id`, save its artifacts and return its summary."""
+          *, console: bool = False, terminate: threading.Event | None = None) -> dict:
+    """Train `config` as run `run_id`, save its artifacts and return its summary.
+
+    Setting `terminate` (the trainer's SIGTERM handler does) ends training after the
+    current batch; what was learned is saved and the run is reported interrupted.
+    """
     architecture = describe(config)
     keras.utils.set_random_seed(config.seed)
 
@@ -84,7 +94,8 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     clock = TrainingClock()
     schedule = ScheduledLearningRate(config.schedule, config.learning_rate,
                                      config.epochs * steps_per_epoch)
-    control = RunControl(store, run_id, clock, on_learning_rate=schedule.request)
+    control = RunControl(store, run_id, clock, on_learning_rate=schedule.request,
+                         terminate=terminate)
     validation = EpochValidation(
         splits.x_val, splits.y_val,
         on_predictions=lambda labels: _save_validation(store, run_id, labels, splits),
@@ -132,7 +143,10 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
         "params": architecture.params, "flops": architecture.flops,
     }
     store.set_summary(run_id, summary)
-    store.set_status(run_id, RunStatus.STOPPED if control.stopped else RunStatus.COMPLETED)
+    if control.terminated:
+        store.set_status(run_id, RunStatus.INTERRUPTED, error=TERMINATED_BY_SIGTERM)
+    else:
+        store.set_status(run_id, RunStatus.STOPPED if control.stopped else RunStatus.COMPLETED)
     return summary
 
 

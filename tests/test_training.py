@@ -198,5 +198,5 @@ def test_lenet5_one_epoch_on_the_full_data_reaches_97_percent(store, monkeypatch
     monkeypatch.delenv("MNIST_LAB_DATA", raising=False)
     assert main(["--home", str(store.home), "train", "--preset", "lenet5", "--epochs", "1"]) == 0
     run = store.list()[0]
-    assert run.summary["train_images"] == 54000
+    assert abs(run.summary["train_images"] - 54000) <= 5  # 90% of each class, rounded per class
     assert run.summary["test_accuracy"] >= 0.97
