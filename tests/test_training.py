@@ -200,3 +200,23 @@ def test_lenet5_one_epoch_on_the_full_data_reaches_97_percent(store, monkeypatch
     run = store.list()[0]
     assert abs(run.summary["train_images"] - 54000) <= 5  # 90% of each class, rounded per class
     assert run.summary["test_accuracy"] >= 0.97
+
+
+def test_a_trainer_outlives_the_process_that_started_it(store, small_data):
+    """The dashboard may die while a run trains: the run still finishes and is saved."""
+    import subprocess
+    import sys
+
+    config = preset("lenet5").replace(epochs=3)
+    run_id = store.create_run(config.to_dict(), name="orphan")
+    starter = subprocess.Popen([sys.executable, "-c", (
+        "import os, signal, sys\n"
+        "from mnist_lab.runner import launch\n"
+        "from mnist_lab.runs import RunStore\n"
+        f"launch(RunStore({str(store.home)!r}), {run_id!r})\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n")])
+    assert starter.wait(timeout=60) == -signal.SIGKILL
+    wait_for(lambda: not store.get(run_id).status.active, what="the orphaned run to end")
+    run = store.get(run_id)
+    assert run.status is RunStatus.COMPLETED and run.summary["epochs_completed"] == 3
+    assert store.artifact(run_id, artifacts.MODEL_FILE).is_file()
