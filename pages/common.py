@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from mnist_lab import artifacts, inspection
-from mnist_lab.data import Mnist, load_mnist
+from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
 from mnist_lab.runner import TrainerRegistry
 from mnist_lab.runs import Run, RunStatus, RunStore, default_home
 
@@ -107,3 +108,26 @@ def ago(timestamp: float | None) -> str:
         if seconds >= size:
             return f"{seconds / size:.0f} {unit} ago"
     return "just now"
+
+
+def pick_scored_run(title: str):
+    """The page title, a run picker, and the chosen run's test predictions beside MNIST.
+
+    Returns (run, probabilities, y_test, mnist); stops the page with a message when there
+    is no finished run, an artifact is unreadable, or the labels do not match MNIST's.
+    """
+    st.title(title)
+    run = pick_run()
+    if run is None:
+        st.stop()
+    try:
+        probabilities, y_test = cached_predictions(run)
+        data = mnist()
+    except (artifacts.ArtifactError, DataUnavailableError) as error:
+        st.error(str(error))
+        st.stop()
+    if not np.array_equal(y_test, data.y_test):
+        st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
+                 f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")
+        st.stop()
+    return run, probabilities, y_test, data

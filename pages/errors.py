@@ -1,18 +1,15 @@
 """Errors: which digits a run confuses, the test digits behind any cell, and why."""
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mnist_lab import analysis, artifacts, error_table, figures, inspection, why
-from mnist_lab.data import DataUnavailableError
 from pages.common import (
     artifact_mtime,
     cached_model,
-    cached_predictions,
     get_store,
     mnist,
-    pick_run,
+    pick_scored_run,
     route_through_dashboard,
 )
 
@@ -123,20 +120,7 @@ def show_training(normalize):
         title=f"Validation after epoch {epoch}: {accuracy:.2%} right"), key="confusion_epoch")
 
 
-st.title("Errors")
-run = pick_run()
-if run is None:
-    st.stop()
-try:
-    probabilities, y_test = cached_predictions(run)
-    data = mnist()
-except (artifacts.ArtifactError, DataUnavailableError) as error:
-    st.error(str(error))
-    st.stop()
-if not np.array_equal(y_test, data.y_test):
-    st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
-             f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")
-    st.stop()
+run, probabilities, y_test, data = pick_scored_run("Errors")
 run_modified = artifact_mtime(run.id, artifacts.PREDICTIONS_FILE)
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
 pairs = analysis.top_confused_pairs(counts, k=90)

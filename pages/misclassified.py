@@ -3,12 +3,10 @@
 Only the current page's digits are drawn, so a run with thousands of errors stays fast.
 """
 
-import numpy as np
 import streamlit as st
 
-from mnist_lab import artifacts, error_table, figures
-from mnist_lab.data import DataUnavailableError
-from pages.common import cached_predictions, mnist, pick_run, route_through_dashboard
+from mnist_lab import error_table, figures
+from pages.common import pick_scored_run, route_through_dashboard
 
 route_through_dashboard()
 
@@ -27,20 +25,7 @@ def tile_caption(row):
     return f"#{row.index}: true {row.true}, predicted {row.predicted} ({top3})"
 
 
-st.title("Misclassified digits")
-run = pick_run()
-if run is None:
-    st.stop()
-try:
-    probabilities, y_test = cached_predictions(run)
-    data = mnist()
-except (artifacts.ArtifactError, DataUnavailableError) as error:
-    st.error(str(error))
-    st.stop()
-if not np.array_equal(y_test, data.y_test):
-    st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
-             f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")
-    st.stop()
+run, probabilities, y_test, data = pick_scored_run("Misclassified digits")
 table = errors(run.id, probabilities, y_test)
 
 classes = [ANY, *range(10)]
