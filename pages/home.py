@@ -51,7 +51,7 @@ for run in active:
                                  epochs=run.summary.get("epochs"))
     state = progress.label if progress is not None and run.status is not RunStatus.QUEUED else run.status
     st.page_link("pages/train.py", label=f"{run.name} · {state} · started {ago(run.created_at)}",
-                 icon="⏳", query_params={RUN_PARAM: run.id})
+                 icon=":material/hourglass_top:", query_params={RUN_PARAM: run.id})
 
 st.header("Recent runs")
 if not finished:
@@ -59,8 +59,9 @@ if not finished:
 for run in finished:
     accuracy = run.summary.get("test_accuracy")
     score = f"{accuracy:.2%} test accuracy" if accuracy is not None else "no test accuracy"
+    icon = ":material/check_circle:" if run.status is RunStatus.COMPLETED else ":material/warning:"
     st.page_link("pages/train.py", label=f"{run.name} · {run.status} · {score} · {ago(run.ended_at)}",
-                 icon="✅" if run.status is RunStatus.COMPLETED else "⚠️", query_params={RUN_PARAM: run.id})
+                 icon=icon, query_params={RUN_PARAM: run.id})
 
 st.header("Train a preset")
 for name in preset_names():

@@ -29,7 +29,7 @@ from pages.train_controls import Form, check_names, config_form
 
 route_through_dashboard()
 
-REFRESH_S = 1.5
+REFRESH_S = 2.0  # the slowest the issue allows: each redraw costs the trainer CPU
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 
@@ -171,9 +171,10 @@ def finished_view(run: Run) -> None:
             st.image(str(classic))
     if run.status in FINISHED_OK:
         errors, compare = st.columns(2)
-        errors.page_link("pages/errors.py", label="Its errors", icon="🔍", query_params={RUN_PARAM: run.id})
-        compare.page_link("pages/compare.py", label="Compare with other runs", icon="⚖️",
-                          query_params={RUN_PARAM: run.id})
+        errors.page_link("pages/errors.py", label="Its errors", icon=":material/grid_on:",
+                         query_params={RUN_PARAM: run.id})
+        compare.page_link("pages/compare.py", label="Compare with other runs",
+                          icon=":material/compare_arrows:", query_params={RUN_PARAM: run.id})
 
 
 def runs_section() -> None:
