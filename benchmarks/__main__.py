@@ -8,10 +8,11 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import time
 from pathlib import Path
 
-from benchmarks import data_load, overhead
+from benchmarks import dashboard_watch, data_load, overhead
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -32,6 +33,11 @@ def main() -> None:
     results.update(data_load.measure())
     results.update(overhead.measure(epochs=1 if quick else 2, repeats=2 if quick else 3,
                                     subset=200 if quick else None))
+    if shutil.which("chromium"):
+        results.update(dashboard_watch.measure(epochs=1 if quick else 3, repeats=1 if quick else 3,
+                                               subset=200 if quick else None))
+    else:
+        results["watch"] = "skipped: Debian's chromium is not installed"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
     lines = ["| measure | value |", "|---|---|"]

@@ -14,7 +14,7 @@ import threading
 import keras
 import numpy as np
 
-from mnist_lab import analysis, figures
+from mnist_lab import analysis, training_figures
 from mnist_lab.architecture import describe
 from mnist_lab.artifacts import (
     CONFIG_FILE,
@@ -122,8 +122,8 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     evaluation = {"confusion_matrix": confusion.tolist(), "per_class": per_class.to_rows()}
     store.write_artifact(run_id, EVALUATION_FILE,
                          lambda path: path.write_text(json.dumps(evaluation)))
-    curves = figures.classic_curves(history.history)
-    store.write_artifact(run_id, CURVES_FILE, lambda path: figures.save_figure_png(curves, path))
+    curves = training_figures.classic_curves(history.history)
+    store.write_artifact(run_id, CURVES_FILE, lambda path: curves.savefig(path, format="png"))
 
     epochs_completed = len(history.history.get("loss", []))
     val_accuracy = history.history.get("val_accuracy", [])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mnist_lab import compare, compare_figures, compare_predictions, figures
+from mnist_lab import compare, compare_figures, compare_predictions, figures, training_figures
 from mnist_lab.data import DataUnavailableError
 from mnist_lab.runs import Run
 from pages.common import RUN_PARAM, cached_predictions, get_store, mnist, route_through_dashboard, run_label
@@ -36,7 +36,7 @@ def curves(chosen, labels) -> None:
     for column, (title, (train, validation)) in zip(st.columns(2), METRICS.items(), strict=True):
         column.subheader(title.capitalize())
         metric = validation if which == "validation" else train
-        column.plotly_chart(figures.overlay_curves_figure(histories, metric=metric, x=x),
+        column.plotly_chart(training_figures.overlay_curves_figure(histories, metric=metric, x=x),
                             key=f"overlay_{title}")
 
 

@@ -8,11 +8,10 @@ so coming back to the page (or reloading it) re-attaches to them.
 from __future__ import annotations
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
-from mnist_lab import figures, runner
-from mnist_lab.architecture import INPUT_SHAPE, Architecture, describe
+from mnist_lab import runner, training_figures
+from mnist_lab.architecture import describe
 from mnist_lab.artifacts import CURVES_FILE
 from mnist_lab.config import ConfigError
 from mnist_lab.progress import (
@@ -34,17 +33,6 @@ FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 
 
-def feature_map_figure(architecture: Architecture) -> go.Figure:
-    """Bars of the feature map's side after each layer that keeps a spatial map."""
-    maps = [("input", *INPUT_SHAPE)] + [(layer.name, *layer.output_shape)
-                                        for layer in architecture.layers if len(layer.output_shape) == 3]
-    figure = go.Figure(go.Bar(x=[name for name, *_ in maps], y=[height for _, height, _, _ in maps],
-                              text=[f"{h}x{w}x{c}" for _, h, w, c in maps], textposition="outside"))
-    figure.update_layout(height=260, yaxis={"title": "map side (pixels)", "range": [0, 34]},
-                         margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="How the feature map shrinks")
-    return figure
-
-
 def preview(form: Form) -> bool:
     """The layer table, totals and diagram; False (with the message shown) if it cannot train."""
     try:
@@ -60,7 +48,7 @@ def preview(form: Form) -> bool:
     columns[3].metric("Receptive field", f"{max(layer.receptive_field for layer in architecture.layers)} px")
     st.dataframe(pd.DataFrame(architecture.rows()), hide_index=True, column_config={
         column: st.column_config.NumberColumn(format="localized") for column in ("params", "flops")})
-    st.plotly_chart(feature_map_figure(architecture))
+    st.plotly_chart(training_figures.feature_map_figure(architecture))
     problem = check_names(form)
     if problem:
         form.show_error(problem)
@@ -88,7 +76,8 @@ def metrics_so_far(run_id: str) -> pd.DataFrame:
 
 
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
-    figure = figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES, lr_changes=lr_changes)
+    figure = training_figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
+                                            lr_changes=lr_changes)
     figure.update_layout(uirevision=run.id)  # keep the user's zoom across refreshes
     st.plotly_chart(figure, key=f"curves_{run.id}")
 

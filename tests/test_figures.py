@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_lab import figures
+from mnist_lab import figures, training_figures
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -83,14 +83,14 @@ def traces_by_subplot(figure):
 
 
 def test_curves_figure_draws_batches_and_epochs_in_both_subplots():
-    figure = figures.curves_figure(training_history())
+    figure = training_figures.curves_figure(training_history())
     assert traces_by_subplot(figure) == [
         ("train (batches)", "x"), ("train", "x"), ("validation", "x"),
         ("train (batches)", "x2"), ("train", "x2"), ("validation", "x2"),
     ]
     batch_loss = figure.data[0]
     np.testing.assert_allclose(batch_loss.x, [0.5, 1.0, 1.5, 2.0])
-    expected = pd.Series([2.0, 1.0, 0.5, 0.4]).ewm(alpha=figures.BATCH_SMOOTHING).mean()
+    expected = pd.Series([2.0, 1.0, 0.5, 0.4]).ewm(alpha=training_figures.BATCH_SMOOTHING).mean()
     np.testing.assert_allclose(batch_loss.y, expected)
     assert batch_loss.line.width == 1
     np.testing.assert_allclose(figure.data[5].y, [0.8, 0.97])  # validation accuracy
@@ -99,14 +99,14 @@ def test_curves_figure_draws_batches_and_epochs_in_both_subplots():
 
 def test_curves_figure_places_batches_by_epoch_progress_or_wall_time():
     history = training_history().assign(epoch_progress=[0.4, 0.9, 1.4, 1.9, None, None])
-    np.testing.assert_allclose(figures.curves_figure(history).data[0].x, [0.4, 0.9, 1.4, 1.9])
-    by_time = figures.curves_figure(training_history(), x="wall_s")
+    np.testing.assert_allclose(training_figures.curves_figure(history).data[0].x, [0.4, 0.9, 1.4, 1.9])
+    by_time = training_figures.curves_figure(training_history(), x="wall_s")
     np.testing.assert_allclose(by_time.data[1].x, [2.5, 4.5])
     assert by_time.layout.xaxis.title.text == "Seconds"
 
 
 def test_curves_figure_adds_reference_lines_and_learning_rate_changes():
-    figure = figures.curves_figure(
+    figure = training_figures.curves_figure(
         training_history(), reference_lines={"LeNet-5": 0.9905, "best published": 0.9983},
         lr_changes=[(1.5, 0.01)])
     horizontal = [shape for shape in figure.layout.shapes if shape.y0 == shape.y1]
@@ -121,7 +121,7 @@ def test_curves_figure_adds_reference_lines_and_learning_rate_changes():
 
 
 def test_curves_figure_of_an_empty_history_has_titled_empty_axes():
-    figure = figures.curves_figure(pd.DataFrame(), reference_lines={"LeNet-5": 0.9905})
+    figure = training_figures.curves_figure(pd.DataFrame(), reference_lines={"LeNet-5": 0.9905})
     assert [len(trace.x) for trace in figure.data] == [0, 0]
     assert figure.layout.xaxis.title.text == "Epoch"
     assert (figure.layout.yaxis.title.text, figure.layout.yaxis2.title.text) == (
@@ -131,32 +131,32 @@ def test_curves_figure_of_an_empty_history_has_titled_empty_axes():
 
 def test_curves_figure_with_only_batch_rows_and_no_kind_column():
     only_batches = training_history().iloc[:4]
-    assert [trace.name for trace in figures.curves_figure(only_batches).data] == [
+    assert [trace.name for trace in training_figures.curves_figure(only_batches).data] == [
         "train (batches)", "train (batches)"]
     no_kind = training_history().iloc[4:].drop(columns="kind")
-    assert [trace.name for trace in figures.curves_figure(no_kind).data] == [
+    assert [trace.name for trace in training_figures.curves_figure(no_kind).data] == [
         "train", "validation", "train", "validation"]
 
 
 def test_curves_figure_rejects_an_unknown_or_missing_x():
     with pytest.raises(ValueError, match="x must be one of"):
-        figures.curves_figure(training_history(), x="time")
+        training_figures.curves_figure(training_history(), x="time")
     with pytest.raises(ValueError, match="history has no 'wall_s' column"):
-        figures.curves_figure(training_history().drop(columns="wall_s"), x="wall_s")
+        training_figures.curves_figure(training_history().drop(columns="wall_s"), x="wall_s")
 
 
 def test_overlay_curves_figure_has_one_line_per_run_with_the_metric():
     history = training_history()
     no_validation = history.drop(columns=["val_loss", "val_accuracy"])
-    figure = figures.overlay_curves_figure({"a": history, "b": history, "c": no_validation})
+    figure = training_figures.overlay_curves_figure({"a": history, "b": history, "c": no_validation})
     assert [trace.name for trace in figure.data] == ["a", "b"]
     np.testing.assert_allclose(figure.data[0].y, [0.8, 0.97])
     assert figure.layout.yaxis.title.text == "Validation accuracy"
-    assert len(figures.overlay_curves_figure({}).data) == 0
+    assert len(training_figures.overlay_curves_figure({}).data) == 0
 
 
 def test_classic_curves_has_two_axes_with_train_and_validation_lines(tmp_path):
-    figure = figures.classic_curves({"loss": [1.0, 0.5, 0.3], "accuracy": [0.7, 0.9, 0.95],
+    figure = training_figures.classic_curves({"loss": [1.0, 0.5, 0.3], "accuracy": [0.7, 0.9, 0.95],
                                      "val_loss": [0.8, 0.4, 0.35], "val_accuracy": [0.8, 0.9, 0.93],
                                      "learning_rate": [0.01, 0.01, 0.001]})
     loss_axes, accuracy_axes = figure.axes
@@ -164,26 +164,15 @@ def test_classic_curves_has_two_axes_with_train_and_validation_lines(tmp_path):
     assert len(accuracy_axes.lines) == 2
     np.testing.assert_array_equal(accuracy_axes.lines[1].get_xdata(), [1, 2, 3])
     assert (loss_axes.get_title(), accuracy_axes.get_title()) == ("Loss", "Accuracy")
-    path = figures.save_figure_png(figure, tmp_path / "curves.png")
-    assert path.read_bytes()[:8] == PNG_SIGNATURE
-    assert [item.name for item in tmp_path.iterdir()] == ["curves.png"]  # no temp file left
+    figure.savefig(tmp_path / "curves.png", format="png")
+    assert (tmp_path / "curves.png").read_bytes()[:8] == PNG_SIGNATURE
 
 
 def test_classic_curves_without_validation_or_epochs():
-    figure = figures.classic_curves({"loss": [1.0], "accuracy": [0.7]})
+    figure = training_figures.classic_curves({"loss": [1.0], "accuracy": [0.7]})
     assert [len(axes.lines) for axes in figure.axes] == [1, 1]
-    empty = figures.classic_curves({})
+    empty = training_figures.classic_curves({})
     assert [len(axes.lines) for axes in empty.axes] == [0, 0]
-
-
-def test_save_figure_png_leaves_no_temp_file_when_saving_fails(tmp_path):
-    class BrokenFigure:
-        def savefig(self, path, format):
-            raise OSError("disk full")
-
-    with pytest.raises(OSError, match="disk full"):
-        figures.save_figure_png(BrokenFigure(), tmp_path / "curves.png")
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_probability_bars_colour_the_predicted_and_true_bars():
@@ -226,3 +215,13 @@ def test_image_grid_figure_lays_out_digits_with_titles():
     assert len(figures.image_grid_figure([], []).data) == 0
     with pytest.raises(ValueError, match="got 2 images but 1 titles"):
         figures.image_grid_figure(images[:2], ["#0"])
+
+
+def test_feature_map_figure_follows_the_layer_table():
+    from mnist_lab.architecture import describe
+    from mnist_lab.config import preset
+
+    bars = training_figures.feature_map_figure(describe(preset("lenet5"))).data[0]
+    assert list(bars.x) == ["input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
+    assert list(bars.y) == [28, 28, 14, 10, 5]
+    assert bars.text[-1] == "5x5x16"

@@ -1,0 +1,187 @@
+"""Training drawn as figures: live curves, curves of several runs, the classic Matplotlib
+figure, and how a network's feature map shrinks layer by layer.
+
+Drawing only, no Streamlit: the trainer, the CLI and the tests build the same figures.
+Matplotlib is used through `Figure` alone, never pyplot, so no GUI backend is picked.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from plotly.subplots import make_subplots
+
+from mnist_lab.architecture import INPUT_SHAPE, Architecture
+
+BATCH_KIND = "batch"
+EPOCH_KIND = "epoch"
+X_AXIS_TITLES = {"epoch": "Epoch", "step": "Step", "wall_s": "Seconds"}
+METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "val_loss": "Validation loss",
+                 "val_accuracy": "Validation accuracy", "learning_rate": "Learning rate"}
+TRAIN_COLOUR, VALIDATION_COLOUR = "#1f77b4", "#ff7f0e"
+# Weight of the newest batch in the moving average drawn through noisy batch losses.
+BATCH_SMOOTHING = 0.3
+
+
+def _check_x(x):
+    if x not in X_AXIS_TITLES:
+        raise ValueError(f"x must be one of {tuple(X_AXIS_TITLES)}, got {x!r}")
+
+
+def _rows_of_kind(history, kind):
+    if "kind" not in history.columns:
+        # Without a kind column every row is an epoch summary.
+        return history if kind == EPOCH_KIND else history.iloc[:0]
+    return history[history["kind"] == kind]
+
+
+def _column(rows, name):
+    """The column's non-missing values, or None when there are none to draw."""
+    if name not in rows.columns:
+        return None
+    values = rows[name].dropna()
+    return values if len(values) else None
+
+
+def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None):
+    """Loss and accuracy side by side while a run trains, batches under epochs.
+
+    Parameters
+    ----------
+    history : pandas.DataFrame
+        Wide metric rows with columns among epoch, step, wall_s, kind ("batch" or
+        "epoch"; absent means all rows are epochs), loss, accuracy, val_loss,
+        val_accuracy, learning_rate and optionally epoch_progress.
+    x : {"epoch", "step", "wall_s"}, default="epoch"
+        The horizontal axis. With "epoch", batch rows sit at `epoch_progress` when
+        that column exists, else at `epoch` (fractional epochs).
+    reference_lines : dict of str to float or None, default=None
+        Label -> accuracy, drawn dashed across the accuracy plot.
+    lr_changes : sequence of (float, float) or None, default=None
+        (x, new learning rate) pairs, drawn as dotted vertical lines.
+
+    Returns
+    -------
+    figure : plotly.graph_objects.Figure
+        Batch rows as a thin moving-average line, epoch rows as markers and lines.
+    """
+    _check_x(x)
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
+    figure.update_xaxes(title_text=X_AXIS_TITLES[x])
+    figure.update_yaxes(title_text="Loss", col=1)
+    figure.update_yaxes(title_text="Accuracy", col=2)
+    figure.update_layout(height=380, legend={"orientation": "h", "y": -0.2})
+    if len(history) and x not in history.columns:
+        raise ValueError(f"history has no {x!r} column; its columns are {list(history.columns)}")
+    batches = _rows_of_kind(history, BATCH_KIND)
+    epochs = _rows_of_kind(history, EPOCH_KIND)
+    batch_x = "epoch_progress" if x == "epoch" and "epoch_progress" in batches.columns else x
+    for column, metric in ((1, "loss"), (2, "accuracy")):
+        values = _column(batches, metric)
+        if values is not None:
+            figure.add_trace(go.Scatter(
+                x=batches.loc[values.index, batch_x], y=values.ewm(alpha=BATCH_SMOOTHING).mean(),
+                mode="lines", name="train (batches)", legendgroup="batches",
+                showlegend=column == 1, opacity=0.5,
+                line={"width": 1, "color": TRAIN_COLOUR}), row=1, col=column)
+        for name, label, colour in ((metric, "train", TRAIN_COLOUR),
+                                    (f"val_{metric}", "validation", VALIDATION_COLOUR)):
+            values = _column(epochs, name)
+            if values is not None:
+                figure.add_trace(go.Scatter(
+                    x=epochs.loc[values.index, x], y=values, mode="markers+lines", name=label,
+                    legendgroup=label, showlegend=column == 1,
+                    line={"color": colour}), row=1, col=column)
+        if next(figure.select_traces(row=1, col=column), None) is None:
+            # Plotly draws no axes for a subplot without traces; an empty one keeps them.
+            figure.add_trace(go.Scatter(x=[], y=[], name="no data", showlegend=False),
+                             row=1, col=column)
+    # Alternate label positions so that nearby lines (99.05% and 99.83%) stay readable.
+    label_positions = ("bottom right", "top left", "bottom left", "top right")
+    for number, (label, accuracy) in enumerate((reference_lines or {}).items()):
+        figure.add_hline(y=accuracy, line_dash="dash", line_color="grey", line_width=1,
+                         annotation_text=f"{label} ({accuracy:.2%})",
+                         annotation_position=label_positions[number % len(label_positions)],
+                         row=1, col=2, exclude_empty_subplots=False)
+    change_line = {"line_dash": "dot", "line_color": "grey", "line_width": 1, "row": 1,
+                   "exclude_empty_subplots": False}
+    for change_x, learning_rate in lr_changes or []:
+        figure.add_vline(x=change_x, col=1, annotation_text=f"lr → {learning_rate:g}",
+                         **change_line)
+        figure.add_vline(x=change_x, col=2, **change_line)
+    return figure
+
+
+def overlay_curves_figure(histories, *, metric="val_accuracy", x="epoch"):
+    """One metric for several runs on shared axes, to compare them epoch by epoch.
+
+    Parameters
+    ----------
+    histories : dict of str to pandas.DataFrame
+        Run label -> history in the `curves_figure` format. Runs without any value
+        for `metric` (e.g. no validation yet) are left out.
+    metric : str, default="val_accuracy"
+        Column to draw from the epoch rows.
+    x : {"epoch", "step", "wall_s"}, default="epoch"
+        The horizontal axis.
+
+    Returns
+    -------
+    figure : plotly.graph_objects.Figure
+        One markers+lines trace per run, named by its label.
+    """
+    _check_x(x)
+    figure = go.Figure()
+    for label, history in histories.items():
+        epochs = _rows_of_kind(history, EPOCH_KIND)
+        values = _column(epochs, metric)
+        if values is not None:
+            figure.add_trace(go.Scatter(x=epochs.loc[values.index, x], y=values,
+                                        mode="markers+lines", name=label))
+    figure.update_layout(xaxis_title=X_AXIS_TITLES[x],
+                         yaxis_title=METRIC_TITLES.get(metric, metric), height=380)
+    return figure
+
+
+def classic_curves(history):
+    """The Keras tutorial's figure: loss and accuracy per epoch, saved with every run.
+
+    Parameters
+    ----------
+    history : dict of str to list of float
+        Keras' `History.history`: loss and accuracy, optionally val_loss and
+        val_accuracy; other keys are ignored and missing ones are not drawn, so a
+        run stopped before its first epoch still gets (empty) axes.
+
+    Returns
+    -------
+    figure : matplotlib.figure.Figure
+        Two axes, loss then accuracy, each with a train and a validation line.
+    """
+    figure = Figure(figsize=(10, 4), layout="constrained")
+    for axes, metric, title in zip(figure.subplots(1, 2), ("loss", "accuracy"),
+                                   ("Loss", "Accuracy"), strict=True):
+        for key, label in ((metric, "train"), (f"val_{metric}", "validation")):
+            values = history.get(key) or []
+            if len(values):
+                axes.plot(range(1, len(values) + 1), values, marker="o", label=label)
+        axes.set_title(title)
+        axes.set_xlabel("Epoch")
+        axes.set_ylabel(title)
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+        axes.grid(True, alpha=0.3)
+        if axes.lines:
+            axes.legend()
+    return figure
+
+
+def feature_map_figure(architecture: Architecture) -> go.Figure:
+    """Bars of the feature map's side after each layer that keeps a spatial map."""
+    maps = [("input", *INPUT_SHAPE)] + [(layer.name, *layer.output_shape)
+                                        for layer in architecture.layers if len(layer.output_shape) == 3]
+    figure = go.Figure(go.Bar(x=[name for name, *_ in maps], y=[height for _, height, _, _ in maps],
+                              text=[f"{h}x{w}x{c}" for _, h, w, c in maps], textposition="outside"))
+    figure.update_layout(height=260, yaxis={"title": "map side (pixels)", "range": [0, 34]},
+                         margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="How the feature map shrinks")
+    return figure
