@@ -16,6 +16,15 @@ def example_captions(page, predicted):
     return [caption for caption in captions if pattern.match(caption.strip())]
 
 
+def wait_for_examples(page, predicted, count):
+    """Wait until exactly `count` example captions for `predicted` are drawn (they arrive one by one)."""
+    page.wait_for_function(
+        """([digit, count]) => [...document.querySelectorAll('[data-testid="stImageCaption"]')]
+            .filter(e => e.innerText.trim().startsWith('test #') && e.innerText.includes('%')
+                         && e.innerText.trim().endsWith(' ' + digit)).length === count""",
+        arg=[str(predicted), count])
+
+
 def click_cell(page, true_class, predicted_class):
     """Click the centre of a cell; the clickable scatter lists cells row by row (y = true)."""
     matrix = page.locator(".js-plotly-plot").first
@@ -38,14 +47,12 @@ def test_clicking_a_cell_shows_exactly_its_digits(tmp_path, mnist):
 
         click_cell(page, 7, 2)
         page.get_by_text("5 test 7s predicted as 2").wait_for()
+        wait_for_examples(page, 2, 5)
         assert len(example_captions(page, 2)) == 5
 
         click_cell(page, 4, 9)
         page.get_by_text("7 test 4s predicted as 9").wait_for()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('[data-testid=\"stImageCaption\"]')]"
-            ".filter(e => / 9$/.test(e.innerText.trim()) && e.innerText.startsWith('test #')"
-            " && e.innerText.includes('%')).length === 7")
+        wait_for_examples(page, 9, 7)
         assert len(example_captions(page, 9)) == 7
         assert example_captions(page, 2) == []
         page.screenshot(path=output_dir("errors") / "errors-4-9.png", full_page=True)
