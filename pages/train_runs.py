@@ -1,0 +1,152 @@
+"""The Train page's runs: every run in progress, live, and the finished run it was asked about.
+
+A run in progress is drawn in a fragment that refreshes on its own and reads only the metric
+rows newer than the ones it holds, so leaving the page or reloading it re-attaches to it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from mnist_lab import runner, training_figures
+from mnist_lab.artifacts import CURVES_FILE
+from mnist_lab.progress import (
+    REFERENCE_ACCURACIES,
+    format_duration,
+    learning_rate_changes,
+    queue_position,
+    recorded_learning_rate_changes,
+    training_progress,
+)
+from mnist_lab.runs import RequestKind, Run, RunNotFoundError, RunStatus
+from pages.common import RUN_PARAM, get_store
+
+REFRESH_S = 2.0  # the slowest the issue allows: each redraw costs the trainer CPU
+FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
+LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
+
+
+def metrics_so_far(run_id: str) -> pd.DataFrame:
+    """The run's metric rows, fetching only those newer than the ones this session holds."""
+    key = f"metrics_{run_id}"
+    known = st.session_state.get(key)
+    after = int(known["id"].iloc[-1]) if known is not None and len(known) else 0
+    new = get_store().metrics(run_id, after_id=after)
+    history = new if known is None else pd.concat([known, new], ignore_index=True) if len(new) else known
+    st.session_state[key] = history
+    return history
+
+
+def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
+    figure = training_figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
+                                            lr_changes=lr_changes)
+    figure.update_layout(uirevision=run.id)  # keep the user's zoom across refreshes
+    st.plotly_chart(figure, key=f"curves_{run.id}")
+
+
+@st.fragment(run_every=REFRESH_S)
+def live_view(run_id: str) -> None:
+    """A run in progress, redrawn every REFRESH_S seconds without rerunning the page."""
+    store = get_store()
+    try:
+        run = store.get(run_id)
+    except RunNotFoundError:
+        st.warning(f"Run {run_id} was deleted.")
+        return
+    if not run.status.active:
+        st.rerun()  # the whole page draws the finished run
+    history = metrics_so_far(run_id)
+    st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
+    if run.status is RunStatus.QUEUED:
+        runs = store.list()
+        busy = sum(other.status in (RunStatus.RUNNING, RunStatus.PAUSED) for other in runs)
+        st.info(f"Queued: number {queue_position(runs, run_id)} in line; {busy} of "
+                f"{runner.max_running(store)} training slots in use.")
+    steps_per_epoch, epochs = run.summary.get("steps_per_epoch"), run.summary.get("epochs")
+    progress = training_progress(history, steps_per_epoch=steps_per_epoch, epochs=epochs)
+    if progress is None and run.status is not RunStatus.QUEUED:
+        st.info("Loading the data and building the model…")
+    elif progress is not None:
+        st.progress(progress.fraction, text=progress.label)
+        columns = st.columns(4)
+        columns[0].metric("Elapsed", format_duration(progress.elapsed_s))
+        columns[1].metric("ETA", format_duration(progress.eta_s))
+        speed = progress.images_per_s
+        columns[2].metric("Images/s", f"{speed:,.0f}" if speed is not None else "—")
+        last_rate = history["learning_rate"].dropna() if "learning_rate" in history else []
+        columns[3].metric("Learning rate", f"{last_rate.iloc[-1]:.3g}" if len(last_rate) else "—")
+        curves(run, history, learning_rate_changes(history, schedule=run.config["schedule"],
+                                                   steps_per_epoch=steps_per_epoch, epochs=epochs))
+    run_controls(run)
+
+
+def run_controls(run: Run) -> None:
+    store = get_store()
+    stop, pause, rate, apply = st.columns([1, 1, 2, 1], vertical_alignment="bottom")
+    if stop.button("Stop", key=f"stop_{run.id}"):
+        runner.stop(store, run.id)
+        st.toast("Stop requested: the run ends after its current batch.")
+    if run.status is RunStatus.QUEUED:
+        return
+    if run.status is RunStatus.PAUSED:
+        st.warning("Paused: the trainer waits between two batches; its clock is stopped.")
+        if pause.button("Resume", key=f"resume_{run.id}"):
+            store.request(run.id, RequestKind.RESUME)
+    elif pause.button("Pause", key=f"pause_{run.id}"):
+        store.request(run.id, RequestKind.PAUSE)
+    new_rate = rate.number_input("New learning rate", 1e-6, 10.0, value=float(run.config["learning_rate"]),
+                                 format="%g", key=f"lr_{run.id}")
+    if apply.button("Apply", key=f"apply_lr_{run.id}"):
+        store.request(run.id, RequestKind.SET_LEARNING_RATE, new_rate)
+        st.toast(f"Learning rate {new_rate:g} requested; the curves mark the change.")
+
+
+def finished_view(run: Run) -> None:
+    summary = run.summary
+    st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
+    if run.status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
+        st.error(f"This run {run.status}: {run.error or 'no reason was recorded'}")
+    elif run.status is RunStatus.STOPPED:
+        st.warning(f"Stopped on request after {summary.get('epochs_completed', 0)} of "
+                   f"{run.config['epochs']} epochs.")
+    accuracy, speed = summary.get("test_accuracy"), summary.get("images_per_second")
+    columns = st.columns(4)
+    columns[0].metric("Test accuracy", f"{accuracy:.2%}" if accuracy is not None else "—")
+    columns[1].metric("Training time", format_duration(summary.get("train_seconds")))
+    columns[2].metric("Epochs", f"{summary.get('epochs_completed', 0)}/{run.config['epochs']}")
+    columns[3].metric("Images/s", f"{speed:,.0f}" if speed else "—")
+    curves(run, metrics_so_far(run.id), recorded_learning_rate_changes(summary))
+    classic = get_store().artifact(run.id, CURVES_FILE)
+    if classic.exists():
+        with st.expander("The classic Matplotlib figure"):
+            st.image(str(classic))
+    if run.status in FINISHED_OK:
+        errors, compare = st.columns(2)
+        errors.page_link("pages/errors.py", label="Its errors", icon=":material/grid_on:",
+                         query_params={RUN_PARAM: run.id})
+        compare.page_link("pages/compare.py", label="Compare with other runs",
+                          icon=":material/compare_arrows:", query_params={RUN_PARAM: run.id})
+
+
+def runs_section() -> None:
+    store = get_store()
+    st.header("Runs")
+    st.number_input("Runs that may train at once", 1, 8, value=runner.max_running(store), key="max_running",
+                    on_change=lambda: store.set_setting(runner.MAX_RUNNING_SETTING,
+                                                        str(st.session_state["max_running"])))
+    runs = store.list()
+    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(LAST_STARTED)
+    if wanted:
+        st.query_params[RUN_PARAM] = wanted  # so a reload comes back to the same run
+    shown = [run for run in runs if run.status.active or run.id == wanted]
+    if wanted and wanted not in {run.id for run in runs}:
+        st.warning(f"There is no run with id '{wanted}'.")
+    if not shown:
+        st.info("No run in progress. Design a network above and press Train.")
+    for run in shown:
+        with st.container(border=True):
+            if run.status.active:
+                live_view(run.id)
+            else:
+                finished_view(run)
