@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from mnist_lab.runs import RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 
 # Every point drawn on the loss/accuracy chart (the only chart with two x axes).
@@ -26,11 +27,18 @@ def wait_for(condition, timeout_s: float, what: str):
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
+def wait_until_idle(page) -> None:
+    """Wait for the rerun a widget change started to finish, so the next change is not lost."""
+    page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
+
+
 def set_number(page, label: str, value: int) -> None:
     field = page.get_by_label(label, exact=True)
     field.fill(str(value))
     field.press("Enter")
-    page.wait_for_timeout(400)  # let the rerun settle before the next widget
+    wait_until_idle(page)
 
 
 @pytest.mark.browser
@@ -50,7 +58,7 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         set_number(page, "Epochs", 30)  # long enough to be watched while it trains
         page.get_by_label("Run name", exact=True).fill("browser run")
         page.get_by_label("Run name", exact=True).press("Enter")
-        page.wait_for_timeout(400)
+        wait_until_idle(page)
         page.get_by_role("button", name="Train", exact=True).click()
 
         # The live chart gains points while the run trains.
@@ -75,3 +83,6 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         label.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "finished.png"))
     assert 30.0 < accuracy <= 100.0  # 180 training images, 30 epochs: well above chance
+    (run,) = RunStore(tmp_path / "runs").list()
+    assert (run.name, run.config["subset"], run.config["batch_size"], run.config["epochs"]) == (
+        "browser run", 20, 8, 30)  # what was typed into the form is what trained
