@@ -46,16 +46,20 @@ def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
 
 
 @st.fragment(run_every=REFRESH_S)
-def live_view(run_id: str) -> None:
-    """A run in progress, redrawn every REFRESH_S seconds without rerunning the page."""
+def live_view(run_id: str, drawn_status: RunStatus) -> None:
+    """A run in progress, redrawn every REFRESH_S seconds without rerunning the page.
+
+    Its controls stay outside, drawn with the page: each tick redraws only what moves, and
+    the browser's work per tick is what a watched run costs its trainer on a small machine.
+    """
     store = get_store()
     try:
         run = store.get(run_id)
     except RunNotFoundError:
         st.warning(f"Run {run_id} was deleted.")
         return
-    if not run.status.active:
-        st.rerun()  # the whole page draws the finished run
+    if run.status is not drawn_status:
+        st.rerun()  # finished, paused or resumed: the page redraws the run and its controls
     history = metrics_so_far(run_id)
     st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
     if run.status is RunStatus.QUEUED:
@@ -78,7 +82,6 @@ def live_view(run_id: str) -> None:
         columns[3].metric("Learning rate", f"{last_rate.iloc[-1]:.3g}" if len(last_rate) else "—")
         curves(run, history, learning_rate_changes(history, schedule=run.config["schedule"],
                                                    steps_per_epoch=steps_per_epoch, epochs=epochs))
-    run_controls(run)
 
 
 def run_controls(run: Run) -> None:
@@ -147,6 +150,7 @@ def runs_section() -> None:
     for run in shown:
         with st.container(border=True):
             if run.status.active:
-                live_view(run.id)
+                live_view(run.id, run.status)
+                run_controls(run)
             else:
                 finished_view(run)

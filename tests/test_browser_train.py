@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mnist_lab.runs import RunStore
+from mnist_lab.runs import RunStatus, RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 
 # Every point drawn on the loss/accuracy chart (the only chart with two x axes).
@@ -86,3 +86,33 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
     (run,) = RunStore(tmp_path / "runs").list()
     assert (run.name, run.config["subset"], run.config["batch_size"], run.config["epochs"]) == (
         "browser run", 20, 8, 30)  # what was typed into the form is what trained
+
+
+@pytest.mark.browser
+def test_pause_resume_and_stop_from_the_page(tmp_path, small_npz, monkeypatch):
+    """The run's buttons act on the real trainer, and the page follows its status."""
+    require_chromium()
+    from mnist_lab.config import preset
+    from mnist_lab.runner import launch
+
+    monkeypatch.setenv("MNIST_LAB_DATA", str(small_npz))
+    monkeypatch.setenv("MNIST_LAB_THREADS", "1")
+    store = RunStore(tmp_path / "runs")
+    run_id = store.create_run(preset("lenet5").replace(epochs=500, batch_size=8).to_dict(), name="controls")
+    process = launch(store, run_id)
+    try:
+        with dashboard(store.home, tmp_path / "dashboard.log") as url, chromium_page() as page:
+            page.goto(f"{url}/train?run={run_id}")
+            page.get_by_text("Elapsed").first.wait_for(timeout=120_000)
+            page.get_by_role("button", name="Pause").click()
+            page.get_by_role("button", name="Resume").wait_for()
+            assert store.get(run_id).status is RunStatus.PAUSED
+            page.get_by_role("button", name="Resume").click()
+            page.get_by_role("button", name="Pause").wait_for()
+            assert store.get(run_id).status is RunStatus.RUNNING
+            page.get_by_role("button", name="Stop").click()
+            page.get_by_text("Stopped on request").wait_for(timeout=120_000)
+        assert process.wait(timeout=60) == 0
+    finally:
+        process.kill()
+    assert store.get(run_id).status is RunStatus.STOPPED
