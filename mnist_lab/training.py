@@ -86,9 +86,11 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     model.compile(optimizer=make_optimizer(config), loss="categorical_crossentropy",
                   metrics=["accuracy"])
     store.write_artifact(run_id, CONFIG_FILE, lambda path: path.write_text(config.to_json()))
-    store.set_summary(run_id, {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
-                               "train_images": len(splits.x_train),
-                               "params": architecture.params, "flops": architecture.flops})
+    # What the live view needs for progress and ETA, known before the first batch.
+    plan = {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
+            "train_images": len(splits.x_train),
+            "params": architecture.params, "flops": architecture.flops}
+    store.set_summary(run_id, plan)
 
     # Train, recording into the run store and obeying its requests.
     clock = TrainingClock()
@@ -128,6 +130,7 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     epochs_completed = len(history.history.get("loss", []))
     val_accuracy = history.history.get("val_accuracy", [])
     summary = {
+        **plan,
         "test_accuracy": float(np.mean(predicted == splits.y_test)),
         "test_loss": float(-np.mean(np.log(np.clip(true_probability, 1e-7, 1.0)))),
         "train_seconds": round(train_seconds, 2),
@@ -138,9 +141,6 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
         "final_val_accuracy": float(val_accuracy[-1]) if val_accuracy else None,
         "best_val_accuracy": float(max(val_accuracy)) if val_accuracy else None,
         "learning_rate_changes": schedule.changes,
-        "steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
-        "train_images": len(splits.x_train),
-        "params": architecture.params, "flops": architecture.flops,
     }
     store.set_summary(run_id, summary)
     if control.terminated:
