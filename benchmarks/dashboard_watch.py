@@ -11,8 +11,6 @@ browser used while watching, as a share of the machine: the steadier figure.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -84,9 +82,6 @@ def measure(epochs: int, repeats: int, subset: int | None = None) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--subset", type=int)
-    args = parser.parse_args()
-    print(json.dumps(measure(args.epochs, args.repeats, args.subset), indent=2))
+    from benchmarks import cli
+
+    cli.run(measure, __doc__.splitlines()[0])

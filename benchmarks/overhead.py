@@ -10,8 +10,6 @@ saving and test evaluation are outside its clock).
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import tempfile
 import time
@@ -74,9 +72,6 @@ def measure(epochs: int, repeats: int, subset: int | None) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--subset", type=int)
-    args = parser.parse_args()
-    print(json.dumps(measure(args.epochs, args.repeats, args.subset), indent=2))
+    from benchmarks import cli
+
+    cli.run(measure, __doc__.splitlines()[0])
