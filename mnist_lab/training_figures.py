@@ -7,6 +7,9 @@ Matplotlib is used through `Figure` alone, never pyplot, so no GUI backend is pi
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
@@ -44,7 +47,47 @@ def _column(rows, name):
     return values if len(values) else None
 
 
-def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None):
+@dataclass(frozen=True)
+class Curve:
+    """One line of the loss/accuracy chart: the rows it draws, its metric, its subplot."""
+
+    kind: str
+    metric: str
+    name: str
+    column: int
+    colour: str
+
+    @property
+    def smoothed(self) -> bool:
+        return self.kind == BATCH_KIND
+
+
+# The chart's lines in trace order: the live view appends new points to them by index.
+CURVES = tuple(
+    curve for column, metric in ((1, "loss"), (2, "accuracy")) for curve in (
+        Curve(BATCH_KIND, metric, "train (batches)", column, TRAIN_COLOUR),
+        Curve(EPOCH_KIND, metric, "train", column, TRAIN_COLOUR),
+        Curve(EPOCH_KIND, f"val_{metric}", "validation", column, VALIDATION_COLOUR),
+    )
+)
+
+
+def curve_points(history, curve: Curve, x="epoch"):
+    """(x, y) of one curve, both indexed by the history rows they come from.
+
+    Batch rows sit at `epoch_progress` on an epoch axis when that column exists, and their
+    values are a moving average: noisy batch losses read as a trend.
+    """
+    rows = _rows_of_kind(history, curve.kind)
+    values = _column(rows, curve.metric)
+    if values is None:
+        return pd.Series(dtype=float), pd.Series(dtype=float)
+    x_column = "epoch_progress" if curve.smoothed and x == "epoch" and "epoch_progress" in rows else x
+    y = values.ewm(alpha=BATCH_SMOOTHING).mean() if curve.smoothed else values
+    return rows.loc[values.index, x_column], y
+
+
+def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, live=False):
     """Loss and accuracy side by side while a run trains, batches under epochs.
 
     Parameters
@@ -60,6 +103,9 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None):
         Label -> accuracy, drawn dashed across the accuracy plot.
     lr_changes : sequence of (float, float) or None, default=None
         (x, new learning rate) pairs, drawn as dotted vertical lines.
+    live : bool, default=False
+        Keep every line of `CURVES`, in that order, even those without points yet, so
+        that a live chart can append points to them by index.
 
     Returns
     -------
@@ -74,25 +120,15 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None):
     figure.update_layout(height=380, legend={"orientation": "h", "y": -0.2})
     if len(history) and x not in history.columns:
         raise ValueError(f"history has no {x!r} column; its columns are {list(history.columns)}")
-    batches = _rows_of_kind(history, BATCH_KIND)
-    epochs = _rows_of_kind(history, EPOCH_KIND)
-    batch_x = "epoch_progress" if x == "epoch" and "epoch_progress" in batches.columns else x
-    for column, metric in ((1, "loss"), (2, "accuracy")):
-        values = _column(batches, metric)
-        if values is not None:
-            figure.add_trace(go.Scatter(
-                x=batches.loc[values.index, batch_x], y=values.ewm(alpha=BATCH_SMOOTHING).mean(),
-                mode="lines", name="train (batches)", legendgroup="batches",
-                showlegend=column == 1, opacity=0.5,
-                line={"width": 1, "color": TRAIN_COLOUR}), row=1, col=column)
-        for name, label, colour in ((metric, "train", TRAIN_COLOUR),
-                                    (f"val_{metric}", "validation", VALIDATION_COLOUR)):
-            values = _column(epochs, name)
-            if values is not None:
-                figure.add_trace(go.Scatter(
-                    x=epochs.loc[values.index, x], y=values, mode="markers+lines", name=label,
-                    legendgroup=label, showlegend=column == 1,
-                    line={"color": colour}), row=1, col=column)
+    for curve in CURVES:
+        xs, ys = curve_points(history, curve, x)
+        if not len(ys) and not live:
+            continue
+        style = ({"mode": "lines", "opacity": 0.5, "line": {"width": 1, "color": curve.colour}}
+                 if curve.smoothed else {"mode": "markers+lines", "line": {"color": curve.colour}})
+        figure.add_trace(go.Scatter(x=xs.tolist(), y=ys.tolist(), name=curve.name, legendgroup=curve.name,
+                                    showlegend=curve.column == 1, **style), row=1, col=curve.column)
+    for column in (1, 2):
         if next(figure.select_traces(row=1, col=column), None) is None:
             # Plotly draws no axes for a subplot without traces; an empty one keeps them.
             figure.add_trace(go.Scatter(x=[], y=[], name="no data", showlegend=False),
