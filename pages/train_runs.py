@@ -1,28 +1,26 @@
 """The Train page's runs: every run in progress, live, and the finished run it was asked about.
 
-A run in progress is drawn in a fragment that refreshes on its own and reads only the metric
-rows newer than the ones it holds, so leaving the page or reloading it re-attaches to it.
+A run in progress is drawn by a component (`pages/live_run/`) that polls the dashboard's live
+feed every two seconds and appends the new points to its chart, so leaving the page or
+reloading it re-attaches to the run, and watching it costs no Streamlit rerun.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
+from streamlit.components.v1 import declare_component
 
-from mnist_lab import runner, training_figures
+from mnist_lab import live_feed, runner, training_figures
 from mnist_lab.artifacts import CURVES_FILE
-from mnist_lab.progress import (
-    REFERENCE_ACCURACIES,
-    format_duration,
-    learning_rate_changes,
-    queue_position,
-    recorded_learning_rate_changes,
-    training_progress,
-)
-from mnist_lab.runs import RequestKind, Run, RunNotFoundError, RunStatus
+from mnist_lab.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
+from mnist_lab.runs import RequestKind, Run, RunStatus
 from pages.common import RUN_PARAM, get_store
+from pages.live_server import PLOTLY_PATH, feed_url
 
-REFRESH_S = 2.0  # the slowest the issue allows: each redraw costs the trainer CPU
+_live_run = declare_component("live_run", path=str(Path(__file__).with_name("live_run")))
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 
@@ -41,47 +39,23 @@ def metrics_so_far(run_id: str) -> pd.DataFrame:
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
     figure = training_figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
                                             lr_changes=lr_changes)
-    figure.update_layout(uirevision=run.id)  # keep the user's zoom across refreshes
     st.plotly_chart(figure, key=f"curves_{run.id}")
 
 
-@st.fragment(run_every=REFRESH_S)
-def live_view(run_id: str, drawn_status: RunStatus) -> None:
-    """A run in progress, redrawn every REFRESH_S seconds without rerunning the page.
+@st.cache_data
+def chart_template() -> dict:
+    return live_feed.chart_template()
 
-    Its controls stay outside, drawn with the page: each tick redraws only what moves, and
-    the browser's work per tick is what a watched run costs its trainer on a small machine.
+
+def live_view(run: Run) -> None:
+    """A run in progress, drawn by the live_run component, which polls the live feed itself.
+
+    Nothing here reruns while the run trains: the component appends what is new to the
+    chart it holds, and asks for a rerun only when the run's status changes.
     """
-    store = get_store()
-    try:
-        run = store.get(run_id)
-    except RunNotFoundError:
-        st.warning(f"Run {run_id} was deleted.")
-        return
-    if run.status is not drawn_status:
-        st.rerun()  # finished, paused or resumed: the page redraws the run and its controls
-    history = metrics_so_far(run_id)
     st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
-    if run.status is RunStatus.QUEUED:
-        runs = store.list()
-        busy = sum(other.status in (RunStatus.RUNNING, RunStatus.PAUSED) for other in runs)
-        st.info(f"Queued: number {queue_position(runs, run_id)} in line; {busy} of "
-                f"{runner.max_running(store)} training slots in use.")
-    steps_per_epoch, epochs = run.summary.get("steps_per_epoch"), run.summary.get("epochs")
-    progress = training_progress(history, steps_per_epoch=steps_per_epoch, epochs=epochs)
-    if progress is None and run.status is not RunStatus.QUEUED:
-        st.info("Loading the data and building the model…")
-    elif progress is not None:
-        st.progress(progress.fraction, text=progress.label)
-        columns = st.columns(4)
-        columns[0].metric("Elapsed", format_duration(progress.elapsed_s))
-        columns[1].metric("ETA", format_duration(progress.eta_s))
-        speed = progress.images_per_s
-        columns[2].metric("Images/s", f"{speed:,.0f}" if speed is not None else "—")
-        last_rate = history["learning_rate"].dropna() if "learning_rate" in history else []
-        columns[3].metric("Learning rate", f"{last_rate.iloc[-1]:.3g}" if len(last_rate) else "—")
-        curves(run, history, learning_rate_changes(history, schedule=run.config["schedule"],
-                                                   steps_per_epoch=steps_per_epoch, epochs=epochs))
+    _live_run(feed_url=feed_url(run.id), plotly_url=PLOTLY_PATH, status=str(run.status),
+              figure=chart_template(), key=f"live_{run.id}", default=None)
 
 
 def run_controls(run: Run) -> None:
@@ -150,7 +124,7 @@ def runs_section() -> None:
     for run in shown:
         with st.container(border=True):
             if run.status.active:
-                live_view(run.id, run.status)
+                live_view(run)
                 run_controls(run)
             else:
                 finished_view(run)

@@ -7,6 +7,7 @@ pages show numbers a test can state (for example: exactly 7 test 4s predicted as
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 
@@ -72,3 +73,21 @@ def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", prese
     })
     store.set_status(run_id, status)
     return run_id
+
+
+def running_run(store: RunStore, *, steps_per_epoch: int = 100, epochs: int = 3) -> str:
+    """A claimed run two batch points in, whose rate someone changed to 0.005 on the way."""
+    run_id = store.create_run(preset("lenet5").replace(epochs=epochs).to_dict(), name="live")
+    assert store.claim(run_id, os.getpid(), max_running=1)
+    store.set_summary(run_id, {"steps_per_epoch": steps_per_epoch, "epochs": epochs})
+    for step, learning_rate in ((50, 0.01), (150, 0.005)):
+        log_batch(store, run_id, step, learning_rate=learning_rate)
+    return run_id
+
+
+def log_batch(store: RunStore, run_id: str, step: int, *, loss: float = 0.5,
+              learning_rate: float = 0.01) -> None:
+    """A batch point as LiveMetrics writes it, 100 steps to an epoch, 320 images/s."""
+    store.log_metrics(run_id, "batch", step // 100 + 1, step, step / 10,
+                      {"loss": loss, "accuracy": 0.9, "epoch_progress": step / 100,
+                       "learning_rate": learning_rate, "images_per_s": 320.0})

@@ -10,11 +10,14 @@ import pytest
 from mnist_lab.runs import RunStatus, RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 
-# Every point drawn on the loss/accuracy chart (the only chart with two x axes).
-CURVE_POINTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
-    .filter(chart => chart.layout && chart.layout.xaxis2)
-    .map(chart => chart._fullData.reduce((total, trace) => total + (trace._length || 0), 0))
-    .reduce((total, points) => total + points, 0)"""
+# Every point drawn on the live loss/accuracy chart, inside the run's live view.
+LIVE_VIEW = 'iframe[src*="live_run"]'
+CURVE_POINTS_JS = """chart => (chart.data || []).reduce((total, trace) => total + trace.x.length, 0)"""
+
+
+def live_points(page) -> int:
+    chart = page.frame_locator(LIVE_VIEW).locator("#chart")
+    return chart.evaluate(CURVE_POINTS_JS) if chart.count() else 0
 
 
 def wait_for(condition, timeout_s: float, what: str):
@@ -34,7 +37,7 @@ def wait_until_idle(page) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
 
 
-def set_number(page, label: str, value: int) -> None:
+def set_number(page, label: str, value: float) -> None:
     field = page.get_by_label(label, exact=True)
     field.fill(str(value))
     field.press("Enter")
@@ -62,8 +65,8 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         page.get_by_role("button", name="Train", exact=True).click()
 
         # The live chart gains points while the run trains.
-        first = wait_for(lambda: page.evaluate(CURVE_POINTS_JS), 120, "the first points on the chart")
-        wait_for(lambda: page.evaluate(CURVE_POINTS_JS) > first, 60, "the chart to gain points")
+        first = wait_for(lambda: live_points(page), 120, "the first points on the chart")
+        wait_for(lambda: live_points(page) > first, 60, "the chart to gain points")
         page.get_by_role("heading", name="Runs").scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "training.png"))
 
@@ -90,7 +93,7 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
 
 @pytest.mark.browser
 def test_pause_resume_and_stop_from_the_page(tmp_path, small_npz, monkeypatch):
-    """The run's buttons act on the real trainer, and the page follows its status."""
+    """The run's buttons act on the real trainer; the page follows its status and marks the new rate."""
     require_chromium()
     from mnist_lab.config import preset
     from mnist_lab.runner import launch
@@ -103,13 +106,16 @@ def test_pause_resume_and_stop_from_the_page(tmp_path, small_npz, monkeypatch):
     try:
         with dashboard(store.home, tmp_path / "dashboard.log") as url, chromium_page() as page:
             page.goto(f"{url}/train?run={run_id}")
-            page.get_by_text("Elapsed").first.wait_for(timeout=120_000)
+            page.frame_locator(LIVE_VIEW).get_by_text("Elapsed").wait_for(timeout=120_000)
             page.get_by_role("button", name="Pause").click()
             page.get_by_role("button", name="Resume").wait_for()
             assert store.get(run_id).status is RunStatus.PAUSED
             page.get_by_role("button", name="Resume").click()
             page.get_by_role("button", name="Pause").wait_for()
             assert store.get(run_id).status is RunStatus.RUNNING
+            set_number(page, "New learning rate", 0.005)
+            page.get_by_role("button", name="Apply").click()
+            page.frame_locator(LIVE_VIEW).get_by_text("lr → 0.005").wait_for(timeout=60_000)  # marked live
             page.get_by_role("button", name="Stop").click()
             page.get_by_text("Stopped on request").wait_for(timeout=120_000)
         assert process.wait(timeout=60) == 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -89,7 +90,8 @@ def test_a_preset_button_queues_the_preset_and_opens_the_train_page(launched, st
         "keras-convnet", RunStatus.QUEUED, preset("keras-convnet").to_dict())
     assert at.query_params["run"] == run.id
     assert at.title[0].value == "Train"  # switched to the Train page, which shows the run
-    assert any(info.value.startswith("Queued: number 1 in line") for info in at.info)
+    assert [json.loads(view.proto.json_args)["status"] for view in at.get("component_instance")] == [
+        "queued"]  # its live view
 
 
 def test_missing_data_is_a_warning_not_a_traceback(launched, tmp_path, monkeypatch):

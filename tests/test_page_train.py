@@ -20,7 +20,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_lab import runner
 from mnist_lab.config import preset
 from mnist_lab.runs import RequestKind, RunStatus
-from tests.fakes import seed_run
+from tests.fakes import running_run, seed_run
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -51,6 +51,12 @@ def open_train(run_id: str | None = None) -> AppTest:
 
 def metric(at: AppTest, label: str) -> str:
     return next(item.value for item in at.metric if item.label == label)
+
+
+def live_views(at: AppTest) -> dict[str, dict]:
+    """Run id -> the arguments of its live view, the component that polls the live feed."""
+    views = [json.loads(element.proto.json_args) for element in at.get("component_instance")]
+    return {args["feed_url"].rsplit("/", 1)[1]: args for args in views}
 
 
 def curve_annotations(at: AppTest) -> list[str]:
@@ -114,17 +120,17 @@ def test_train_queues_a_run_with_the_form_config_and_starts_it(launched, store):
     assert (run.name, run.tags, run.status) == ("tiny lenet", ["quick", "demo"], RunStatus.QUEUED)
     assert run.config == preset("lenet5").replace(epochs=2, subset=20, preset=None).to_dict()
     assert at.query_params["run"] == run.id
-    assert "Queued: number 1 in line; 0 of 1 training slots in use." in [info.value for info in at.info]
+    assert live_views(at)[run.id]["status"] == "queued"
 
 
 def test_a_second_run_waits_its_turn(launched, store):
-    running_run(store)
+    first = running_run(store)
     second = store.create_run(preset("lenet5").to_dict())
 
     at = open_train(second)
 
-    assert "Queued: number 1 in line; 1 of 1 training slots in use." in [info.value for info in at.info]
-    assert at.get("progress")  # the running one shows its progress bar
+    assert {run_id: args["status"] for run_id, args in live_views(at).items()} == {
+        first: "running", second: "queued"}
 
 
 def test_the_concurrency_setting_is_saved(launched, store):
@@ -165,25 +171,15 @@ def test_a_failed_run_shows_why(launched, store):
     assert "This run failed: ValueError: out of memory" in [error.value for error in at.error]
 
 
-def running_run(store, steps_per_epoch=100, epochs=3) -> str:
-    run_id = store.create_run(preset("lenet5").replace(epochs=epochs).to_dict())
-    assert store.claim(run_id, os.getpid(), max_running=1)
-    store.set_summary(run_id, {"steps_per_epoch": steps_per_epoch, "epochs": epochs})
-    for step, learning_rate in ((50, 0.01), (150, 0.005)):  # someone asked for 0.005 on the way
-        store.log_metrics(run_id, "batch", step // 100 + 1, step, step / 10,
-                          {"loss": 0.5, "accuracy": 0.9, "epoch_progress": step / 100,
-                           "learning_rate": learning_rate, "images_per_s": 320.0})
-    return run_id
-
-
 def test_a_running_run_shows_progress_and_its_controls_write_requests(launched, store):
     run_id = running_run(store)
     at = open_train()  # re-attaches without ?run=: every active run is shown
 
-    assert at.get("progress")[0].proto.text == "epoch 2/3 · batch 50/100"
-    assert (metric(at, "Elapsed"), metric(at, "ETA"), metric(at, "Images/s")) == ("15 s", "15 s", "320")
-    assert metric(at, "Learning rate") == "0.005"
-    assert "lr → 0.005" in curve_annotations(at)
+    view = live_views(at)[run_id]  # what it shows comes from the feed: tests/test_live_feed.py
+    assert (view["feed_url"], view["plotly_url"], view["status"]) == (
+        f"/lab/live/{run_id}", "/lab/plotly.min.js", "running")
+    assert [trace["name"] for trace in view["figure"]["data"][:3]] == [
+        "train (batches)", "train", "validation"]
     at.button(key=f"pause_{run_id}").click().run()
     at.number_input(key=f"lr_{run_id}").set_value(0.002)
     at.button(key=f"apply_lr_{run_id}").click().run()

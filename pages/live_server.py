@@ -1,0 +1,53 @@
+"""HTTP routes the dashboard serves beside Streamlit's own: the live feed and Plotly's script.
+
+`dashboard.py` mounts them with `st.App`. The Train page's live view (`pages/live_run/`)
+polls `/lab/live/<run id>?after=<row id>&marks=<n>` and loads Plotly from this server, so the
+dashboard works offline.
+"""
+
+from __future__ import annotations
+
+from importlib.resources import files
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.routing import Route
+
+from mnist_lab.live_feed import LiveFeed
+from mnist_lab.runs import RunNotFoundError, RunStore
+
+FEED_PATH = "/lab/live"
+PLOTLY_PATH = "/lab/plotly.min.js"
+PLOTLY_FILE = files("plotly") / "package_data" / "plotly.min.js"
+
+
+def feed_url(run_id: str) -> str:
+    return f"{FEED_PATH}/{run_id}"
+
+
+def _count(request: Request, name: str) -> int:
+    value = request.query_params.get(name, "0")
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    return int(value)
+
+
+def live_routes(store: RunStore) -> list[Route]:
+    feed = LiveFeed(store)
+
+    def live(request: Request) -> Response:
+        # A plain function: Starlette runs it in a worker thread, off the event loop.
+        try:
+            update = feed.poll(request.path_params["run_id"], after_id=_count(request, "after"),
+                               marks=_count(request, "marks"))
+        except RunNotFoundError as error:
+            return JSONResponse({"error": str(error)}, status_code=404)
+        except ValueError as error:
+            return JSONResponse({"error": str(error)}, status_code=400)
+        return JSONResponse(update, headers={"Cache-Control": "no-store"})
+
+    def plotly_js(_request: Request) -> Response:
+        return FileResponse(str(PLOTLY_FILE), media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    return [Route(FEED_PATH + "/{run_id}", live), Route(PLOTLY_PATH, plotly_js)]
