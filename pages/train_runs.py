@@ -25,17 +25,6 @@ FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 
 
-def metrics_so_far(run_id: str) -> pd.DataFrame:
-    """The run's metric rows, fetching only those newer than the ones this session holds."""
-    key = f"metrics_{run_id}"
-    known = st.session_state.get(key)
-    after = int(known["id"].iloc[-1]) if known is not None and len(known) else 0
-    new = get_store().metrics(run_id, after_id=after)
-    history = new if known is None else pd.concat([known, new], ignore_index=True) if len(new) else known
-    st.session_state[key] = history
-    return history
-
-
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
     figure = training_figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
                                             lr_changes=lr_changes)
@@ -93,7 +82,7 @@ def finished_view(run: Run) -> None:
     columns[1].metric("Training time", format_duration(summary.get("train_seconds")))
     columns[2].metric("Epochs", f"{summary.get('epochs_completed', 0)}/{run.config['epochs']}")
     columns[3].metric("Images/s", f"{speed:,.0f}" if speed else "—")
-    curves(run, metrics_so_far(run.id), recorded_learning_rate_changes(summary))
+    curves(run, get_store().metrics(run.id), recorded_learning_rate_changes(summary))
     classic = get_store().artifact(run.id, CURVES_FILE)
     if classic.exists():
         with st.expander("The classic Matplotlib figure"):
