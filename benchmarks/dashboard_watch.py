@@ -1,12 +1,16 @@
-"""What watching a run live costs: the same training with and without a browser on the Train page.
+"""What watching a run live costs: one training, watched and not watched in alternating phases.
 
-"CLI" trains through `runner.launch` with nobody watching; "watched" trains the same config
-while headless Chromium shows it on the Train page (the live fragment redrawing every
-2 s), the dashboard and the browser sharing the machine's cores with the trainer. Besides
-the throughput ratio (noisy on a small VM), it reports the CPU the dashboard server and the
-browser used while watching, as a share of the machine: the steadier figure.
+A lenet5 run trains through `runner.launch` (the CLI's path) while headless Chromium, in
+turns, shows its Train page (the live view polling and drawing) or a blank page (nobody
+watching). Each turn is measured for PHASE_S seconds once the page has loaded and settled:
+what is measured is following a run live, not loading a page. Throughput per turn comes from
+the trainer's own batch points (steps and training seconds), so both sides share the same
+run and moments of the machine: on a shared VM whose speed drifted by 20% from one run to
+the next, separate watched and unwatched runs measured the VM, not the watching. Also
+reported: the CPU the dashboard server and the browser used in each kind of turn, as a share
+of the machine.
 
-    python -m benchmarks.dashboard_watch [--epochs 2] [--repeats 2]
+    python -m benchmarks.dashboard_watch [--epochs 10] [--repeats 1]
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ import statistics
 import sys
 import tempfile
 import time
-from contextlib import nullcontext
 from pathlib import Path
+
+import numpy as np
+import pandas as pd
 
 from mnist_lab.config import preset
 from mnist_lab.runner import launch
@@ -25,6 +31,10 @@ from mnist_lab.runs import RunStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser import chromium_page, dashboard  # noqa: E402  (the tests' browser harness)
+
+WATCHERS = ("streamlit", "chromium")
+PHASE_S = 6.0
+SETTLE_S = 2.0
 
 
 def cpu_seconds(names: tuple[str, ...]) -> float:
@@ -43,22 +53,72 @@ def cpu_seconds(names: tuple[str, ...]) -> float:
     return total
 
 
-WATCHERS = ("streamlit", "chromium")
+def phase_speeds(batches: pd.DataFrame, switches: list[tuple[int, bool | None]], batch_size: int) -> dict:
+    """Images per second while watched and while not, from consecutive batch points.
+
+    `switches` holds (newest metric row id when a phase began, watched? or None for a phase
+    left out). An interval between two batch points counts only when both were written in
+    the same measured phase and epoch: none mixes two phases or holds an epoch's validation.
+    """
+    starts = [row_id for row_id, _ in switches]
+    rows = batches.assign(phase=np.searchsorted(starts, batches["id"], side="left") - 1)
+    previous = rows.shift(1)
+    clean = (rows["phase"] == previous["phase"]) & (rows["epoch"] == previous["epoch"]) & (rows["phase"] >= 0)
+    intervals = pd.DataFrame({"watched": [switches[int(phase)][1] for phase in rows.loc[clean, "phase"]],
+                              "steps": (rows["step"] - previous["step"])[clean].to_numpy(),
+                              "seconds": (rows["wall_s"] - previous["wall_s"])[clean].to_numpy()})
+    totals = intervals.dropna().groupby("watched")[["steps", "seconds"]].sum()
+    missing = {True, False} - set(totals.index)
+    if missing:
+        raise ValueError(f"the run ended before a {'watched' if True in missing else 'blank'} turn "
+                         "was measured: give it more epochs")
+    return {watched: float(totals.loc[watched, "steps"] * batch_size / totals.loc[watched, "seconds"])
+            for watched in (True, False)}
 
 
-def train_once(store: RunStore, epochs: int, subset: int | None, url: str | None):
-    """(images per second, watcher CPU share) of one lenet5 run, watched when `url` is given."""
+def watch_in_phases(store: RunStore, url: str, epochs: int, subset: int | None) -> dict:
+    """One run, its Train page open and closed in turns; each turn measured once settled."""
     config = preset("lenet5").replace(epochs=epochs, subset=subset)
     run_id = store.create_run(config.to_dict(), name="watch-bench")
     process = launch(store, run_id)
-    with chromium_page() if url else nullcontext() as page:
-        if page is not None:
-            page.goto(f"{url}/train?run={run_id}")
-        cpu_before, started = cpu_seconds(WATCHERS), time.monotonic()
-        if process.wait() != 0:
-            raise RuntimeError(f"training failed; see {store.artifact(run_id, 'train.log')}")
-        share = (cpu_seconds(WATCHERS) - cpu_before) / ((time.monotonic() - started) * os.cpu_count())
-    return store.get(run_id).summary["images_per_second"], share
+    switches: list[tuple[int, bool | None]] = []
+    cpu = {True: 0.0, False: 0.0}
+    wall = {True: 0.0, False: 0.0}
+
+    def newest_row() -> int:
+        return int(store.metrics(run_id)["id"].max())
+
+    def running() -> bool:
+        return process.poll() is None and store.get(run_id).status.active
+
+    with chromium_page() as page:
+        while running() and not len(store.metrics(run_id)):  # phases start with the first batch point
+            time.sleep(0.2)
+        watched = True
+        while running():
+            switches.append((newest_row(), None))  # loading or closing the page: left out
+            if watched:
+                page.goto(f"{url}/train?run={run_id}")
+                page.frame_locator('iframe[src*="live_run"]').get_by_text("Elapsed").wait_for()
+            else:
+                page.goto("about:blank")
+            time.sleep(SETTLE_S)
+            switches.append((newest_row(), watched))
+            cpu_before, started = cpu_seconds(WATCHERS), time.monotonic()
+            deadline = started + PHASE_S
+            while time.monotonic() < deadline and process.poll() is None:
+                time.sleep(0.25)
+            cpu[watched] += cpu_seconds(WATCHERS) - cpu_before
+            wall[watched] += time.monotonic() - started
+            watched = not watched
+    if process.wait() != 0:
+        raise RuntimeError(f"training failed; see {store.artifact(run_id, 'train.log')}")
+    history = store.metrics(run_id)
+    speeds = phase_speeds(history[history["kind"] == "batch"], switches, config.batch_size)
+    cores = os.cpu_count()
+    return {"watched_images_per_s": speeds[True], "unwatched_images_per_s": speeds[False],
+            "watched_cpu_share": cpu[True] / (wall[True] * cores),
+            "unwatched_cpu_share": cpu[False] / (wall[False] * cores)}
 
 
 def measure(epochs: int, repeats: int, subset: int | None = None) -> dict:
@@ -66,18 +126,15 @@ def measure(epochs: int, repeats: int, subset: int | None = None) -> dict:
         home = Path(folder)
         store = RunStore(home)
         with dashboard(home, home / "dashboard.log") as url:
-            alone, watched, shares = [], [], []
-            for _ in range(repeats):
-                alone.append(train_once(store, epochs, subset, None)[0])
-                speed, share = train_once(store, epochs, subset, url)
-                watched.append(speed)
-                shares.append(share)
-                time.sleep(1)
+            runs = [watch_in_phases(store, url, epochs, subset) for _ in range(repeats)]
+    ratios = [run["watched_images_per_s"] / run["unwatched_images_per_s"] for run in runs]
     return {
-        "unwatched_images_per_s": alone,
-        "watched_images_per_s": watched,
-        "watched_vs_unwatched_ratio": round(statistics.median(watched) / statistics.median(alone), 4),
-        "watch_cpu_share": round(statistics.median(shares), 4),
+        "watch_phase_s": PHASE_S,
+        "watched_phase_images_per_s": [round(run["watched_images_per_s"], 1) for run in runs],
+        "unwatched_phase_images_per_s": [round(run["unwatched_images_per_s"], 1) for run in runs],
+        "watched_vs_unwatched_ratio": round(statistics.median(ratios), 4),
+        "watch_cpu_share": round(statistics.median(run["watched_cpu_share"] for run in runs), 4),
+        "blank_page_cpu_share": round(statistics.median(run["unwatched_cpu_share"] for run in runs), 4),
     }
 
 
