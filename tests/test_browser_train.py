@@ -122,3 +122,20 @@ def test_pause_resume_and_stop_from_the_page(tmp_path, small_npz, monkeypatch):
     finally:
         process.kill()
     assert store.get(run_id).status is RunStatus.STOPPED
+
+
+@pytest.mark.browser
+def test_the_live_view_says_when_the_dashboard_stops_answering(tmp_path):
+    """The component keeps its chart and says so when its feed goes quiet, then keeps asking."""
+    require_chromium()
+    from tests.fakes import running_run
+
+    store = RunStore(tmp_path / "runs")
+    run_id = running_run(store)  # claimed by this process, so it stays running
+    with chromium_page() as page:
+        with dashboard(store.home, tmp_path / "dashboard.log") as url:
+            page.goto(f"{url}/train?run={run_id}")
+            view = page.frame_locator(LIVE_VIEW)
+            view.get_by_text("epoch 2/3 · batch 50/100").wait_for(timeout=60_000)
+        view.get_by_text("No news from the dashboard").wait_for(timeout=30_000)
+        assert live_points(page) == 4  # what was drawn stays: two batch points on each plot
