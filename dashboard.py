@@ -29,4 +29,4 @@ else:
     from mnist_lab.runs import RunStore
     from pages.live_server import live_routes
 
-    app = st.App(__file__, routes=live_routes(RunStore()))
+    app = st.App(__file__, routes=live_routes(RunStore(), st.get_option("server.baseUrlPath")))

@@ -41,7 +41,7 @@ def chart_template(lr_changes=()) -> dict:
 
 
 def _finite(values) -> list[float | None]:
-    """JSON has no NaN: a diverged loss becomes a gap in the line."""
+    """JSON has no NaN: a missing value (say, an x from a row without epoch_progress) is null."""
     return [float(value) if math.isfinite(value) else None for value in values]
 
 
@@ -127,7 +127,7 @@ class LiveFeed:
     the rows the store got since the previous poll of that run.
     """
 
-    def __init__(self, store: RunStore, *, max_runs: int = 8) -> None:
+    def __init__(self, store: RunStore, *, max_runs: int = 32) -> None:
         self.store = store
         self.max_runs = max_runs
         self._histories: OrderedDict[str, pd.DataFrame] = OrderedDict()

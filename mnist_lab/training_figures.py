@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from matplotlib.figure import Figure
@@ -40,10 +41,14 @@ def _rows_of_kind(history, kind):
 
 
 def _column(rows, name):
-    """The column's non-missing values, or None when there are none to draw."""
+    """The column's finite values, or None when there are none to draw.
+
+    A diverged loss (NaN or infinite) ends its line there rather than poisoning the moving
+    average of every later batch.
+    """
     if name not in rows.columns:
         return None
-    values = rows[name].dropna()
+    values = rows[name].replace([np.inf, -np.inf], np.nan).dropna()
     return values if len(values) else None
 
 

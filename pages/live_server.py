@@ -1,7 +1,8 @@
 """HTTP routes the dashboard serves beside Streamlit's own: the live feed and Plotly's script.
 
-`dashboard.py` mounts them with `st.App`. The Train page's live view (`pages/live_run/`)
-polls `/lab/live/<run id>?after=<row id>&marks=<n>` and loads Plotly from this server, so the
+`dashboard.py` mounts them with `st.App`, under `server.baseUrlPath` like Streamlit's own
+routes. The Train page's live view (`pages/live_run/`) polls
+`<base>/lab/live/<run id>?after=<row id>&marks=<n>` and loads Plotly from this server, so the
 dashboard works offline.
 """
 
@@ -16,13 +17,7 @@ from starlette.routing import Route
 from mnist_lab.live_feed import LiveFeed
 from mnist_lab.runs import RunNotFoundError, RunStore
 
-FEED_PATH = "/lab/live"
-PLOTLY_PATH = "/lab/plotly.min.js"
 PLOTLY_FILE = files("plotly") / "package_data" / "plotly.min.js"
-
-
-def feed_url(run_id: str) -> str:
-    return f"{FEED_PATH}/{run_id}"
 
 
 def _count(request: Request, name: str) -> int:
@@ -32,8 +27,10 @@ def _count(request: Request, name: str) -> int:
     return int(value)
 
 
-def live_routes(store: RunStore) -> list[Route]:
+def live_routes(store: RunStore, base_path: str = "") -> list[Route]:
+    """The routes, under `base_path` (Streamlit's server.baseUrlPath, "" for none)."""
     feed = LiveFeed(store)
+    prefix = f"/{base_path.strip('/')}" if base_path.strip("/") else ""
 
     def live(request: Request) -> Response:
         # A plain function: Starlette runs it in a worker thread, off the event loop.
@@ -50,4 +47,4 @@ def live_routes(store: RunStore) -> list[Route]:
         return FileResponse(str(PLOTLY_FILE), media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
-    return [Route(FEED_PATH + "/{run_id}", live), Route(PLOTLY_PATH, plotly_js)]
+    return [Route(f"{prefix}/lab/live/{{run_id}}", live), Route(f"{prefix}/lab/plotly.min.js", plotly_js)]

@@ -18,7 +18,6 @@ from mnist_lab.artifacts import CURVES_FILE
 from mnist_lab.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
 from mnist_lab.runs import RequestKind, Run, RunStatus
 from pages.common import RUN_PARAM, get_store
-from pages.live_server import PLOTLY_PATH, feed_url
 
 _live_run = declare_component("live_run", path=str(Path(__file__).with_name("live_run")))
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
@@ -43,8 +42,8 @@ def live_view(run: Run) -> None:
     chart it holds, and asks for a rerun only when the run's status changes.
     """
     st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
-    _live_run(feed_url=feed_url(run.id), plotly_url=PLOTLY_PATH, status=str(run.status),
-              figure=chart_template(), key=f"live_{run.id}", default=None)
+    _live_run(run_id=run.id, status=str(run.status), figure=chart_template(), key=f"live_{run.id}",
+              default=None)
 
 
 def run_controls(run: Run) -> None:

@@ -13,6 +13,7 @@ import pytest
 from mnist_lab import training_figures
 from mnist_lab.config import preset
 from mnist_lab.live_feed import LOADING, LiveFeed, chart_template, live_update, new_points
+from pages.live_server import live_routes
 from tests.browser import dashboard
 from tests.fakes import log_batch, running_run, seed_run
 
@@ -55,14 +56,23 @@ def test_points_follow_the_live_chart_traces():
     assert template["layout"]["template"]["layout"]["colorway"][0].startswith("#636")  # plotly_white
 
 
-def test_a_diverged_loss_becomes_a_gap_not_invalid_json():
-    history = pd.DataFrame({"id": [1, 2], "kind": ["epoch", "epoch"], "epoch": [1, 2],
-                            "loss": [0.5, np.nan], "accuracy": [0.8, np.inf]})
-    history.loc[1, "loss"] = np.inf
-    points = new_points(history, after_id=0)
-    assert points[0] == {"trace": 1, "x": [1, 2], "y": [0.5, None]}
-    assert points[1] == {"trace": 4, "x": [1, 2], "y": [0.8, None]}
+def test_a_diverged_loss_ends_its_line_and_the_feed_stays_json():
+    history = pd.DataFrame({"id": [1, 2, 3, 4, 5, 6], "kind": ["epoch"] * 3 + ["batch"] * 3,
+                            "epoch": [1, 2, 3, 1, 1, 1], "epoch_progress": [1, 2, 3, 0.2, 0.5, 0.8],
+                            "loss": [0.5, np.nan, np.inf, 1.0, np.inf, 1.0],
+                            "accuracy": [0.8, 0.9, -np.inf, 0.5, 0.5, np.nan]})
+    points = {entry["trace"]: entry for entry in new_points(history, after_id=0)}
+    assert (points[1]["x"], points[1]["y"]) == ([1], [0.5])  # epoch loss: NaN and inf left out
+    assert (points[4]["x"], points[4]["y"]) == ([1, 2], [0.8, 0.9])
+    assert points[0]["x"] == [0.2, 0.8]  # the batch line skips the inf instead of turning inf
+    assert points[0]["y"] == pytest.approx([1.0, 1.0])
     json.dumps(points, allow_nan=False)
+
+
+def test_routes_sit_under_the_base_url_path(store):
+    assert [route.path for route in live_routes(store, "/mnist/")] == [
+        "/mnist/lab/live/{run_id}", "/mnist/lab/plotly.min.js"]
+    assert [route.path for route in live_routes(store)] == ["/lab/live/{run_id}", "/lab/plotly.min.js"]
 
 
 def test_notes_for_a_queued_run_and_one_still_loading(store):

@@ -1,17 +1,22 @@
 // The live view of one run, a Streamlit component (the postMessage protocol, no build step).
 //
-// Streamlit renders it once with {feed_url, plotly_url, status, figure}. From then on it asks the
-// feed every POLL_MS for what is newer than the points it holds and appends them to the chart:
-// the page never reruns while a run trains. When the run's status differs from the one the
-// page was drawn with (paused, finished, ...), it sends that status back, and Streamlit reruns
-// the page to redraw the run and its controls.
+// Streamlit renders it with {run_id, status, figure}. From then on it asks the live feed every
+// POLL_MS for what is newer than the points it holds and appends them to the chart: the page
+// never reruns while a run trains. When the run's status differs from the one the page was
+// drawn with (paused, finished, ...), it sends that status back, and Streamlit reruns the page
+// to redraw the run and its controls.
+//
+// Its URLs are relative to this file (<base>/component/<name>/index.html), so the dashboard
+// works under any server.baseUrlPath; only a run id comes from outside, and it is checked.
 "use strict";
 
 const POLL_MS = 2000;
+const FEED = "../../lab/live/";
+const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
 let args = null;      // the latest render's arguments
 let after = 0;        // the newest metric row drawn
 let marks = 0;        // learning-rate changes marked on the chart
-let reported = null;  // the status last sent to Streamlit
+let reported = null;  // the status sent to Streamlit since the latest render
 
 function post(type, data) {
   window.parent.postMessage({isStreamlitMessage: true, type, ...data}, "*");
@@ -19,16 +24,6 @@ function post(type, data) {
 
 function fitHeight() {
   post("streamlit:setFrameHeight", {height: document.body.scrollHeight});
-}
-
-function loadScript(url) {
-  return new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = url;
-    script.onload = resolve;
-    script.onerror = () => reject(new Error(`could not load ${url}`));
-    document.head.appendChild(script);
-  });
 }
 
 function show(id, visible) {
@@ -42,7 +37,6 @@ function drawNote(text) {
 
 function drawProgress(progress) {
   show("progress", progress !== null);
-  show("chart", progress !== null);
   if (progress === null) return;
   const percent = Math.round(progress.fraction * 1000) / 10;
   const bar = document.querySelector(".bar");
@@ -54,14 +48,21 @@ function drawProgress(progress) {
   }
 }
 
-function drawPoints(points, newMarks) {
+function drawChart(visible, points, newMarks) {
+  const chart = document.getElementById("chart");
+  if (visible && chart.hidden) {
+    show("chart", true);
+    Plotly.Plots.resize(chart);  // drawn while hidden, it has no width yet
+  } else if (!visible) {
+    show("chart", false);
+  }
   if (points.length) {
-    Plotly.extendTraces("chart", {x: points.map((p) => p.x), y: points.map((p) => p.y)},
+    Plotly.extendTraces(chart, {x: points.map((p) => p.x), y: points.map((p) => p.y)},
                         points.map((p) => p.trace));
   }
   if (newMarks) {
     marks = newMarks.count;
-    Plotly.relayout("chart", {shapes: newMarks.shapes, annotations: newMarks.annotations});
+    Plotly.relayout(chart, {shapes: newMarks.shapes, annotations: newMarks.annotations});
   }
 }
 
@@ -74,50 +75,48 @@ function report(status) {
 async function poll() {
   if (!document.hidden) {  // a hidden tab asks for nothing
     try {
-      const response = await fetch(`${args.feed_url}?after=${after}&marks=${marks}`, {cache: "no-store"});
+      const response = await fetch(`${FEED}${args.run_id}?after=${after}&marks=${marks}`,
+                                   {cache: "no-store"});
       if (response.status === 404) {
         drawNote("This run was deleted.");
         report("deleted");
         return;
       }
-      if (!response.ok) throw new Error((await response.json()).error);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const update = await response.json();
       drawNote(update.note);
-      const shown = !document.getElementById("chart").hidden;
       drawProgress(update.progress);
-      drawPoints(update.points, update.marks);
+      drawChart(update.progress !== null, update.points, update.marks);
       after = update.after;
-      if (shown !== !document.getElementById("chart").hidden) {
-        Plotly.Plots.resize("chart");
-        fitHeight();
-      }
       if (update.status !== args.status) report(update.status);
     } catch (error) {
       drawNote(`No news from the dashboard (${error.message}); trying again.`);
-      fitHeight();
     }
   }
   setTimeout(poll, POLL_MS);
 }
 
 async function start() {
-  try {
-    await loadScript(args.plotly_url);
-  } catch (error) {
-    drawNote(error.message);
-    fitHeight();
+  if (!RUN_ID.test(args.run_id)) {
+    drawNote(`Not a run id: ${args.run_id}`);
+    return;
+  }
+  if (typeof Plotly === "undefined") {
+    drawNote("Plotly could not be loaded from the dashboard (lab/plotly.min.js).");
     return;
   }
   await Plotly.newPlot("chart", args.figure.data, args.figure.layout,
                        {displaylogo: false, responsive: true});
-  new ResizeObserver(fitHeight).observe(document.body);
   poll();
 }
 
 window.addEventListener("message", (event) => {
+  // Only the Streamlit page that holds this frame may drive it.
+  if (event.source !== window.parent || event.origin !== window.location.origin) return;
   if (event.data.type !== "streamlit:render") return;
   const first = args === null;
   args = event.data.args;
+  reported = null;  // the page was drawn again: a status differing from it is news again
   const theme = event.data.theme;
   if (theme) {
     const style = document.documentElement.style;
@@ -126,7 +125,7 @@ window.addEventListener("message", (event) => {
     style.setProperty("--font", theme.font);
   }
   if (first) {
-    fitHeight();
+    new ResizeObserver(fitHeight).observe(document.body);  // the frame follows what is shown
     start();
   }
 });
