@@ -22,6 +22,7 @@ from pages.common import RUN_PARAM, get_store
 _live_run = declare_component("live_run", path=str(Path(__file__).with_name("live_run")))
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
+WATCHED = "train_watched"  # runs this session saw in progress: they stay on the page when they end
 
 
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
@@ -101,10 +102,13 @@ def runs_section() -> None:
                     on_change=lambda: store.set_setting(runner.MAX_RUNNING_SETTING,
                                                         str(st.session_state["max_running"])))
     runs = store.list()
-    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(LAST_STARTED)
+    active = [run.id for run in runs if run.status.active]  # newest first
+    watched = st.session_state.setdefault(WATCHED, set())
+    watched.update(active)
+    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(LAST_STARTED) or next(iter(active), None)
     if wanted:
         st.query_params[RUN_PARAM] = wanted  # so a reload comes back to the same run
-    shown = [run for run in runs if run.status.active or run.id == wanted]
+    shown = [run for run in runs if run.status.active or run.id == wanted or run.id in watched]
     if wanted and wanted not in {run.id for run in runs}:
         st.warning(f"There is no run with id '{wanted}'.")
     if not shown:

@@ -189,6 +189,21 @@ def test_a_running_run_shows_progress_and_its_controls_write_requests(launched, 
                         (RequestKind.STOP, None)]
 
 
+def test_a_run_watched_live_stays_on_the_page_when_it_ends(launched, store, mnist):
+    """Started elsewhere (Home), found on Train, left through the sidebar: its end is still shown."""
+    run_id = running_run(store)
+    at = open_train()
+    assert at.query_params["run"] == run_id  # a reload comes back to it
+    at.query_params.clear()  # the sidebar's links carry no ?run=
+    finished = seed_run(store, mnist.y_test)
+    store.set_status(run_id, RunStatus.COMPLETED)
+    store.set_summary(run_id, store.get(finished).summary)
+    at = at.switch_page("pages/home.py").run().switch_page("pages/train.py").run()
+
+    assert not live_views(at)
+    assert metric(at, "Test accuracy") == "99.85%"
+
+
 def test_a_paused_run_offers_resume(launched, store):
     run_id = running_run(store)
     store.set_status(run_id, RunStatus.PAUSED)
