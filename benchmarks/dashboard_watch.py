@@ -34,7 +34,7 @@ from browser import chromium_page, dashboard  # noqa: E402  (the tests' browser 
 
 WATCHERS = ("streamlit", "chromium")
 PHASE_S = 6.0
-SETTLE_S = 2.0
+SETTLE_S = 3.0
 
 
 def cpu_seconds(names: tuple[str, ...]) -> float:
@@ -133,6 +133,7 @@ def measure(epochs: int, repeats: int, subset: int | None = None) -> dict:
         "watched_phase_images_per_s": [round(run["watched_images_per_s"], 1) for run in runs],
         "unwatched_phase_images_per_s": [round(run["unwatched_images_per_s"], 1) for run in runs],
         "watched_vs_unwatched_ratio": round(statistics.median(ratios), 4),
+        "watch_cpu_shares": [round(run["watched_cpu_share"], 4) for run in runs],
         "watch_cpu_share": round(statistics.median(run["watched_cpu_share"] for run in runs), 4),
         "blank_page_cpu_share": round(statistics.median(run["unwatched_cpu_share"] for run in runs), 4),
     }
