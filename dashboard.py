@@ -1,7 +1,7 @@
 """mnist-lab dashboard: `streamlit run dashboard.py`. A small router over the pages.
 
 `streamlit run` imports this file once to find `app`: Streamlit's server with the live feed's
-routes beside it (`pages/live_server.py`). Every browser session then runs the file as
+routes beside it (`app/live_server.py`). Every browser session then runs the file as
 `__main__`, which draws the navigation.
 """
 
@@ -26,7 +26,7 @@ if __name__ == "__main__":
 
     st.navigation(PAGES).run()
 else:
-    from mnist_lab.runs import RunStore
-    from pages.live_server import live_routes
+    from app.live_server import live_routes
+    from mnist_lab.store import RunStore
 
     app = st.App(__file__, routes=live_routes(RunStore(), st.get_option("server.baseUrlPath")))

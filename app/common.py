@@ -11,10 +11,10 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from mnist_lab import artifacts, inspection
 from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
-from mnist_lab.runner import TrainerRegistry
-from mnist_lab.runs import Run, RunStatus, RunStore, default_home
+from mnist_lab.model import saved
+from mnist_lab.store import Run, RunStatus, RunStore, artifacts, default_home
+from mnist_lab.training.runner import TrainerRegistry
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 
@@ -92,11 +92,11 @@ def cached_predictions(run: Run):
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model…")
 def _model(run_id: str, modified: float):
-    return inspection.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
+    return saved.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
 
 
 def cached_model(run: Run):
-    """The run's Keras model, loaded with safe_mode (raises inspection.ModelError)."""
+    """The run's Keras model, loaded with safe_mode (raises saved.ModelError)."""
     return _model(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE))
 
 

@@ -1,7 +1,7 @@
 """HTTP routes the dashboard serves beside Streamlit's own: the live feed and Plotly's script.
 
 `dashboard.py` mounts them with `st.App`, under `server.baseUrlPath` like Streamlit's own
-routes. The Train page's live view (`pages/live_run/`) polls
+routes. The Train page's live view (`app/live_run/`) polls
 `<base>/lab/live/<run id>?after=<row id>&marks=<n>` and loads Plotly from this server, so the
 dashboard works offline.
 """
@@ -14,8 +14,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from mnist_lab.live_feed import LiveFeed
-from mnist_lab.runs import RunNotFoundError, RunStore
+from mnist_lab.live.feed import LiveFeed
+from mnist_lab.store import RunNotFoundError, RunStore
 
 PLOTLY_FILE = files("plotly") / "package_data" / "plotly.min.js"
 

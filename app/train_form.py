@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from app.common import get_store
 from mnist_lab.config import (
     ACTIVATIONS,
     DOWNSAMPLING,
@@ -26,8 +27,7 @@ from mnist_lab.config import (
     preset,
     preset_names,
 )
-from mnist_lab.runs import RunNotFoundError, RunStatus, validate_name
-from pages.common import get_store
+from mnist_lab.store import RunNotFoundError, RunStatus, validate_name
 
 CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
 START_KEY = "train_start"

@@ -1,6 +1,6 @@
 """The Train page's runs: every run in progress, live, and the finished run it was asked about.
 
-A run in progress is drawn by a component (`pages/live_run/`) that polls the dashboard's live
+A run in progress is drawn by a component (`app/live_run/`) that polls the dashboard's live
 feed every two seconds and appends the new points to its chart, so leaving the page or
 reloading it re-attaches to the run, and watching it costs no Streamlit rerun.
 """
@@ -13,11 +13,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.components.v1 import declare_component
 
-from mnist_lab import live_feed, runner, training_figures
-from mnist_lab.artifacts import CURVES_FILE
-from mnist_lab.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
-from mnist_lab.runs import RequestKind, Run, RunStatus
-from pages.common import RUN_PARAM, get_store
+from app.common import RUN_PARAM, get_store
+from mnist_lab import figures
+from mnist_lab.live import feed
+from mnist_lab.live.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
+from mnist_lab.store import RequestKind, Run, RunStatus
+from mnist_lab.store.artifacts import CURVES_FILE
+from mnist_lab.training import runner
 
 _live_run = declare_component("live_run", path=str(Path(__file__).with_name("live_run")))
 FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
@@ -26,14 +28,14 @@ WATCHED = "train_watched"  # runs this session saw in progress: they stay on the
 
 
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
-    figure = training_figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
+    figure = figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
                                             lr_changes=lr_changes)
     st.plotly_chart(figure, key=f"curves_{run.id}")
 
 
 @st.cache_data
 def chart_template() -> dict:
-    return live_feed.chart_template()
+    return feed.chart_template()
 
 
 def live_view(run: Run) -> None:

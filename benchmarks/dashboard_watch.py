@@ -1,6 +1,6 @@
 """What watching a run live costs: one training, watched and not watched in alternating phases.
 
-A lenet5 run trains through `runner.launch` (the CLI's path) while headless Chromium, in
+A lenet5 run trains through `mnist_lab.training.runner.launch` (the CLI's path) while headless Chromium, in
 turns, shows its Train page (the live view polling and drawing) or a blank page (nobody
 watching). Each turn is measured for PHASE_S seconds once the page has loaded and settled:
 what is measured is following a run live, not loading a page. Throughput per turn comes from
@@ -26,8 +26,8 @@ import numpy as np
 import pandas as pd
 
 from mnist_lab.config import preset
-from mnist_lab.runner import launch
-from mnist_lab.runs import RunStore
+from mnist_lab.store import RunStore
+from mnist_lab.training.runner import launch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser import chromium_page, dashboard  # noqa: E402  (the tests' browser harness)

@@ -14,8 +14,8 @@ import statistics
 import tempfile
 import time
 
-from mnist_lab.runner import execute
-from mnist_lab.runs import RunStore
+from mnist_lab.store import RunStore
+from mnist_lab.training.runner import execute
 
 
 def plain_keras(config, data) -> float:
@@ -23,8 +23,8 @@ def plain_keras(config, data) -> float:
     import keras
 
     from mnist_lab.data import NUM_CLASSES, prepare
-    from mnist_lab.models import build_model
-    from mnist_lab.training import make_optimizer
+    from mnist_lab.model.build import build_model
+    from mnist_lab.training.train import make_optimizer
 
     keras.utils.set_random_seed(config.seed)
     splits = prepare(data, validation_split=config.validation_split, subset=config.subset,
@@ -52,7 +52,7 @@ def lab_path(config, home) -> float:
 def measure(epochs: int, repeats: int, subset: int | None) -> dict:
     from mnist_lab.config import preset
     from mnist_lab.data import load_mnist
-    from mnist_lab.training import configure_threads
+    from mnist_lab.training.train import configure_threads
 
     configure_threads()
     config = preset("lenet5").replace(epochs=epochs, subset=subset)

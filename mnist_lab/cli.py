@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from mnist_lab.architecture import describe
 from mnist_lab.config import PRESET_DESCRIPTIONS, ConfigError, RunConfig, preset, preset_names
+from mnist_lab.model import describe
 from mnist_lab.overrides import OVERRIDE_FLAGS, apply_overrides
-from mnist_lab.runs import RunNotFoundError, RunStatus, RunStore
+from mnist_lab.store import RunNotFoundError, RunStatus, RunStore
 
 EXIT_USAGE = 2
 
@@ -94,7 +94,7 @@ def _load_config(args: argparse.Namespace) -> RunConfig:
 
 
 def _train(args: argparse.Namespace, store: RunStore) -> int:
-    from mnist_lab.runner import execute
+    from mnist_lab.training.runner import execute
 
     if args.run_id:
         status = execute(store, args.run_id, data_source=args.data)
@@ -133,7 +133,7 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
                           "tags": run.tags, "notes": run.notes, "error": run.error,
                           "config": run.config, "summary": run.summary}, indent=2))
     elif command == "stop":
-        from mnist_lab.runner import stop
+        from mnist_lab.training.runner import stop
 
         stop(store, args.run_id)
         print(f"stop requested for {args.run_id}")
@@ -141,7 +141,7 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
         store.delete(args.run_id)
         print(f"deleted {args.run_id}")
     elif command == "compare":
-        from mnist_lab.compare_report import comparison_sections
+        from mnist_lab.compare.report import comparison_sections
 
         for number, section in enumerate(comparison_sections(
                 store, [store.get(run_id) for run_id in args.run_ids])):
@@ -159,7 +159,7 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
 
 def _archive(args: argparse.Namespace, store: RunStore) -> int:
     """`runs export` and `runs import`; a refused archive is an ArchiveError (exit code 2)."""
-    from mnist_lab import archive
+    from mnist_lab.store import archive
 
     if args.runs_command == "export":
         data = archive.export_run(store, args.run_id)

@@ -1,7 +1,7 @@
 """The one typed config of a run: architecture and training settings, JSON round trip, presets.
 
 Every entry point (the CLI, the Train page, sweeps) produces a `RunConfig`, and every run
-stores it. `mnist_lab.architecture` checks a config and infers its layer table.
+stores it. `mnist_lab.model.describe` checks a config and infers its layer table.
 """
 
 from __future__ import annotations

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mnist_lab import compare, compare_figures, compare_predictions, figures, training_figures
+from app.common import RUN_PARAM, cached_predictions, get_store, mnist, route_through_dashboard, run_label
+from mnist_lab import compare, figures
 from mnist_lab.data import DataUnavailableError
-from mnist_lab.runs import Run
-from pages.common import RUN_PARAM, cached_predictions, get_store, mnist, route_through_dashboard, run_label
+from mnist_lab.store import Run
 
 route_through_dashboard()
 
@@ -36,7 +36,7 @@ def curves(chosen, labels) -> None:
     for column, (title, (train, validation)) in zip(st.columns(2), METRICS.items(), strict=True):
         column.subheader(title.capitalize())
         metric = validation if which == "validation" else train
-        column.plotly_chart(training_figures.overlay_curves_figure(histories, metric=metric, x=x),
+        column.plotly_chart(figures.overlay_curves_figure(histories, metric=metric, x=x),
                             key=f"overlay_{title}")
 
 
@@ -70,9 +70,9 @@ def pair_section(loaded) -> None:
         st.info("Pick two different runs as A and B.")
         return
     by_label = {run.label: run for run in loaded}
-    pair = compare_predictions.compare_pair(by_label[first], by_label[second])
+    pair = compare.compare_pair(by_label[first], by_label[second])
     st.markdown(pair.text())
-    st.plotly_chart(compare_figures.confusion_difference_figure(
+    st.plotly_chart(figures.confusion_difference_figure(
         pair.confusion_difference, "A", "B"), key="confusion_difference")
     st.caption("Red: a mistake A makes more often than B; blue: one B makes more often.")
     try:
@@ -81,7 +81,7 @@ def pair_section(loaded) -> None:
         st.warning(f"The test images are not available to show the digits: {error}")
         return
     for a_right, title in ((True, "only A gets right"), (False, "only B gets right")):
-        indices, captions = compare_predictions.disagreement_examples(pair, a_right, GRID_SIZE)
+        indices, captions = compare.disagreement_examples(pair, a_right, GRID_SIZE)
         total = len(pair.a_right_b_wrong if a_right else pair.a_wrong_b_right)
         st.subheader(f"{total:,} test digits {title}")
         if len(indices):
@@ -90,7 +90,7 @@ def pair_section(loaded) -> None:
 
 
 def predictions_section(chosen, labels) -> None:
-    loaded, skipped = compare_predictions.load_predictions(get_store(), chosen, labels,
+    loaded, skipped = compare.load_predictions(get_store(), chosen, labels,
                                                            read=cached_predictions)
     for line in skipped:
         st.warning(f"Left out of the test-set comparison: {line}")
@@ -98,16 +98,16 @@ def predictions_section(chosen, labels) -> None:
         st.info("Two runs with test predictions are needed to compare their errors.")
         return
     try:
-        per_class = compare_predictions.per_class_accuracy(loaded)
+        per_class = compare.per_class_accuracy(loaded)
     except ValueError as error:
         st.error(str(error))
         return
     st.header("Accuracy per digit")
-    st.plotly_chart(compare_figures.per_class_accuracy_figure(per_class), key="per_class")
+    st.plotly_chart(figures.per_class_accuracy_figure(per_class), key="per_class")
     pair_section(loaded)
     st.header("Ensemble")
-    result, rows = compare_predictions.ensemble_rows(loaded)
-    st.markdown(compare_predictions.ensemble_text(result))
+    result, rows = compare.ensemble_rows(loaded)
+    st.markdown(compare.ensemble_text(result))
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         "accuracy alone": st.column_config.NumberColumn(format="percent"),
         "adds to the ensemble": st.column_config.NumberColumn(

@@ -3,8 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from mnist_lab import analysis, artifacts, error_table, figures, inspection, why
-from pages.common import (
+from app.common import (
     artifact_mtime,
     cached_model,
     get_store,
@@ -12,6 +11,10 @@ from pages.common import (
     pick_scored_run,
     route_through_dashboard,
 )
+from mnist_lab import analysis, figures
+from mnist_lab.analysis import error_table, inspection, why
+from mnist_lab.model import saved
+from mnist_lab.store import artifacts
 
 route_through_dashboard()
 
@@ -90,7 +93,7 @@ def show_why(true_class, predicted_class):
     examples = data.x_test[evidence.examples]
     try:
         maps = inspection.saliency(cached_model(run), examples, predicted_class)
-    except inspection.ModelError as error:
+    except saved.ModelError as error:
         st.info(f"No saliency maps: {error}. Saliency needs the run's saved model; "
                 "everything else on this page comes from its predictions.")
         maps = None

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.common import RUN_PARAM, ago, get_registry, get_store, mnist, route_through_dashboard
 from mnist_lab.config import PRESET_DESCRIPTIONS, preset, preset_names
 from mnist_lab.data import DataUnavailableError, class_counts
-from mnist_lab.progress import training_progress
-from mnist_lab.runs import RunStatus
-from pages.common import RUN_PARAM, ago, get_registry, get_store, mnist, route_through_dashboard
+from mnist_lab.live.progress import training_progress
+from mnist_lab.store import RunStatus
 
 route_through_dashboard()
 

@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from mnist_lab import figures, images, inspection
+from app.common import cached_model, mnist, pick_run, route_through_dashboard
+from mnist_lab import figures
+from mnist_lab.analysis import drawn_digits, inspection
 from mnist_lab.data import DataUnavailableError
-from pages.common import cached_model, mnist, pick_run, route_through_dashboard
+from mnist_lab.model import saved
 
 route_through_dashboard()
 
@@ -41,8 +43,8 @@ def own_digit():
     if upload is None:
         return None
     try:
-        return images.decode_upload(upload.getvalue())
-    except images.ImageError as error:
+        return drawn_digits.decode_upload(upload.getvalue())
+    except drawn_digits.ImageError as error:
         st.error(f"{upload.name} cannot be used: {error}")
         return None
 
@@ -53,7 +55,7 @@ if run is None:
     st.stop()
 try:
     network = cached_model(run)
-except inspection.ModelError as error:
+except saved.ModelError as error:
     st.info(f"This run has no model to inspect: {error}. The inspector needs the saved "
             "model of a run that trained to the end; the Errors and Misclassified pages "
             "work from its predictions alone.")
@@ -90,6 +92,6 @@ with draw_tab:
     drawing = own_digit()
     if drawing is not None:
         try:
-            show_prediction(images.to_mnist(drawing), key="own_prediction")
-        except images.ImageError as error:
+            show_prediction(drawn_digits.to_mnist(drawing), key="own_prediction")
+        except drawn_digits.ImageError as error:
             st.warning(f"Nothing to classify yet: {error}.")

@@ -5,8 +5,9 @@ Only the current page's digits are drawn, so a run with thousands of errors stay
 
 import streamlit as st
 
-from mnist_lab import error_table, figures
-from pages.common import pick_scored_run, route_through_dashboard
+from app.common import pick_scored_run, route_through_dashboard
+from mnist_lab import figures
+from mnist_lab.analysis import error_table
 
 route_through_dashboard()
 

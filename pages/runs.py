@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mnist_lab import archive
-from mnist_lab.run_table import RunFilter, all_tags, parse_tags, rerun, runs_table
-from mnist_lab.runs import RunStatus
-from pages.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
+from app.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
+from mnist_lab.compare.run_table import RunFilter, all_tags, parse_tags, rerun, runs_table
+from mnist_lab.store import RunStatus, archive
 
 route_through_dashboard()
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from mnist_lab import training_figures
-from mnist_lab.architecture import describe
+from app.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
+from app.train_form import Form, check_names, config_form
+from app.train_runs import LAST_STARTED, runs_section
+from mnist_lab import figures
 from mnist_lab.config import ConfigError
-from pages.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
-from pages.train_controls import Form, check_names, config_form
-from pages.train_runs import LAST_STARTED, runs_section
+from mnist_lab.model import describe
 
 route_through_dashboard()
 
@@ -35,7 +35,7 @@ def preview(form: Form) -> bool:
     columns[3].metric("Receptive field", f"{max(layer.receptive_field for layer in architecture.layers)} px")
     st.dataframe(pd.DataFrame(architecture.rows()), hide_index=True, column_config={
         column: st.column_config.NumberColumn(format="localized") for column in ("params", "flops")})
-    st.plotly_chart(training_figures.feature_map_figure(architecture))
+    st.plotly_chart(figures.feature_map_figure(architecture))
     problem = check_names(form)
     if problem:
         form.show_error(problem)

@@ -13,7 +13,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 @pytest.fixture
 def store(tmp_path):
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     return RunStore(tmp_path / "runs")
 

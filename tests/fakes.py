@@ -11,9 +11,9 @@ import os
 
 import numpy as np
 
-from mnist_lab import analysis, artifacts
+from mnist_lab import analysis
 from mnist_lab.config import preset
-from mnist_lab.runs import RunStatus, RunStore
+from mnist_lab.store import RunStatus, RunStore, artifacts
 
 # (true, predicted, how many): the mistakes every fake run makes on the test set.
 MISTAKES = ((4, 9, 7), (7, 2, 5), (3, 5, 3))

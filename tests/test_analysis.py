@@ -1,4 +1,4 @@
-"""Known-answer tests for mnist_lab.analysis on tiny hand-made predictions."""
+"""Known-answer tests for mnist_lab.analysis's metrics on tiny hand-made predictions."""
 
 import math
 
@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mnist_lab import analysis, error_table, significance
+from mnist_lab import analysis
+from mnist_lab.analysis import error_table, significance
 
 # Ten samples whose confusion matrix is easy to state: 0 read once as 1, 2 read twice as 7.
 Y_TRUE = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2, 3])

@@ -2,9 +2,9 @@
 
 import pytest
 
-from mnist_lab.architecture import describe
 from mnist_lab.config import ConfigError, ConvBlock, DenseLayer, RunConfig, preset
-from mnist_lab.models import build_model
+from mnist_lab.model import describe
+from mnist_lab.model.build import build_model
 
 CONFIGS = {
     "lenet5": preset("lenet5"),

@@ -9,10 +9,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from mnist_lab import archive, artifacts
-from mnist_lab.archive import ArchiveError, ArchiveLimits
 from mnist_lab.config import preset
-from mnist_lab.runs import RunStatus, RunStore
+from mnist_lab.store import RunStatus, RunStore, archive, artifacts
+from mnist_lab.store.archive import ArchiveError, ArchiveLimits
 from tests.fakes import seed_run
 
 
@@ -21,7 +20,7 @@ def model_files(tmp_path_factory):
     """A real (untrained) LeNet-5 model file and one with a Lambda layer, as bytes."""
     import keras
 
-    from mnist_lab.models import build_model
+    from mnist_lab.model.build import build_model
 
     folder = tmp_path_factory.mktemp("models")
     build_model(preset("lenet5")).save(folder / "lenet5.keras")

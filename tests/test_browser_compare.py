@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnist_lab.runs import RunStore
+from mnist_lab.store import RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 from tests.fakes import seed_run
 

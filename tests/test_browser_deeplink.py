@@ -15,7 +15,7 @@ from tests.fakes import seed_run
 @pytest.mark.browser
 def test_a_deep_link_on_a_fresh_server_gets_the_dashboard_navigation(tmp_path, mnist):
     require_chromium()
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     home = tmp_path / "runs"
     run_id = seed_run(RunStore(home), mnist.y_test)

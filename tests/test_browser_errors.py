@@ -37,7 +37,7 @@ def click_cell(page, true_class, predicted_class):
 @pytest.mark.browser
 def test_clicking_a_cell_shows_exactly_its_digits(tmp_path, mnist):
     require_chromium()
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     home = tmp_path / "runs"
     run_id = seed_run(RunStore(home), mnist.y_test)

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from mnist_lab.cli import main
-from mnist_lab.runs import RunStore
+from mnist_lab.store import RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 
 

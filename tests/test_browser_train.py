@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mnist_lab.runs import RunStatus, RunStore
+from mnist_lab.store import RunStatus, RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 
 # Every point drawn on the live loss/accuracy chart, inside the run's live view.
@@ -96,7 +96,7 @@ def test_pause_resume_and_stop_from_the_page(tmp_path, small_npz, monkeypatch):
     """The run's buttons act on the real trainer; the page follows its status and marks the new rate."""
     require_chromium()
     from mnist_lab.config import preset
-    from mnist_lab.runner import launch
+    from mnist_lab.training.runner import launch
 
     monkeypatch.setenv("MNIST_LAB_DATA", str(small_npz))
     monkeypatch.setenv("MNIST_LAB_THREADS", "1")

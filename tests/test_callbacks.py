@@ -4,8 +4,8 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_lab.callbacks import EpochValidation, LiveMetrics, ScheduledLearningRate, TrainingClock
-from mnist_lab.schedules import learning_rate_factor
+from mnist_lab.training.callbacks import EpochValidation, LiveMetrics, ScheduledLearningRate, TrainingClock
+from mnist_lab.training.schedules import learning_rate_factor
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_unknown_schedule():
 
 def test_clock_leaves_out_paused_time(monkeypatch):
     now = iter([100.0, 105.0, 160.0, 170.0]).__next__
-    monkeypatch.setattr("mnist_lab.callbacks.time.monotonic", now)
+    monkeypatch.setattr("mnist_lab.training.callbacks.time.monotonic", now)
     clock = TrainingClock()  # 100
     clock.pause()  # 105
     clock.resume()  # 160: 55 s paused

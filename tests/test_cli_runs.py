@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from mnist_lab.cli import main
-from mnist_lab.runs import RunStore
+from mnist_lab.store import RunStore
 from tests.fakes import seed_run
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_lab import compare, compare_figures, compare_predictions
-from mnist_lab.compare_predictions import RunPredictions
+from mnist_lab import compare, figures
+from mnist_lab.compare import RunPredictions
 from mnist_lab.config import preset
-from mnist_lab.runs import RunStatus
+from mnist_lab.store import RunStatus
 from tests.fakes import seed_run
 
 
@@ -71,7 +71,7 @@ def test_confusion_difference_counts_mistakes_of_a_minus_b():
     y_true = np.array([4, 4, 4, 7, 7])
     a = np.array([9, 9, 4, 7, 7])
     b = np.array([4, 9, 4, 2, 7])
-    difference = compare_predictions.confusion_difference(y_true, a, b)
+    difference = compare.confusion_difference(y_true, a, b)
     assert difference[4, 9] == 1 and difference[4, 4] == -1
     assert difference[7, 2] == -1 and difference[7, 7] == 1
     assert np.count_nonzero(difference) == 4
@@ -83,7 +83,7 @@ def test_pair_comparison_counts_disagreements_and_mcnemar():
     b = y_true.copy()
     b[:10] = 5   # B misses 10 that A gets right
     a[19] = 3    # A misses 1 that B gets right
-    pair = compare_predictions.compare_pair(RunPredictions("A", one_hot(a), y_true),
+    pair = compare.compare_pair(RunPredictions("A", one_hot(a), y_true),
                                             RunPredictions("B", one_hot(b), y_true))
     assert pair.a_right_b_wrong.tolist() == list(range(10))
     assert pair.a_wrong_b_right.tolist() == [19]
@@ -101,13 +101,13 @@ def test_ensemble_accuracy_and_what_each_member_adds():
     a = one_hot(np.array([0, 1, 2, 0]))
     b = one_hot(np.array([0, 1, 0, 3]))
     c = one_hot(np.array([0, 1, 2, 3])) * 0.5
-    result, rows = compare_predictions.ensemble_rows([
+    result, rows = compare.ensemble_rows([
         RunPredictions("A", a, y_true), RunPredictions("B", b, y_true),
         RunPredictions("C", c, y_true)])
     assert result.accuracy == 1.0
     assert [row["accuracy alone"] for row in rows] == [0.75, 0.75, 1.0]
     assert rows[2]["adds to the ensemble"] == pytest.approx(0.5)
-    assert "scores 100.00%, +0.00 points" in compare_predictions.ensemble_text(result)
+    assert "scores 100.00%, +0.00 points" in compare.ensemble_text(result)
 
 
 def test_per_class_accuracy_and_different_test_sets(store, mnist):
@@ -115,21 +115,21 @@ def test_per_class_accuracy_and_different_test_sets(store, mnist):
     first = seed_run(store, y, name="first")
     second = seed_run(store, y, name="second", mistakes=((4, 9, 20),))
     runs = [store.get(first), store.get(second)]
-    loaded, skipped = compare_predictions.load_predictions(store, runs, compare.run_labels(runs))
+    loaded, skipped = compare.load_predictions(store, runs, compare.run_labels(runs))
     assert skipped == []
-    table = compare_predictions.per_class_accuracy(loaded)
+    table = compare.per_class_accuracy(loaded)
     fours = int(np.sum(y == 4))
     assert table.loc[4, loaded[0].label] == pytest.approx((fours - 7) / fours)
     assert table.loc[4, loaded[1].label] == pytest.approx((fours - 20) / fours)
     shorter = RunPredictions("short", loaded[0].probabilities[:10], y[:10])
     with pytest.raises(ValueError, match="different test sets"):
-        compare_predictions.per_class_accuracy([loaded[0], shorter])
+        compare.per_class_accuracy([loaded[0], shorter])
 
 
 def test_load_predictions_names_runs_without_predictions(store):
     run_id = store.create_run(preset("lenet5").to_dict(), name="queued one")
     runs = [store.get(run_id)]
-    loaded, skipped = compare_predictions.load_predictions(store, runs, compare.run_labels(runs))
+    loaded, skipped = compare.load_predictions(store, runs, compare.run_labels(runs))
     assert loaded == [] and skipped[0].startswith("queued one (") and "predictions.npz" in skipped[0]
 
 
@@ -155,11 +155,11 @@ def test_seed_groups_summarise_repeated_configs(store, mnist):
 def test_comparison_figures_show_the_numbers():
     difference = np.zeros((10, 10), dtype=int)
     difference[4, 9], difference[7, 2], difference[3, 3] = 5, -2, 7
-    figure = compare_figures.confusion_difference_figure(difference, "A", "B")
+    figure = figures.confusion_difference_figure(difference, "A", "B")
     heatmap = figure.data[0]
     assert heatmap.text[4][9] == "+5" and heatmap.text[7][2] == "-2"
     assert np.isnan(heatmap.z[3][3]) and (heatmap.zmin, heatmap.zmax) == (-5, 5)
     table = pd.DataFrame({"A": np.linspace(0.9, 1, 10), "B": np.ones(10)})
-    bars = compare_figures.per_class_accuracy_figure(table)
+    bars = figures.per_class_accuracy_figure(table)
     assert [bar.name for bar in bars.data] == ["A", "B"]
     assert bars.layout.yaxis.range == (pytest.approx(0.88), 1.0)

@@ -6,7 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_lab import figures, training_figures
+from mnist_lab import figures
+from mnist_lab.figures.predictions import OTHER_COLOUR, PREDICTED_COLOUR, TRUE_COLOUR, WRONG_COLOUR
+from mnist_lab.figures.training import BATCH_SMOOTHING
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -83,14 +85,14 @@ def traces_by_subplot(figure):
 
 
 def test_curves_figure_draws_batches_and_epochs_in_both_subplots():
-    figure = training_figures.curves_figure(training_history())
+    figure = figures.curves_figure(training_history())
     assert traces_by_subplot(figure) == [
         ("train (batches)", "x"), ("train", "x"), ("validation", "x"),
         ("train (batches)", "x2"), ("train", "x2"), ("validation", "x2"),
     ]
     batch_loss = figure.data[0]
     np.testing.assert_allclose(batch_loss.x, [0.5, 1.0, 1.5, 2.0])
-    expected = pd.Series([2.0, 1.0, 0.5, 0.4]).ewm(alpha=training_figures.BATCH_SMOOTHING).mean()
+    expected = pd.Series([2.0, 1.0, 0.5, 0.4]).ewm(alpha=BATCH_SMOOTHING).mean()
     np.testing.assert_allclose(batch_loss.y, expected)
     assert batch_loss.line.width == 1
     np.testing.assert_allclose(figure.data[5].y, [0.8, 0.97])  # validation accuracy
@@ -99,14 +101,14 @@ def test_curves_figure_draws_batches_and_epochs_in_both_subplots():
 
 def test_curves_figure_places_batches_by_epoch_progress_or_wall_time():
     history = training_history().assign(epoch_progress=[0.4, 0.9, 1.4, 1.9, None, None])
-    np.testing.assert_allclose(training_figures.curves_figure(history).data[0].x, [0.4, 0.9, 1.4, 1.9])
-    by_time = training_figures.curves_figure(training_history(), x="wall_s")
+    np.testing.assert_allclose(figures.curves_figure(history).data[0].x, [0.4, 0.9, 1.4, 1.9])
+    by_time = figures.curves_figure(training_history(), x="wall_s")
     np.testing.assert_allclose(by_time.data[1].x, [2.5, 4.5])
     assert by_time.layout.xaxis.title.text == "Seconds"
 
 
 def test_curves_figure_adds_reference_lines_and_learning_rate_changes():
-    figure = training_figures.curves_figure(
+    figure = figures.curves_figure(
         training_history(), reference_lines={"LeNet-5": 0.9905, "best published": 0.9983},
         lr_changes=[(1.5, 0.01)])
     horizontal = [shape for shape in figure.layout.shapes if shape.y0 == shape.y1]
@@ -121,7 +123,7 @@ def test_curves_figure_adds_reference_lines_and_learning_rate_changes():
 
 
 def test_curves_figure_of_an_empty_history_has_titled_empty_axes():
-    figure = training_figures.curves_figure(pd.DataFrame(), reference_lines={"LeNet-5": 0.9905})
+    figure = figures.curves_figure(pd.DataFrame(), reference_lines={"LeNet-5": 0.9905})
     assert [len(trace.x) for trace in figure.data] == [0, 0]
     assert figure.layout.xaxis.title.text == "Epoch"
     assert (figure.layout.yaxis.title.text, figure.layout.yaxis2.title.text) == (
@@ -131,32 +133,32 @@ def test_curves_figure_of_an_empty_history_has_titled_empty_axes():
 
 def test_curves_figure_with_only_batch_rows_and_no_kind_column():
     only_batches = training_history().iloc[:4]
-    assert [trace.name for trace in training_figures.curves_figure(only_batches).data] == [
+    assert [trace.name for trace in figures.curves_figure(only_batches).data] == [
         "train (batches)", "train (batches)"]
     no_kind = training_history().iloc[4:].drop(columns="kind")
-    assert [trace.name for trace in training_figures.curves_figure(no_kind).data] == [
+    assert [trace.name for trace in figures.curves_figure(no_kind).data] == [
         "train", "validation", "train", "validation"]
 
 
 def test_curves_figure_rejects_an_unknown_or_missing_x():
     with pytest.raises(ValueError, match="x must be one of"):
-        training_figures.curves_figure(training_history(), x="time")
+        figures.curves_figure(training_history(), x="time")
     with pytest.raises(ValueError, match="history has no 'wall_s' column"):
-        training_figures.curves_figure(training_history().drop(columns="wall_s"), x="wall_s")
+        figures.curves_figure(training_history().drop(columns="wall_s"), x="wall_s")
 
 
 def test_overlay_curves_figure_has_one_line_per_run_with_the_metric():
     history = training_history()
     no_validation = history.drop(columns=["val_loss", "val_accuracy"])
-    figure = training_figures.overlay_curves_figure({"a": history, "b": history, "c": no_validation})
+    figure = figures.overlay_curves_figure({"a": history, "b": history, "c": no_validation})
     assert [trace.name for trace in figure.data] == ["a", "b"]
     np.testing.assert_allclose(figure.data[0].y, [0.8, 0.97])
     assert figure.layout.yaxis.title.text == "Validation accuracy"
-    assert len(training_figures.overlay_curves_figure({}).data) == 0
+    assert len(figures.overlay_curves_figure({}).data) == 0
 
 
 def test_classic_curves_has_two_axes_with_train_and_validation_lines(tmp_path):
-    figure = training_figures.classic_curves({"loss": [1.0, 0.5, 0.3], "accuracy": [0.7, 0.9, 0.95],
+    figure = figures.classic_curves({"loss": [1.0, 0.5, 0.3], "accuracy": [0.7, 0.9, 0.95],
                                      "val_loss": [0.8, 0.4, 0.35], "val_accuracy": [0.8, 0.9, 0.93],
                                      "learning_rate": [0.01, 0.01, 0.001]})
     loss_axes, accuracy_axes = figure.axes
@@ -169,9 +171,9 @@ def test_classic_curves_has_two_axes_with_train_and_validation_lines(tmp_path):
 
 
 def test_classic_curves_without_validation_or_epochs():
-    figure = training_figures.classic_curves({"loss": [1.0], "accuracy": [0.7]})
+    figure = figures.classic_curves({"loss": [1.0], "accuracy": [0.7]})
     assert [len(axes.lines) for axes in figure.axes] == [1, 1]
-    empty = training_figures.classic_curves({})
+    empty = figures.classic_curves({})
     assert [len(axes.lines) for axes in empty.axes] == [0, 0]
 
 
@@ -180,14 +182,14 @@ def test_probability_bars_colour_the_predicted_and_true_bars():
     probabilities[7], probabilities[2] = 0.7, 0.14
     wrong = figures.probability_bars(probabilities, true_class=2)
     colours = list(wrong.data[0].marker.color)
-    assert colours[7] == figures.WRONG_COLOUR
-    assert colours[2] == figures.TRUE_COLOUR
-    assert set(colours[:2] + colours[3:7] + colours[8:]) == {figures.OTHER_COLOUR}
+    assert colours[7] == WRONG_COLOUR
+    assert colours[2] == TRUE_COLOUR
+    assert set(colours[:2] + colours[3:7] + colours[8:]) == {OTHER_COLOUR}
     assert wrong.layout.title.text == "predicted 7 (70%), true 2"
     right = figures.probability_bars(probabilities, true_class=7)
-    assert right.data[0].marker.color[7] == figures.TRUE_COLOUR
+    assert right.data[0].marker.color[7] == TRUE_COLOUR
     assert figures.probability_bars(probabilities).data[0].marker.color[7] == (
-        figures.PREDICTED_COLOUR)
+        PREDICTED_COLOUR)
     with pytest.raises(ValueError, match=r"shape \(10,\), got \(9,\)"):
         figures.probability_bars(probabilities[:9])
 
@@ -218,10 +220,10 @@ def test_image_grid_figure_lays_out_digits_with_titles():
 
 
 def test_feature_map_figure_follows_the_layer_table():
-    from mnist_lab.architecture import describe
     from mnist_lab.config import preset
+    from mnist_lab.model import describe
 
-    bars = training_figures.feature_map_figure(describe(preset("lenet5"))).data[0]
+    bars = figures.feature_map_figure(describe(preset("lenet5"))).data[0]
     assert list(bars.x) == ["input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
     assert list(bars.y) == [28, 28, 14, 10, 5]
     assert bars.text[-1] == "5x5x16"

@@ -1,4 +1,4 @@
-"""Known-answer tests for mnist_lab.images: uploads and drawings to MNIST-style digits."""
+"""Known-answer tests for mnist_lab.analysis.drawn_digits: uploads and drawings to MNIST-style digits."""
 
 import io
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_lab.images import ImageError, decode_upload, to_mnist
+from mnist_lab.analysis.drawn_digits import ImageError, decode_upload, to_mnist
 
 
 def centre_of_mass(image):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_lab import artifacts, inspection
-from mnist_lab.architecture import describe
+from mnist_lab.analysis import inspection
 from mnist_lab.config import preset
+from mnist_lab.model import describe, saved
+from mnist_lab.store import artifacts
 
 
 @pytest.fixture(scope="module")
@@ -17,8 +18,8 @@ def config():
 
 @pytest.fixture(scope="module")
 def model_path(tmp_path_factory, mnist, config):
-    from mnist_lab.runs import RunStore
-    from mnist_lab.training import train
+    from mnist_lab.store import RunStore
+    from mnist_lab.training.train import train
 
     store = RunStore(tmp_path_factory.mktemp("runs"))
     run_id = store.create_run(config.to_dict(), name="tiny")
@@ -28,7 +29,7 @@ def model_path(tmp_path_factory, mnist, config):
 
 @pytest.fixture(scope="module")
 def model(model_path):
-    return inspection.load_model(model_path)
+    return saved.load_model(model_path)
 
 
 def test_saliency_has_one_finite_unit_map_per_image(model, mnist):
@@ -77,13 +78,13 @@ def test_safe_mode_refuses_a_model_with_a_lambda_layer(tmp_path):
     path = tmp_path / "model.keras"
     model.save(path)
 
-    with pytest.raises(inspection.ModelError, match="could not be opened safely.*Lambda"):
-        inspection.load_model(path)
+    with pytest.raises(saved.ModelError, match="could not be opened safely.*Lambda"):
+        saved.load_model(path)
 
 
 def test_a_missing_model_file_is_named(tmp_path):
-    with pytest.raises(inspection.ModelError, match="model.keras is missing"):
-        inspection.load_model(tmp_path / "model.keras")
+    with pytest.raises(saved.ModelError, match="model.keras is missing"):
+        saved.load_model(tmp_path / "model.keras")
 
 
 def test_filter_and_channel_images_are_unit_scaled_one_per_filter(model, mnist):

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_lab import training_figures
+from app.live_server import live_routes
+from mnist_lab import figures
 from mnist_lab.config import preset
-from mnist_lab.live_feed import LOADING, LiveFeed, chart_template, live_update, new_points
-from pages.live_server import live_routes
+from mnist_lab.live.feed import LOADING, LiveFeed, chart_template, live_update, new_points
 from tests.browser import dashboard
 from tests.fakes import log_batch, running_run, seed_run
 
@@ -41,7 +41,7 @@ def test_a_poll_sends_only_newer_points_continuing_the_smoothed_line(store):
     log_batch(store, run_id, 250, loss=0.1)
     update = feed.poll(run_id, after_id=first["after"], marks=1)
 
-    everything = training_figures.curves_figure(store.metrics(run_id), live=True)
+    everything = figures.curves_figure(store.metrics(run_id), live=True)
     batch_loss = update["points"][0]
     assert (batch_loss["trace"], batch_loss["x"]) == (0, [2.5])
     assert batch_loss["y"] == pytest.approx([everything.data[0].y[-1]])  # the moving average goes on
@@ -51,7 +51,7 @@ def test_a_poll_sends_only_newer_points_continuing_the_smoothed_line(store):
 
 def test_points_follow_the_live_chart_traces():
     template = chart_template()
-    assert [trace["name"] for trace in template["data"]] == [curve.name for curve in training_figures.CURVES]
+    assert [trace["name"] for trace in template["data"]] == [curve.name for curve in figures.CURVES]
     assert [trace["xaxis"] for trace in template["data"]] == ["x", "x", "x", "x2", "x2", "x2"]
     assert template["layout"]["template"]["layout"]["colorway"][0].startswith("#636")  # plotly_white
 

@@ -9,7 +9,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_lab.config import preset
-from mnist_lab.runs import RunStatus, RunStore
+from mnist_lab.store import RunStatus, RunStore
 from tests.fakes import seed_run
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")

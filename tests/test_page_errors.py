@@ -35,7 +35,7 @@ def example_captions(at):
 
 @pytest.fixture
 def fake_run(home, mnist):
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     return seed_run(RunStore(home), mnist.y_test)
 
@@ -111,8 +111,8 @@ def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
 
 def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypatch, mnist):
     from mnist_lab.config import preset
-    from mnist_lab.runs import RunStore
-    from mnist_lab.training import train
+    from mnist_lab.store import RunStore
+    from mnist_lab.training.train import train
 
     store = RunStore(tmp_path / "trained")
     config = preset("lenet5").replace(subset=5, epochs=1, batch_size=16)

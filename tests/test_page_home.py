@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from mnist_lab import runner
 from mnist_lab.config import preset
-from mnist_lab.runs import RunStatus
+from mnist_lab.store import RunStatus
+from mnist_lab.training import runner
 from tests.fakes import seed_run
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")

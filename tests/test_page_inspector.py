@@ -20,8 +20,8 @@ PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "inspector.py")
 def trained_home(tmp_path_factory, mnist):
     """A store holding one finished tiny LeNet-5 (5 images per class, 1 epoch), with its model."""
     from mnist_lab.config import preset
-    from mnist_lab.runs import RunStore
-    from mnist_lab.training import train
+    from mnist_lab.store import RunStore
+    from mnist_lab.training.train import train
 
     home = tmp_path_factory.mktemp("trained") / "runs"
     store = RunStore(home)
@@ -56,7 +56,7 @@ def test_an_empty_store_says_there_is_nothing_to_inspect(tmp_path, monkeypatch):
 
 
 def test_a_run_without_a_model_gets_a_clear_note(tmp_path, monkeypatch, mnist):
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     use_store(monkeypatch, tmp_path / "runs")
     seed_run(RunStore(tmp_path / "runs"), mnist.y_test)
@@ -85,14 +85,15 @@ def test_filters_and_feature_maps_of_a_trained_model(trained_home, monkeypatch):
 
 
 def test_an_uploaded_digit_is_prepared_and_classified(trained_home, monkeypatch, mnist):
-    from mnist_lab import images, inspection
-    from mnist_lab.artifacts import MODEL_FILE
+    from mnist_lab.analysis import drawn_digits, inspection
+    from mnist_lab.model import saved
+    from mnist_lab.store.artifacts import MODEL_FILE
 
     use_store(monkeypatch, trained_home)
     # A test 3, black on white and four times larger, as a photo of paper would be.
     pixels = 255 - np.kron(mnist.x_test[mnist.y_test == 3][0], np.ones((4, 4), np.uint8))
-    model = inspection.load_model(next(Path(trained_home).rglob(MODEL_FILE)))
-    expected = inspection.predict(model, images.to_mnist(pixels))[0].argmax()
+    model = saved.load_model(next(Path(trained_home).rglob(MODEL_FILE)))
+    expected = inspection.predict(model, drawn_digits.to_mnist(pixels))[0].argmax()
     at = open_page()
     at.radio(key="source").set_value("Upload").run()
 

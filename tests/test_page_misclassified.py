@@ -23,7 +23,7 @@ def home(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fake_run(home, mnist):
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     return seed_run(RunStore(home), mnist.y_test)
 
@@ -74,7 +74,7 @@ def test_filters_narrow_the_grid(fake_run):
 
 
 def test_the_confidence_range_and_loss_sort(fake_run, mnist):
-    from mnist_lab import error_table
+    from mnist_lab.analysis import error_table
     from tests.fakes import fake_probabilities
 
     table = error_table.errors_table(mnist.y_test, fake_probabilities(mnist.y_test))
@@ -94,7 +94,7 @@ def test_the_confidence_range_and_loss_sort(fake_run, mnist):
 
 
 def test_a_large_run_is_paged(home, mnist):
-    from mnist_lab.runs import RunStore
+    from mnist_lab.store import RunStore
 
     run_id = seed_run(RunStore(home), mnist.y_test, mistakes=((4, 9, 30),))
     at = open_page(run_id)

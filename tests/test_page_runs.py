@@ -8,8 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from mnist_lab import archive
-from mnist_lab.runs import RunStatus, RunStore
+from mnist_lab.store import RunStatus, RunStore, archive
 from tests.fakes import seed_run
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -114,7 +113,7 @@ def test_delete_needs_confirmation(seeded, store):
 
 
 def test_rerun_queues_the_same_config_and_starts_it(seeded, store, monkeypatch):
-    from mnist_lab.runner import TrainerRegistry
+    from mnist_lab.training.runner import TrainerRegistry
 
     started = []
     monkeypatch.setattr(TrainerRegistry, "start", lambda self, store, run_id: started.append(run_id))

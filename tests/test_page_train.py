@@ -17,9 +17,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from mnist_lab import runner
 from mnist_lab.config import preset
-from mnist_lab.runs import RequestKind, RunStatus
+from mnist_lab.store import RequestKind, RunStatus
+from mnist_lab.training import runner
 from tests.fakes import running_run, seed_run
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")

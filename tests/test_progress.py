@@ -5,15 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mnist_lab.progress import (
+from mnist_lab.live.progress import (
     format_duration,
     learning_rate_changes,
     queue_position,
     recorded_learning_rate_changes,
     training_progress,
 )
-from mnist_lab.runs import RunStatus
-from mnist_lab.schedules import learning_rate_factor
+from mnist_lab.store import RunStatus
+from mnist_lab.training.schedules import learning_rate_factor
 
 
 def rows(*points: tuple[int, float, float]) -> pd.DataFrame:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from mnist_lab.runs import RequestKind, RunNotFoundError, RunStatus, RunStore, validate_run_id
+from mnist_lab.store import RequestKind, RunNotFoundError, RunStatus, RunStore, validate_run_id
 
 
 def test_create_get_list_update_round_trip(store):

@@ -9,11 +9,10 @@ import time
 import numpy as np
 import pytest
 
-from mnist_lab import artifacts
 from mnist_lab.cli import main
 from mnist_lab.config import preset
-from mnist_lab.runner import launch
-from mnist_lab.runs import RequestKind, RunStatus
+from mnist_lab.store import RequestKind, RunStatus, artifacts
+from mnist_lab.training.runner import launch
 
 
 @pytest.fixture
@@ -211,8 +210,8 @@ def test_a_trainer_outlives_the_process_that_started_it(store, small_data):
     run_id = store.create_run(config.to_dict(), name="orphan")
     starter = subprocess.Popen([sys.executable, "-c", (
         "import os, signal, sys\n"
-        "from mnist_lab.runner import launch\n"
-        "from mnist_lab.runs import RunStore\n"
+        "from mnist_lab.training.runner import launch\n"
+        "from mnist_lab.store import RunStore\n"
         f"launch(RunStore({str(store.home)!r}), {run_id!r})\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")])
     assert starter.wait(timeout=60) == -signal.SIGKILL

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mnist_lab import why
+from mnist_lab.analysis import why
 from mnist_lab.data import Mnist
 
 

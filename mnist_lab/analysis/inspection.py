@@ -2,22 +2,17 @@
 
 Everything here needs the saved Keras model, so TensorFlow and Keras are imported inside
 the functions: a page can import this module for free and pay for TensorFlow only when
-it really opens a model. `load_model` takes a path and returns the model, so a page can
-wrap it in `st.cache_resource` keyed by the run.
+it really opens a model (with `mnist_lab.model.saved.load_model`, which a page wraps in
+`st.cache_resource` keyed by the run).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
-
-
-class ModelError(RuntimeError):
-    """The model file cannot be opened (missing, unsafe or damaged); the message says which."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,35 +21,6 @@ class LayerArray:
 
     name: str
     values: np.ndarray
-
-
-def load_model(path):
-    """Open a saved `model.keras` with Keras's safe mode, which refuses pickled code.
-
-    Parameters
-    ----------
-    path : str or pathlib.Path
-        The run's model file.
-
-    Returns
-    -------
-    model : keras.Model
-
-    Raises
-    ------
-    ModelError
-        The file is missing, holds code that safe mode will not run (a Lambda layer),
-        or is not a Keras model.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path.name} is missing from {path.parent}")
-    import keras
-
-    try:
-        return keras.saving.load_model(path, safe_mode=True)
-    except (ValueError, TypeError, OSError) as error:
-        raise ModelError(f"{path.name} could not be opened safely: {error}") from None
 
 
 def _batch(images):
@@ -72,7 +38,7 @@ def _batch(images):
 
 
 def predict(model, images):
-    """Class probabilities, shape (n, 10), for digits prepared like MNIST (see `images.to_mnist`)."""
+    """Class probabilities, shape (n, 10), for digits prepared like MNIST (see `drawn_digits.to_mnist`)."""
     return np.asarray(model.predict(_batch(images), verbose=0), dtype=np.float64)
 
 
@@ -129,14 +95,14 @@ def feature_maps(model, image):
     Parameters
     ----------
     model : keras.Model
-        A Sequential model, as `models.build_model` makes.
+        A Sequential model, as `model.build.build_model` makes.
     image : ndarray, shape (28, 28) or (28, 28, 1)
 
     Returns
     -------
     maps : list of LayerArray
         values has the layer's output shape (height, width, channels), as listed by
-        `architecture.describe`.
+        `model.describe`.
     """
     activations = _batch(image)
     if len(activations) != 1:

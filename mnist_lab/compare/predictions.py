@@ -12,8 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from mnist_lab import analysis, artifacts, significance
-from mnist_lab.runs import Run, RunStore
+from mnist_lab import analysis
+from mnist_lab.analysis import significance
+from mnist_lab.store import Run, RunStore, artifacts
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from mnist_lab import analysis, compare, compare_predictions
-from mnist_lab.runs import Run, RunStore
+from mnist_lab import analysis, compare
+from mnist_lab.store import Run, RunStore
 
 CURVE_METRICS = ("val_accuracy", "val_loss")
 TOP_DIFFERENCES = 8
@@ -43,7 +43,7 @@ def _percent(value) -> str:
     return "" if value is None or np.isnan(value) else f"{value:.2%}"
 
 
-def confusion_difference_rows(pair: compare_predictions.PairComparison,
+def confusion_difference_rows(pair: compare.PairComparison,
                               top: int = TOP_DIFFERENCES) -> list[dict[str, str]]:
     """The mistakes whose counts differ most between the two runs, largest difference first."""
     counts_b = analysis.confusion_matrix(pair.b.y_test, pair.b.predicted)
@@ -85,27 +85,27 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
 
 
 def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str]) -> list[Section]:
-    loaded, skipped = compare_predictions.load_predictions(store, runs, labels)
+    loaded, skipped = compare.load_predictions(store, runs, labels)
     sections = [Section("left out of the test-set comparison", lines=skipped)] if skipped else []
     if len(loaded) < 2:
         return sections
     try:
-        table = compare_predictions.per_class_accuracy(loaded)
+        table = compare.per_class_accuracy(loaded)
     except ValueError as error:
         return sections + [Section("test predictions", lines=[str(error)])]
     per_class = [{"digit": str(digit), **{label: _percent(value) for label, value in row.items()}}
                  for digit, row in table.iterrows()]
     sections.append(Section("test accuracy per digit", per_class))
     for other in loaded[1:]:  # the first run is the baseline for each pair
-        pair = compare_predictions.compare_pair(loaded[0], other)
+        pair = compare.compare_pair(loaded[0], other)
         sections.append(Section(f"{pair.a.label} against {pair.b.label}", lines=[
             pair.text(),
             f"{len(pair.a_right_b_wrong):,} test digits only {pair.a.label} gets right, "
             f"{len(pair.a_wrong_b_right):,} only {pair.b.label} gets right."]))
         sections.append(Section("mistakes that differ most", confusion_difference_rows(pair)))
-    result, rows = compare_predictions.ensemble_rows(loaded)
+    result, rows = compare.ensemble_rows(loaded)
     sections.append(Section("ensemble (averaged test probabilities)", [
         {"run": row["run"], "accuracy alone": _percent(row["accuracy alone"]),
          "adds to the ensemble": f"{row['adds to the ensemble'] * 100:+.2f} points"}
-        for row in rows], [compare_predictions.ensemble_text(result)]))
+        for row in rows], [compare.ensemble_text(result)]))
     return sections

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_lab.compare import architecture_summary
-from mnist_lab.runs import Run, RunStore
+from mnist_lab.store import Run, RunStore
 
 COLUMNS = ("id", "name", "status", "created", "architecture", "params", "epochs",
            "test accuracy", "training s", "images/s", "tags")

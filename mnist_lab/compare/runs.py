@@ -1,7 +1,7 @@
 """Compare N runs from what the store holds: configs, layer tables, metrics, curves, seeds.
 
 Everything returns plain rows or frames, so the Compare page, the Runs page and the CLI
-print the same numbers. Comparisons of test predictions live in `compare_predictions`.
+print the same numbers. Comparisons of test predictions live in `compare.predictions`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from typing import Any
 
 import pandas as pd
 
-from mnist_lab import significance
-from mnist_lab.architecture import Architecture, describe
+from mnist_lab.analysis import significance
 from mnist_lab.config import ConfigError, RunConfig
-from mnist_lab.runs import Run
+from mnist_lab.model import Architecture, describe
+from mnist_lab.store import Run
 
 METRIC_COLUMNS = (
     ("test_accuracy", "test accuracy"),

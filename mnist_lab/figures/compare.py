@@ -1,4 +1,4 @@
-"""Plotly figures for comparing runs; the numbers come from `compare_predictions`."""
+"""Plotly figures for comparing runs; the numbers come from `mnist_lab.compare`."""
 
 from __future__ import annotations
 

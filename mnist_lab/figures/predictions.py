@@ -2,7 +2,7 @@
 
 Drawing only: the numbers come from `mnist_lab.analysis`. Nothing here imports Streamlit,
 so the CLI and the tests can build the same figures. Training curves live in
-`mnist_lab.training_figures`.
+`mnist_lab.figures.training`.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from plotly.subplots import make_subplots
 
-from mnist_lab.architecture import INPUT_SHAPE, Architecture
+from mnist_lab.model import INPUT_SHAPE, Architecture
 
 BATCH_KIND = "batch"
 EPOCH_KIND = "epoch"

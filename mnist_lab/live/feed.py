@@ -16,16 +16,16 @@ from collections import OrderedDict
 
 import pandas as pd
 
-from mnist_lab import runner
-from mnist_lab.progress import (
+from mnist_lab.figures import CURVES, curve_points, curves_figure
+from mnist_lab.live.progress import (
     REFERENCE_ACCURACIES,
     format_duration,
     learning_rate_changes,
     queue_position,
     training_progress,
 )
-from mnist_lab.runs import Run, RunStatus, RunStore
-from mnist_lab.training_figures import CURVES, curve_points, curves_figure
+from mnist_lab.store import Run, RunStatus, RunStore
+from mnist_lab.training import runner
 
 LOADING = "Loading the data and building the model…"
 

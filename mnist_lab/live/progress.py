@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_lab.runs import Run, RunStatus
-from mnist_lab.schedules import learning_rate_factor
+from mnist_lab.store import Run, RunStatus
+from mnist_lab.training.schedules import learning_rate_factor
 
 # Reference lines on the accuracy chart (test accuracy of published single models).
 REFERENCE_ACCURACIES = {"LeNet-5": 0.9905, "best single model": 0.9983}

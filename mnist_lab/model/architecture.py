@@ -1,6 +1,6 @@
 """Check a config and infer its layer table before anything is built or trained.
 
-`describe(config)` walks the same layer sequence that `models.build_model` builds and returns
+`describe(config)` walks the same layer sequence that `model.build.build_model` builds and returns
 every layer's output shape, parameter count, FLOPs and receptive field. Impossible configs
 raise `ConfigError` naming the block and the numbers. The layer names here are the Keras
 layer names, so tests compare the two layer by layer.

@@ -1,6 +1,6 @@
 """Config -> keras.Model: a plain Sequential that reads like the architecture diagram.
 
-Layer names match `architecture.describe`, which validates the config first, so an
+Layer names match `model.architecture.describe`, which validates the config first, so an
 impossible config fails with our message and never deep inside Keras.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from mnist_lab.architecture import INPUT_SHAPE, NUM_CLASSES, STRIDED_KERNEL, describe
 from mnist_lab.config import ConvBlock, RunConfig
+from mnist_lab.model import INPUT_SHAPE, NUM_CLASSES, STRIDED_KERNEL, describe
 
 
 def _conv_block(number: int, block: ConvBlock) -> list[keras.layers.Layer]:

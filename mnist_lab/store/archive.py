@@ -19,10 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
-from mnist_lab import artifacts
-from mnist_lab.architecture import describe
 from mnist_lab.config import ConfigError, RunConfig
-from mnist_lab.runs import RunStatus, RunStore, validate_name
+from mnist_lab.model import describe, saved
+from mnist_lab.store import RunStatus, RunStore, artifacts, validate_name
 
 FORMAT = "mnist-lab-run"
 VERSION = 1
@@ -271,11 +270,9 @@ def _check_model(path: Path, config: RunConfig, limits: ArchiveLimits) -> None:
             _check_members(inner, limits, None, artifacts.MODEL_FILE)
     except zipfile.BadZipFile as error:
         raise ArchiveError(f"{artifacts.MODEL_FILE} is not a Keras model file: {error}") from None
-    import keras  # Imported here: only an import with a model pays for TensorFlow.
-
     try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except Exception as error:  # Keras raises many kinds; each means "refused".
+        model = saved.load_model(path, compile=False)  # only an import with a model loads Keras
+    except saved.ModelError as error:
         raise ArchiveError(f"{artifacts.MODEL_FILE} was refused: {_one_line(error)}") from None
     expected = describe(config).params
     if model.count_params() != expected:

@@ -21,8 +21,8 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
-from mnist_lab.runs import RequestKind, RunStatus, RunStore
-from mnist_lab.schedules import learning_rate_factor
+from mnist_lab.store import RequestKind, RunStatus, RunStore
+from mnist_lab.training.schedules import learning_rate_factor
 
 METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 

@@ -18,11 +18,11 @@ import time
 import traceback
 from pathlib import Path
 
-from mnist_lab.artifacts import LOG_FILE
 from mnist_lab.config import ConfigError, RunConfig
-from mnist_lab.runs import TERMINATED_BY_SIGTERM, RequestKind, RunStatus, RunStore
+from mnist_lab.store import TERMINATED_BY_SIGTERM, RequestKind, RunStatus, RunStore
+from mnist_lab.store.artifacts import LOG_FILE
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNNING_SETTING = "max_running"
 HEARTBEAT_INTERVAL_S = 5.0
 
@@ -134,7 +134,7 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
             return RunStatus.STOPPED
         # Imported here: TensorFlow's thread pools must be set before its first operation.
         from mnist_lab.data import load_mnist
-        from mnist_lab.training import configure_threads, train
+        from mnist_lab.training.train import configure_threads, train
 
         config = RunConfig.from_dict(run.config)
         configure_threads()

@@ -1,7 +1,7 @@
 """Train one run: the keras-io MNIST convnet example, with the run store plugged in.
 
 Prepare the data, build the model, train it with the live callbacks, evaluate on the test
-set, save the artifacts. The callbacks (`mnist_lab.callbacks`) do the recording and the
+set, save the artifacts. The callbacks (`mnist_lab.training.callbacks`) do the recording and the
 control; this file only tells the story.
 """
 
@@ -14,9 +14,13 @@ import threading
 import keras
 import numpy as np
 
-from mnist_lab import analysis, training_figures
-from mnist_lab.architecture import describe
-from mnist_lab.artifacts import (
+from mnist_lab import analysis, figures
+from mnist_lab.config import RunConfig
+from mnist_lab.data import NUM_CLASSES, Mnist, prepare
+from mnist_lab.model import describe
+from mnist_lab.model.build import build_model
+from mnist_lab.store import TERMINATED_BY_SIGTERM, RunStatus, RunStore
+from mnist_lab.store.artifacts import (
     CONFIG_FILE,
     CURVES_FILE,
     EVALUATION_FILE,
@@ -24,7 +28,7 @@ from mnist_lab.artifacts import (
     PREDICTIONS_FILE,
     VALIDATION_FILE,
 )
-from mnist_lab.callbacks import (
+from mnist_lab.training.callbacks import (
     ConsolePrinter,
     EpochValidation,
     LiveMetrics,
@@ -32,10 +36,6 @@ from mnist_lab.callbacks import (
     ScheduledLearningRate,
     TrainingClock,
 )
-from mnist_lab.config import RunConfig
-from mnist_lab.data import NUM_CLASSES, Mnist, prepare
-from mnist_lab.models import build_model
-from mnist_lab.runs import TERMINATED_BY_SIGTERM, RunStatus, RunStore
 
 
 def configure_threads(threads: int | None = None) -> None:
@@ -124,7 +124,7 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     evaluation = {"confusion_matrix": confusion.tolist(), "per_class": per_class.to_rows()}
     store.write_artifact(run_id, EVALUATION_FILE,
                          lambda path: path.write_text(json.dumps(evaluation)))
-    curves = training_figures.classic_curves(history.history)
+    curves = figures.classic_curves(history.history)
     store.write_artifact(run_id, CURVES_FILE, lambda path: curves.savefig(path, format="png"))
 
     epochs_completed = len(history.history.get("loss", []))

@@ -1,0 +1,33 @@
+"""Numbers about a model's predictions and why it errs, computed apart from any drawing.
+
+The metrics (confusion, confused pairs, per-class scores, means, neighbours) are this package's
+own names; `error_table`, `significance`, `why`, `inspection` (needs Keras) and `drawn_digits`
+are its modules.
+"""
+
+from mnist_lab.analysis.metrics import (
+    MIN_PROBABILITY,
+    NUM_CLASSES,
+    ClassMetrics,
+    ConfusedPair,
+    PairSummary,
+    check_class,
+    check_labels,
+    check_probabilities,
+    check_same_length,
+    confusion_matrix,
+    mean_difference,
+    mean_images,
+    nearest_neighbors,
+    pair_indices,
+    per_class_metrics,
+    summarize_pair,
+    top_confused_pairs,
+)
+
+__all__ = [
+    "MIN_PROBABILITY", "NUM_CLASSES", "ClassMetrics", "ConfusedPair", "PairSummary",
+    "check_class", "check_labels", "check_probabilities", "check_same_length",
+    "confusion_matrix", "mean_difference", "mean_images", "nearest_neighbors", "pair_indices",
+    "per_class_metrics", "summarize_pair", "top_confused_pairs",
+]

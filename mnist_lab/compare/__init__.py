@@ -1,0 +1,37 @@
+"""Several runs side by side, from what the store holds: configs, layers, metrics and seeds
+(`runs`), test predictions (`predictions`), the whole report for the CLI (`report`) and the
+Runs page's table (`run_table`)."""
+
+from mnist_lab.compare.predictions import (
+    PairComparison,
+    RunPredictions,
+    check_same_test_set,
+    compare_pair,
+    confusion_difference,
+    disagreement_examples,
+    ensemble_rows,
+    ensemble_text,
+    load_predictions,
+    per_class_accuracy,
+)
+from mnist_lab.compare.runs import (
+    METRIC_COLUMNS,
+    SeedGroup,
+    aligned_curves,
+    architecture_diff,
+    architecture_of,
+    architecture_summary,
+    config_diff,
+    flatten_config,
+    metrics_rows,
+    run_labels,
+    seed_groups,
+)
+
+__all__ = [
+    "METRIC_COLUMNS", "PairComparison", "RunPredictions", "SeedGroup", "aligned_curves",
+    "architecture_diff", "architecture_of", "architecture_summary", "check_same_test_set",
+    "compare_pair", "config_diff", "confusion_difference", "disagreement_examples",
+    "ensemble_rows", "ensemble_text", "flatten_config", "load_predictions", "metrics_rows",
+    "per_class_accuracy", "run_labels", "seed_groups",
+]

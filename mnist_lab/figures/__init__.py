@@ -1,0 +1,27 @@
+"""Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits),
+training (live and overlaid curves, the classic Matplotlib figure, the feature-map diagram)
+and comparisons. The numbers come from `analysis` and `compare`; nothing here imports
+Streamlit."""
+
+from mnist_lab.figures.compare import confusion_difference_figure, per_class_accuracy_figure
+from mnist_lab.figures.predictions import (
+    confusion_figure,
+    digit_image,
+    image_grid_figure,
+    probability_bars,
+)
+from mnist_lab.figures.training import (
+    CURVES,
+    Curve,
+    classic_curves,
+    curve_points,
+    curves_figure,
+    feature_map_figure,
+    overlay_curves_figure,
+)
+
+__all__ = [
+    "CURVES", "Curve", "classic_curves", "confusion_difference_figure", "confusion_figure",
+    "curve_points", "curves_figure", "digit_image", "feature_map_figure", "image_grid_figure",
+    "overlay_curves_figure", "per_class_accuracy_figure", "probability_bars",
+]

@@ -1,0 +1,21 @@
+"""The run store: one SQLite index plus one folder per run, the only contract between trainers
+and the dashboard; a run's files and their readers (`artifacts`); zip export and import
+(`archive`)."""
+
+from mnist_lab.store.runs import (
+    STALE_AFTER_S,
+    TERMINATED_BY_SIGTERM,
+    RequestKind,
+    Run,
+    RunNotFoundError,
+    RunStatus,
+    RunStore,
+    default_home,
+    validate_name,
+    validate_run_id,
+)
+
+__all__ = [
+    "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "RequestKind", "Run", "RunNotFoundError",
+    "RunStatus", "RunStore", "default_home", "validate_name", "validate_run_id",
+]
