@@ -80,7 +80,10 @@ def _start_options() -> dict[str, str]:
 
 
 def _on_start_change() -> None:
-    kind, _, value = st.session_state[START_KEY].partition(":")
+    choice = st.session_state[START_KEY]
+    if choice is None:  # the choice was cleared: the form keeps what it holds
+        return
+    kind, _, value = choice.partition(":")
     if kind == "preset":
         _load(preset(value), value)
     else:

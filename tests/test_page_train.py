@@ -254,3 +254,13 @@ def test_open_in_train_link_loads_the_run_config(launched, store, mnist):
     assert at.text_input(key="cfg_name").value == "strided base"
     assert at.text_input(key="cfg_tags").value == "base"
     assert metric(at, "Parameters") == "64,356"
+
+
+def test_clearing_start_from_keeps_the_form(launched, store, mnist):
+    run_id = seed_run(store, mnist.y_test, name="three epochs", epochs=3)
+    at = open_train()
+    at.selectbox(key="train_start").set_value(f"run:{run_id}").run()
+    at.selectbox(key="train_start").set_value(None).run()
+
+    assert not at.exception
+    assert at.number_input(key="cfg_train_epochs").value == 3  # the loaded config stays
