@@ -6,12 +6,10 @@ pages show numbers a test can state (for example: exactly 7 test 4s predicted as
 
 from __future__ import annotations
 
-import json
 import os
 
 import numpy as np
 
-from mnist_lab import analysis
 from mnist_lab.config import preset
 from mnist_lab.store import RunStatus, RunStore, artifacts
 
@@ -60,10 +58,6 @@ def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", prese
                               for epoch in range(epochs)]).astype(np.uint8)
     store.write_artifact(run_id, artifacts.VALIDATION_FILE, lambda path: np.savez_compressed(
         path, predicted=val_predicted, y_val=y_val, val_index=np.arange(500)))
-    evaluation = {"confusion_matrix": analysis.confusion_matrix(y_test, predicted).tolist(),
-                  "per_class": analysis.per_class_metrics(y_test, predicted).to_rows()}
-    store.write_artifact(run_id, artifacts.EVALUATION_FILE,
-                         lambda path: path.write_text(json.dumps(evaluation)))
     store.set_summary(run_id, {
         "test_accuracy": float(np.mean(predicted == y_test)), "test_loss": 0.05,
         "train_seconds": 2.0 * epochs, "images_per_second": 5000.0, "epochs_completed": epochs,

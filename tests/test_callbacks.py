@@ -4,7 +4,13 @@ import keras
 import numpy as np
 import pytest
 
-from mnist_lab.training.callbacks import EpochValidation, LiveMetrics, ScheduledLearningRate, TrainingClock
+from mnist_lab.training.callbacks import (
+    EpochValidation,
+    LiveMetrics,
+    ScheduledLearningRate,
+    StepCounter,
+    TrainingClock,
+)
 from mnist_lab.training.schedules import learning_rate_factor
 
 
@@ -24,9 +30,9 @@ def tiny():
 def test_live_metrics_are_throttled_by_time(store, tiny, interval, batch_points):
     model, x, _, y = tiny
     run_id = store.create_run({})
-    live = LiveMetrics(store, run_id, TrainingClock(), batch_size=8, steps_per_epoch=8,
-                       interval_s=interval)
-    model.fit(x, y, batch_size=8, epochs=3, callbacks=[live], verbose=0)
+    counter = StepCounter(steps_per_epoch=8, batch_size=8, train_images=64)
+    live = LiveMetrics(store, run_id, TrainingClock(), counter, interval_s=interval)
+    model.fit(x, y, batch_size=8, epochs=3, callbacks=[counter, live], verbose=0)
     history = store.metrics(run_id)
     assert (history["kind"] == "batch").sum() == batch_points
     epochs = history[history["kind"] == "epoch"]
@@ -37,13 +43,46 @@ def test_live_metrics_are_throttled_by_time(store, tiny, interval, batch_points)
 
 def test_epoch_validation_supplies_val_metrics_and_labels(tiny):
     model, x, y_int, y = tiny
-    validation = EpochValidation(x[:20], y_int[:20])
-    history = model.fit(x, y, batch_size=16, epochs=2, callbacks=[validation], verbose=0)
+    counter = StepCounter(steps_per_epoch=4, batch_size=16, train_images=64)
+    validation = EpochValidation(x[:20], y_int[:20], counter)
+    history = model.fit(x, y, batch_size=16, epochs=2, callbacks=[counter, validation], verbose=0)
     assert len(history.history["val_accuracy"]) == 2
     predicted = model.predict(x[:20], verbose=0).argmax(axis=1)
     assert history.history["val_accuracy"][-1] == pytest.approx(np.mean(predicted == y_int[:20]))
     assert np.stack(validation.predicted_labels).shape == (2, 20)
     np.testing.assert_array_equal(validation.predicted_labels[-1], predicted)
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Stops training after `steps` batches, as a stop request or SIGTERM does."""
+
+    def __init__(self, steps):
+        super().__init__()
+        self.steps, self.seen = steps, 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+        if self.seen == self.steps:
+            self.model.stop_training = True
+
+
+def test_an_epoch_cut_short_is_counted_as_a_fraction_not_an_epoch(store, tiny):
+    model, x, y_int, y = tiny
+    run_id = store.create_run({})
+    counter = StepCounter(steps_per_epoch=8, batch_size=8, train_images=60)
+    validation = EpochValidation(x[:20], y_int[:20], counter)
+    live = LiveMetrics(store, run_id, TrainingClock(), counter, interval_s=3600.0)
+    model.fit(x, y, batch_size=8, epochs=5, verbose=0,
+              callbacks=[counter, validation, live, StopAfter(8 + 8 + 3)])
+
+    assert (counter.steps, counter.epochs_completed) == (19, 2)
+    assert counter.epochs_trained == pytest.approx(19 / 8)
+    assert counter.images_seen == 2 * 60 + 3 * 8  # whole epochs hold 60 images, not 64
+    assert len(validation.predicted_labels) == 2  # no validation of the cut-short epoch
+    history = store.metrics(run_id)
+    assert list(history.loc[history["kind"] == "epoch", "epoch"]) == [1, 2]
+    last = history.iloc[-1]
+    assert (last["kind"], last["step"], last["epoch_progress"]) == ("batch", 19, 2.375)
 
 
 def test_step_schedule_and_a_requested_rate(tiny):

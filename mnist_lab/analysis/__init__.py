@@ -16,11 +16,13 @@ from mnist_lab.analysis.metrics import (
     check_probabilities,
     check_same_length,
     confusion_matrix,
+    cross_entropy,
     mean_difference,
     mean_images,
     nearest_neighbors,
     pair_indices,
     per_class_metrics,
+    sample_losses,
     summarize_pair,
     top_confused_pairs,
 )
@@ -28,6 +30,7 @@ from mnist_lab.analysis.metrics import (
 __all__ = [
     "MIN_PROBABILITY", "NUM_CLASSES", "ClassMetrics", "ConfusedPair", "PairSummary",
     "check_class", "check_labels", "check_probabilities", "check_same_length",
-    "confusion_matrix", "mean_difference", "mean_images", "nearest_neighbors", "pair_indices",
-    "per_class_metrics", "summarize_pair", "top_confused_pairs",
+    "confusion_matrix", "cross_entropy", "mean_difference", "mean_images", "nearest_neighbors",
+    "pair_indices",
+    "per_class_metrics", "sample_losses", "summarize_pair", "top_confused_pairs",
 ]

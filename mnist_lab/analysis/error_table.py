@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from mnist_lab.analysis import MIN_PROBABILITY, check_class, check_labels, check_probabilities
+from mnist_lab.analysis.metrics import check_class, check_labels, check_probabilities, sample_losses
 
 ERROR_SORT_COLUMNS = ("confidence", "loss")
 
@@ -42,7 +42,7 @@ def errors_table(y_true, probabilities):
         "predicted": predictions[wrong].astype(np.int64),
         "confidence": rows[np.arange(len(wrong)), predictions[wrong]],
         "true_probability": true_probability,
-        "loss": -np.log(np.clip(true_probability, MIN_PROBABILITY, 1.0)),
+        "loss": sample_losses(true_probability),
         "top3": pd.Series([
             tuple((int(digit), float(row[digit])) for digit in classes)
             for row, classes in zip(rows, top3_classes, strict=True)

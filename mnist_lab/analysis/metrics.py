@@ -58,6 +58,19 @@ def check_class(name, value):
     return int(value)
 
 
+def sample_losses(true_probability):
+    """Each sample's cross-entropy: -log of the probability its true class got, clipped at
+    `MIN_PROBABILITY` so a confident mistake has a finite loss."""
+    return -np.log(np.clip(np.asarray(true_probability, dtype=np.float64), MIN_PROBABILITY, 1.0))
+
+
+def cross_entropy(probabilities, y_true):
+    """Mean cross-entropy of `probabilities` (n, 10) against labels `y_true` (n,), as a float."""
+    y_true = check_labels("y_true", y_true)
+    probabilities = check_probabilities(probabilities, len(y_true))
+    return float(np.mean(sample_losses(probabilities[np.arange(len(y_true)), y_true])))
+
+
 def _row_normalized(matrix):
     row_totals = matrix.sum(axis=1, keepdims=True)
     return np.divide(matrix, row_totals, out=np.zeros(matrix.shape), where=row_totals > 0)

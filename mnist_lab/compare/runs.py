@@ -20,7 +20,7 @@ METRIC_COLUMNS = (
     ("test_accuracy", "test accuracy"),
     ("params", "params"),
     ("flops", "FLOPs"),
-    ("epochs_completed", "epochs"),
+    ("epochs_trained", "epochs"),
     ("train_seconds", "train s"),
     ("images_per_second", "images/s"),
 )

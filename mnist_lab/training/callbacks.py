@@ -1,6 +1,8 @@
 """Keras callbacks that plug the run store into `model.fit`, one job each.
 
-- `EpochValidation` predicts the validation set once per epoch: it supplies val_loss and
+- `StepCounter` counts the batches trained, so a stop in the middle of an epoch is recorded as
+  the fraction of an epoch it is (3.4 of 10 epochs), never as a whole one.
+- `EpochValidation` predicts the validation set once per whole epoch: it supplies val_loss and
   val_accuracy (so Keras does not run its own validation pass) and keeps each epoch's
   predicted labels for the confusion-matrix-through-training view.
 - `LiveMetrics` records batch points (throttled by time) and epoch points into the store.
@@ -21,6 +23,7 @@ from collections.abc import Callable
 import keras
 import numpy as np
 
+from mnist_lab.analysis import cross_entropy
 from mnist_lab.store import RequestKind, RunStatus, RunStore
 from mnist_lab.training.schedules import learning_rate_factor
 
@@ -53,22 +56,64 @@ def current_learning_rate(model: keras.Model) -> float:
     return float(f"{float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)):.6g}")
 
 
+class StepCounter(keras.callbacks.Callback):
+    """Batches trained in all and in the current epoch; must come first among the callbacks.
+
+    Keras calls `on_epoch_end` also for an epoch cut short by a stop, so the others ask
+    `epoch_is_whole` before they record an epoch.
+    """
+
+    def __init__(self, steps_per_epoch: int, batch_size: int, train_images: int) -> None:
+        super().__init__()
+        self.steps_per_epoch, self.batch_size = steps_per_epoch, batch_size
+        self.train_images = train_images
+        self.steps = 0
+        self.epoch_steps = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self.epoch_steps = 0
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.steps += 1
+        self.epoch_steps += 1
+
+    @property
+    def epoch_is_whole(self) -> bool:
+        return self.epoch_steps == self.steps_per_epoch
+
+    @property
+    def epochs_completed(self) -> int:
+        return self.steps // self.steps_per_epoch
+
+    @property
+    def epochs_trained(self) -> float:
+        """Whole epochs plus the trained share of a cut-short one, e.g. 3.4."""
+        return self.steps / self.steps_per_epoch
+
+    @property
+    def images_seen(self) -> int:
+        """Every batch is full except an epoch's last one, which a cut-short epoch never reaches."""
+        partial = self.steps % self.steps_per_epoch
+        return self.epochs_completed * self.train_images + partial * self.batch_size
+
+
 class EpochValidation(keras.callbacks.Callback):
     """Validation loss and accuracy from one predict pass, keeping the predicted labels."""
 
-    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, batch_size: int = 1000,
+    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, counter: StepCounter,
+                 batch_size: int = 1000,
                  on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
         super().__init__()
         self.x_val, self.y_val, self.batch_size = x_val, y_val, batch_size
+        self.counter = counter
         self.on_predictions = on_predictions
         self.predicted_labels: list[np.ndarray] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is None or not len(self.x_val):
+        if logs is None or not len(self.x_val) or not self.counter.epoch_is_whole:
             return
         probabilities = self.model.predict(self.x_val, batch_size=self.batch_size, verbose=0)
-        true_probability = probabilities[np.arange(len(self.y_val)), self.y_val]
-        logs["val_loss"] = float(-np.mean(np.log(np.clip(true_probability, 1e-7, 1.0))))
+        logs["val_loss"] = cross_entropy(probabilities, self.y_val)
         logs["val_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == self.y_val))
         self.predicted_labels.append(probabilities.argmax(axis=1).astype(np.uint8))
         if self.on_predictions is not None:
@@ -80,44 +125,53 @@ class LiveMetrics(keras.callbacks.Callback):
 
     The first batch is always recorded, so a live chart has a point at once. Images per
     second cover the batches since the previous batch point, or the epoch's batches
-    (validation excluded) for an epoch point.
+    (validation excluded) for an epoch point. An epoch cut short by a stop ends with a batch
+    point where it stopped, not with an epoch point.
     """
 
-    def __init__(self, store: RunStore, run_id: str, clock: TrainingClock, batch_size: int,
-                 steps_per_epoch: int, interval_s: float = 1.0) -> None:
+    def __init__(self, store: RunStore, run_id: str, clock: TrainingClock, counter: StepCounter,
+                 interval_s: float = 1.0) -> None:
         super().__init__()
-        self.store, self.run_id, self.clock = store, run_id, clock
-        self.batch_size, self.steps_per_epoch = batch_size, steps_per_epoch
+        self.store, self.run_id, self.clock, self.counter = store, run_id, clock, counter
         self.interval_s = interval_s
         self.epoch = 0
-        self.step = 0
         self._last_write = -float("inf")
         self._batch_window = (0.0, 0)  # (elapsed, step) at the last batch point
         self._epoch_window = (0.0, 0)  # (elapsed, step) when the epoch began
         self._last_batch_elapsed = 0.0
+        self._last_logs: dict = {}
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
-        self._epoch_window = (self.clock.elapsed(), self.step)
+        self._epoch_window = (self.clock.elapsed(), self.counter.steps)
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self.step += 1
         self._last_batch_elapsed = self.clock.elapsed()
+        self._last_logs = logs or {}
         now = time.monotonic()
         if now - self._last_write < self.interval_s:
             return
         self._last_write = now
-        speed = self._images_per_s(self._batch_window, self._last_batch_elapsed)
-        self._batch_window = (self._last_batch_elapsed, self.step)
-        self._record("batch", self.epoch + (batch + 1) / self.steps_per_epoch, logs or {}, speed)
+        self._batch_point()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if not self.counter.epoch_is_whole:
+            if self._batch_window[1] != self.counter.steps:  # where the stop came, unless recorded
+                self._batch_point()
+            return
         speed = self._images_per_s(self._epoch_window, self._last_batch_elapsed)
         self._record("epoch", epoch + 1, logs or {}, speed)
 
+    def _batch_point(self) -> None:
+        speed = self._images_per_s(self._batch_window, self._last_batch_elapsed)
+        self._batch_window = (self._last_batch_elapsed, self.counter.steps)
+        progress = self.epoch + self.counter.epoch_steps / self.counter.steps_per_epoch
+        self._record("batch", progress, self._last_logs, speed)
+
     def _images_per_s(self, window: tuple[float, int], until: float) -> float:
         seconds = until - window[0]
-        return (self.step - window[1]) * self.batch_size / seconds if seconds > 0 else 0.0
+        steps = self.counter.steps - window[1]
+        return steps * self.counter.batch_size / seconds if seconds > 0 else 0.0
 
     def _record(self, kind: str, epoch_progress: float, logs: dict, images_per_s: float) -> None:
         values = {key: float(logs[key]) for key in METRIC_KEYS if key in logs}
@@ -126,7 +180,7 @@ class LiveMetrics(keras.callbacks.Callback):
             learning_rate=current_learning_rate(self.model),
             images_per_s=round(images_per_s, 1),
         )
-        self.store.log_metrics(self.run_id, kind, self.epoch + 1, self.step,
+        self.store.log_metrics(self.run_id, kind, self.epoch + 1, self.counter.steps,
                                self.clock.elapsed(), values)
 
 
@@ -224,10 +278,10 @@ class ScheduledLearningRate(keras.callbacks.Callback):
 class ConsolePrinter(keras.callbacks.Callback):
     """A progress bar on a terminal (at most 5 redraws a second) and a line per epoch."""
 
-    def __init__(self, epochs: int, steps_per_epoch: int, clock: TrainingClock,
+    def __init__(self, epochs: int, clock: TrainingClock, counter: StepCounter,
                  stream=None) -> None:
         super().__init__()
-        self.epochs, self.steps_per_epoch, self.clock = epochs, steps_per_epoch, clock
+        self.epochs, self.clock, self.counter = epochs, clock, counter
         self.stream = stream or sys.stderr
         self.interactive = self.stream.isatty()
         self._last_draw = 0.0
@@ -237,16 +291,20 @@ class ConsolePrinter(keras.callbacks.Callback):
         if not self.interactive or now - self._last_draw < 0.2:
             return
         self._last_draw = now
-        done = (batch + 1) / self.steps_per_epoch
-        bar = "#" * int(done * 30)
+        steps = self.counter.steps_per_epoch
+        bar = "#" * int((batch + 1) / steps * 30)
         loss = (logs or {}).get("loss", float("nan"))
-        self.stream.write(f"\r  [{bar:<30}] {batch + 1}/{self.steps_per_epoch} loss {loss:.4f}")
+        self.stream.write(f"\r  [{bar:<30}] {batch + 1}/{steps} loss {loss:.4f}")
         self.stream.flush()
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        logs = logs or {}
-        parts = [f"{key} {logs[key]:.4f}" for key in METRIC_KEYS if key in logs]
         prefix = "\r" + " " * 80 + "\r" if self.interactive else ""
-        self.stream.write(f"{prefix}epoch {epoch + 1}/{self.epochs}  {'  '.join(parts)}"
-                          f"  ({self.clock.elapsed():.1f} s)\n")
+        if self.counter.epoch_is_whole:
+            logs = logs or {}
+            parts = [f"{key} {logs[key]:.4f}" for key in METRIC_KEYS if key in logs]
+            line = f"epoch {epoch + 1}/{self.epochs}  {'  '.join(parts)}"
+        else:
+            line = (f"stopped in epoch {epoch + 1}/{self.epochs} after "
+                    f"{self.counter.epoch_steps:,} of {self.counter.steps_per_epoch:,} batches")
+        self.stream.write(f"{prefix}{line}  ({self.clock.elapsed():.1f} s)\n")
         self.stream.flush()

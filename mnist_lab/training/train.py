@@ -7,7 +7,6 @@ control; this file only tells the story.
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 
@@ -23,7 +22,6 @@ from mnist_lab.store import TERMINATED_BY_SIGTERM, RunStatus, RunStore
 from mnist_lab.store.artifacts import (
     CONFIG_FILE,
     CURVES_FILE,
-    EVALUATION_FILE,
     MODEL_FILE,
     PREDICTIONS_FILE,
     VALIDATION_FILE,
@@ -34,6 +32,7 @@ from mnist_lab.training.callbacks import (
     LiveMetrics,
     RunControl,
     ScheduledLearningRate,
+    StepCounter,
     TrainingClock,
 )
 
@@ -94,50 +93,45 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
 
     # Train, recording into the run store and obeying its requests.
     clock = TrainingClock()
+    counter = StepCounter(steps_per_epoch, config.batch_size, len(splits.x_train))
     schedule = ScheduledLearningRate(config.schedule, config.learning_rate,
                                      config.epochs * steps_per_epoch)
     control = RunControl(store, run_id, clock, on_learning_rate=schedule.request,
                          terminate=terminate)
     validation = EpochValidation(
-        splits.x_val, splits.y_val,
+        splits.x_val, splits.y_val, counter,
         on_predictions=lambda labels: _save_validation(store, run_id, labels, splits),
     )
-    callbacks = [schedule, validation, control,
-                 LiveMetrics(store, run_id, clock, config.batch_size, steps_per_epoch)]
+    callbacks = [counter, schedule, validation, control, LiveMetrics(store, run_id, clock, counter)]
     if console:
-        callbacks.append(ConsolePrinter(config.epochs, steps_per_epoch, clock))
+        callbacks.append(ConsolePrinter(config.epochs, clock, counter))
     history = model.fit(splits.x_train, y_train, batch_size=config.batch_size,
                         epochs=config.epochs, callbacks=callbacks, verbose=0)
     train_seconds = clock.elapsed()
+    # Keras also logs an epoch cut short by a stop; the record keeps whole epochs only.
+    epochs = {key: values[:counter.epochs_completed] for key, values in history.history.items()}
 
     # Evaluate on the test set, which training never saw.
     probabilities = model.predict(splits.x_test, batch_size=1000, verbose=0)
-    predicted = probabilities.argmax(axis=1)
-    true_probability = probabilities[np.arange(len(splits.y_test)), splits.y_test]
-    confusion = analysis.confusion_matrix(splits.y_test, predicted)
-    per_class = analysis.per_class_metrics(splits.y_test, predicted)
 
     # Save the artifacts, each written whole or not at all.
     store.write_artifact(run_id, MODEL_FILE, lambda path: model.save(path))
     store.write_artifact(run_id, PREDICTIONS_FILE, lambda path: np.savez_compressed(
         path, probabilities=probabilities.astype(np.float32), y_test=splits.y_test))
-    evaluation = {"confusion_matrix": confusion.tolist(), "per_class": per_class.to_rows()}
-    store.write_artifact(run_id, EVALUATION_FILE,
-                         lambda path: path.write_text(json.dumps(evaluation)))
-    curves = figures.classic_curves(history.history)
+    curves = figures.classic_curves(epochs)
     store.write_artifact(run_id, CURVES_FILE, lambda path: curves.savefig(path, format="png"))
 
-    epochs_completed = len(history.history.get("loss", []))
-    val_accuracy = history.history.get("val_accuracy", [])
+    val_accuracy = epochs.get("val_accuracy", [])
     summary = {
         **plan,
-        "test_accuracy": float(np.mean(predicted == splits.y_test)),
-        "test_loss": float(-np.mean(np.log(np.clip(true_probability, 1e-7, 1.0)))),
+        "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == splits.y_test)),
+        "test_loss": analysis.cross_entropy(probabilities, splits.y_test),
         "train_seconds": round(train_seconds, 2),
-        "images_per_second": round(
-            len(splits.x_train) * epochs_completed / train_seconds, 1) if train_seconds else 0.0,
-        "epochs_completed": epochs_completed,
-        "final_accuracy": float(history.history["accuracy"][-1]) if epochs_completed else None,
+        "images_seen": counter.images_seen,
+        "images_per_second": round(counter.images_seen / train_seconds, 1) if train_seconds else 0.0,
+        "epochs_completed": counter.epochs_completed,
+        "epochs_trained": round(counter.epochs_trained, 2),
+        "final_accuracy": float(epochs["accuracy"][-1]) if epochs.get("accuracy") else None,
         "final_val_accuracy": float(val_accuracy[-1]) if val_accuracy else None,
         "best_val_accuracy": float(max(val_accuracy)) if val_accuracy else None,
         "learning_rate_changes": schedule.changes,
