@@ -32,7 +32,8 @@ def get_registry() -> TrainerRegistry:
 def run_label(run: Run) -> str:
     accuracy = run.summary.get("test_accuracy")
     score = f" · {accuracy:.2%}" if accuracy is not None else ""
-    return f"{run.name} · {run.status}{score} · {run.id}"
+    damaged = " · damaged record" if run.problem else ""
+    return f"{run.name} · {run.status}{score}{damaged} · {run.id}"
 
 
 def pick_run(label: str = "Run", *, finished_only: bool = True, key: str = "run_picker") -> Run | None:

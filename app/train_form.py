@@ -27,7 +27,7 @@ from mnist_lab.config import (
     preset,
     preset_names,
 )
-from mnist_lab.store import RunNotFoundError, RunStatus, validate_name
+from mnist_lab.store import RunNotFoundError, RunStatus, parse_tags, validate_name
 
 CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
 START_KEY = "train_start"
@@ -171,7 +171,7 @@ def config_form() -> Form:
     if chosen.preset and config == preset(chosen.preset).replace(preset=None):
         config.preset = chosen.preset
     st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
-    return Form(config, name.strip(), [tag.strip() for tag in tags.split(",") if tag.strip()], slots)
+    return Form(config, name.strip(), parse_tags(tags), slots)
 
 
 def _training_settings(chosen: RunConfig) -> dict:

@@ -73,16 +73,19 @@ def run_controls(run: Run) -> None:
 def finished_view(run: Run) -> None:
     summary = run.summary
     st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
+    if run.problem:
+        st.warning(f"This run's record is damaged: {run.problem}. What could be read is shown.")
+    planned = summary.get("epochs", run.config.get("epochs"))
+    trained = summary.get("epochs_trained", 0.0)
     if run.status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
         st.error(f"This run {run.status}: {run.error or 'no reason was recorded'}")
     elif run.status is RunStatus.STOPPED:
-        st.warning(f"Stopped on request after {summary.get('epochs_completed', 0)} of "
-                   f"{run.config['epochs']} epochs.")
+        st.warning(f"Stopped on request after {trained:g} of {planned} epochs.")
     accuracy, speed = summary.get("test_accuracy"), summary.get("images_per_second")
     columns = st.columns(4)
     columns[0].metric("Test accuracy", f"{accuracy:.2%}" if accuracy is not None else "—")
     columns[1].metric("Training time", format_duration(summary.get("train_seconds")))
-    columns[2].metric("Epochs", f"{summary.get('epochs_completed', 0)}/{run.config['epochs']}")
+    columns[2].metric("Epochs", f"{trained:g}/{planned}")
     columns[3].metric("Images/s", f"{speed:,.0f}" if speed else "—")
     curves(run, get_store().metrics(run.id), recorded_learning_rate_changes(summary))
     classic = get_store().artifact(run.id, CURVES_FILE)

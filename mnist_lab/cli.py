@@ -1,22 +1,30 @@
 """The command line: `python -m mnist_lab train | runs | data | presets`.
 
-A bad flag or config gets one line on stderr and exit code 2, never a traceback.
+Exit codes: 0 done; 1 a run failed (it is marked failed, the traceback is printed); 2 bad
+input (one line on stderr, nothing trained); 130 Ctrl-C; 143 SIGTERM (the run is marked
+interrupted). TensorFlow's start-up lines are hidden unless `--verbose` is given.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 import time
 from pathlib import Path
 
 from mnist_lab.config import PRESET_DESCRIPTIONS, ConfigError, RunConfig, preset, preset_names
 from mnist_lab.model import describe
+from mnist_lab.model.backend import VERBOSE_ENV
 from mnist_lab.overrides import OVERRIDE_FLAGS, apply_overrides
-from mnist_lab.store import RunNotFoundError, RunStatus, RunStore
+from mnist_lab.store import TERMINATED_BY_SIGTERM, RunNotFoundError, RunStatus, RunStore, parse_tags
 
+EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
 class UsageError(Exception):
@@ -31,6 +39,8 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mnist-lab", description="Train and study CNNs on MNIST.")
     parser.add_argument("--home", help="run store folder (default: $MNIST_LAB_HOME or ./runs)")
+    parser.add_argument("--verbose", action="store_true",
+                        help=f"show TensorFlow's start-up lines (also {VERBOSE_ENV}=1)")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a preset or a config file")
@@ -71,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.verbose:
+            os.environ[VERBOSE_ENV] = "1"  # trainers started from here inherit it
         store = RunStore(args.home) if args.command in ("train", "runs") else None
         return _COMMANDS[args.command](args, store)
     except (UsageError, ConfigError, RunNotFoundError, ValueError) as error:
@@ -78,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("mnist-lab: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 def _load_config(args: argparse.Namespace) -> RunConfig:
@@ -97,8 +109,7 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
     from mnist_lab.training.runner import execute
 
     if args.run_id:
-        status = execute(store, args.run_id, data_source=args.data)
-        return 0 if status in (RunStatus.COMPLETED, RunStatus.STOPPED) else 1
+        return _finished(store, args.run_id, execute(store, args.run_id, data_source=args.data))
     config = _load_config(args)
     architecture = describe(config)
     if args.dry_run:
@@ -106,8 +117,7 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
         _print_table(architecture.rows())
         print(f"total: {architecture.params:,} parameters, {architecture.flops:,} FLOPs per image")
         return 0
-    tags = [tag.strip() for tag in (args.tags or "").split(",") if tag.strip()]
-    run_id = store.create_run(config.to_dict(), name=args.name, tags=tags)
+    run_id = store.create_run(config.to_dict(), name=args.name, tags=parse_tags(args.tags or ""))
     print(f"run {run_id}: {architecture.params:,} parameters, {config.epochs} epochs", file=sys.stderr)
     status = execute(store, run_id, data_source=args.data, console=True)
     run = store.get(run_id)
@@ -115,7 +125,18 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
     if accuracy is not None:
         print(f"test accuracy {accuracy:.4f} in {run.summary['train_seconds']:.1f} s ({status})")
     print(f"run id {run_id}")
-    return 0 if status in (RunStatus.COMPLETED, RunStatus.STOPPED) else 1
+    return _finished(store, run_id, status)
+
+
+def _finished(store: RunStore, run_id: str, status: RunStatus) -> int:
+    """The exit code of a trainer, with one line on stderr when the run did not end well."""
+    if status in (RunStatus.COMPLETED, RunStatus.STOPPED):
+        return 0
+    error = store.get(run_id).error or "no reason was recorded"
+    print(f"mnist-lab: run {run_id} {status}: {error}", file=sys.stderr)
+    if status is RunStatus.INTERRUPTED and error.startswith(TERMINATED_BY_SIGTERM):
+        return EXIT_TERMINATED
+    return EXIT_FAILED
 
 
 def _runs(args: argparse.Namespace, store: RunStore) -> int:
@@ -124,7 +145,8 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
         _print_table([
             {"id": run.id, "name": run.name, "status": str(run.status),
              "created": time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created_at)),
-             "test accuracy": _percent(run.summary.get("test_accuracy"))}
+             "test accuracy": _percent(run.summary.get("test_accuracy")),
+             "problem": run.problem or ""}
             for run in store.list()
         ])
     elif command == "show":

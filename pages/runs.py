@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from app.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
-from mnist_lab.compare.run_table import RunFilter, all_tags, parse_tags, rerun, runs_table
-from mnist_lab.store import RunStatus, archive
+from mnist_lab.compare.run_table import RunFilter, all_tags, rerun, runs_table
+from mnist_lab.store import RunStatus, archive, parse_tags
 
 route_through_dashboard()
 

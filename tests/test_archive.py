@@ -65,7 +65,7 @@ def test_round_trip_into_an_empty_store_keeps_everything(exported, store, tmp_pa
     with zipfile.ZipFile(io.BytesIO(data)) as zipped:
         assert sorted(zipped.namelist()) == sorted([
             "manifest.json", "config.json", "metrics.json", "model.keras", "predictions.npz",
-            "val_predictions.npz", "evaluation.json"])
+            "val_predictions.npz"])
     empty = RunStore(tmp_path / "other")
     new_id = archive.import_run(empty, data)
     original, imported = store.get(run_id), empty.get(new_id)
@@ -129,7 +129,7 @@ def test_a_symbolic_link_is_refused(exported, store):
 @pytest.mark.parametrize(("limits", "message"), [
     (ArchiveLimits(max_member_bytes=10_000), r"model.keras unpacks to [\d,]+ bytes; the limit is 10,000"),
     (ArchiveLimits(max_total_bytes=100_000), "the archive unpacks to more than 100,000 bytes"),
-    (ArchiveLimits(max_members=3), "the archive has 7 members; at most 3 are accepted"),
+    (ArchiveLimits(max_members=3), "the archive has 6 members; at most 3 are accepted"),
 ])
 def test_oversize_archives_are_refused(exported, store, limits, message):
     _, data = exported
@@ -150,7 +150,7 @@ def _config_with(**changes):
     ({"config.json": _config_with(kernel_size=40)}, "config.json: block 2: kernel size must be 1..28"),
     ({"config.json": _config_with(shape="round")}, "config.json: block 2: unknown field 'shape'"),
     ({"metrics.json": b'[{"kind": "epoch", "epoch": "one"}]'}, "metrics.json: row 1 is not a metric"),
-    ({"predictions.npz": b"not an npz"}, "predictions.npz .* is unreadable"),
+    ({"predictions.npz": b"not an npz"}, "predictions.npz is unreadable"),
 ])
 def test_broken_content_is_refused(exported, store, replace, message):
     _, data = exported
@@ -158,6 +158,63 @@ def test_broken_content_is_refused(exported, store, replace, message):
     with pytest.raises(ArchiveError, match=message):
         archive.import_run(store, rewritten(data, replace=replace))
     assert snapshot(store) == before
+
+
+def _npz(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+LABELS = np.arange(10000) % 10
+
+
+@pytest.mark.parametrize(("summary", "message"), [
+    ({"test_accuracy": "99%"}, "summary: test_accuracy must be a number in \\[0, 1\\], got '99%'"),
+    ({"test_accuracy": 7.5}, "summary: test_accuracy must be a number in \\[0, 1\\], got 7.5"),
+    ({"epochs_completed": True}, "summary: epochs_completed must be a whole number"),
+    ({"params": -3}, "summary: params must be a whole number in \\[0, inf\\], got -3"),
+    ({"learning_rate_changes": [["a", 1]]}, "summary: learning_rate_changes must be a list"),
+    ({"surprise": 1}, "summary: unknown field 'surprise'"),
+    ([1, 2], "summary must be an object, got list"),
+])
+def test_a_manifest_summary_of_wrong_types_or_values_is_refused(exported, store, summary, message):
+    _, data = exported
+    manifest = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("manifest.json"))
+    before = snapshot(store)
+    with pytest.raises(ArchiveError, match=f"manifest.json: {message}"):
+        archive.import_run(store, rewritten(data, replace={
+            "manifest.json": json.dumps({**manifest, "summary": summary}).encode()}))
+    assert snapshot(store) == before
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("predictions.npz", _npz(probabilities=np.ones((10000, 3), np.float32) / 3, y_test=LABELS),
+     "probabilities must be \\(10000, 10\\) floats"),
+    ("predictions.npz", _npz(probabilities=np.full((10000, 10), 0.1, np.float32), y_test=LABELS + 5),
+     "y_test must hold labels 0..9"),
+    ("predictions.npz", _npz(probabilities=np.full((10000, 10), 0.5, np.float32), y_test=LABELS),
+     "probabilities must be finite, at least 0, and sum to 1 for each image"),
+    ("val_predictions.npz", _npz(predicted=np.zeros((3, 7), np.uint8), y_val=LABELS[:500],
+                                 val_index=np.arange(500)),
+     "predicted must be \\(epochs, 500\\) labels, got shape \\(3, 7\\)"),
+    ("val_predictions.npz", _npz(predicted=np.zeros((3, 500), np.uint8), y_val=LABELS[:500],
+                                 val_index=np.arange(500) + 60_000),
+     "val_index must hold 500 positions in 0..59999"),
+])
+def test_arrays_of_the_wrong_shape_or_range_are_refused(exported, store, name, content, message):
+    _, data = exported
+    before = snapshot(store)
+    with pytest.raises(ArchiveError, match=f"{name}: {message}"):
+        archive.import_run(store, rewritten(data, replace={name: content}))
+    assert snapshot(store) == before
+
+
+def test_an_older_archive_with_evaluation_json_imports_without_it(exported, store):
+    _, data = exported
+    run_id = archive.import_run(store, rewritten(data, add={"evaluation.json": b"[[not checked]]"}))
+    assert not store.artifact(run_id, "evaluation.json").exists()
+    assert store.artifact(run_id, artifacts.PREDICTIONS_FILE).is_file()
 
 
 def test_a_manifest_of_a_running_run_or_another_format_is_refused(exported, store):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,11 @@ def open_page(run_id=None):
     if run_id:
         at.query_params["run"] = run_id
     return at.run()
+
+
+def epoch_matrix_title(at):
+    """The title of the validation confusion matrix (the page's last chart)."""
+    return json.loads(at.get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
 
 
 def example_captions(at):
@@ -103,10 +109,13 @@ def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
     at = open_page(fake_run)
     assert at.slider(key="epoch").value == 3
 
+    assert epoch_matrix_title(at) == "Validation after epoch 3: 75.00% right"
+
     at.slider(key="epoch").set_value(1).run()
 
     assert not at.exception
-    assert at.slider(key="epoch").value == 1
+    # The fake's epoch e reads every (e+1)-th validation digit wrong: 250 of 500 after epoch 1.
+    assert epoch_matrix_title(at) == "Validation after epoch 1: 50.00% right"
 
 
 def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypatch, mnist):

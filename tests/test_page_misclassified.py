@@ -36,7 +36,11 @@ def open_page(run_id=None):
 
 
 def tiles(at):
-    return [caption for image in at.image for caption in image.captions]
+    """Tile captions in reading order: the grid's columns are filled left to right, row by row."""
+    grid = [[caption for image in column.image for caption in image.captions]
+            for column in at.columns if len(column.image)]
+    return [column[row] for row in range(max(map(len, grid), default=0))
+            for column in grid if row < len(column)]
 
 
 def test_an_empty_store_says_there_is_nothing_to_browse(home):
@@ -54,10 +58,12 @@ def test_every_error_of_the_run_is_a_tile_with_top3(fake_run):
     captions = tiles(at)
     assert len(captions) == 15
     assert sum("true 4, predicted 9" in caption for caption in captions) == 7
-    # Most confident first; each tile lists three probabilities, the prediction's first.
-    first = captions[0]
-    assert first.count(": 0.") == 3
-    assert "predicted 9 (9: " in first or "predicted 2 (2: " in first or "predicted 5 (5: " in first
+    # Each tile lists three probabilities, the prediction's first; most confident tile first.
+    assert all(caption.count(": 0.") == 3 for caption in captions)
+    confidences = [float(caption.split("(", 1)[1].split(": ", 1)[1].split(" ", 1)[0])
+                   for caption in captions]
+    assert confidences == sorted(confidences, reverse=True)
+    assert confidences[0] > confidences[-1]  # the fake's confidences differ, so order is visible
 
 
 def test_filters_narrow_the_grid(fake_run):

@@ -92,7 +92,7 @@ def test_artifact_names_cannot_be_paths(store):
 def test_unknown_run(store):
     with pytest.raises(RunNotFoundError, match="no run with id"):
         store.get("20200101-000000-000000")
-    assert validate_run_id("20200101-000000-000000")
+    assert validate_run_id("20200101-000000-000000") == "20200101-000000-000000"
 
 
 def test_delete_removes_rows_and_folder(store):
@@ -105,17 +105,43 @@ def test_delete_removes_rows_and_folder(store):
         store.get(run_id)
 
 
-def test_a_dead_trainer_is_reported_interrupted_and_others_are_untouched(store):
-    dead_id, alive_id = store.create_run({}), store.create_run({})
+def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()
-    store.set_pid(dead_id, process.pid)
+    return process.pid
+
+
+def test_a_dead_trainer_is_reported_interrupted_and_others_are_untouched(store):
+    dead_id, alive_id = store.create_run({}), store.create_run({})
+    assert store.claim(dead_id, dead_pid(), max_running=1)
     store.set_pid(alive_id, os.getpid())
     store.log_metrics(dead_id, "epoch", 1, 5, 1.0, {"loss": 0.5})
     run = store.get(dead_id)
     assert run.status is RunStatus.INTERRUPTED and "ended unexpectedly" in run.error
     assert store.get(alive_id).status is RunStatus.QUEUED
     assert list(store.metrics(dead_id)["loss"]) == [0.5]
+
+
+def test_a_queued_run_whose_trainer_died_fails_with_its_last_words_and_frees_the_queue(store):
+    orphan, waiting = store.create_run({}), store.create_run({})
+    store.set_pid(orphan, dead_pid())  # the starter recorded it; the trainer died importing
+    store.artifact(orphan, "train.log").write_text(
+        "Traceback (most recent call last):\n  ...\nModuleNotFoundError: No module named 'x'\n")
+    store.set_pid(waiting, os.getpid())
+
+    assert store.claim(waiting, os.getpid(), max_running=1)  # no longer behind the orphan
+    run = store.get(orphan)
+    assert run.status is RunStatus.FAILED
+    assert run.error == ("the trainer process ended before training started; it last wrote: "
+                         "ModuleNotFoundError: No module named 'x'")
+
+
+def test_a_queued_run_no_process_ever_claimed_fails_after_the_stale_time(store, monkeypatch):
+    run_id = store.create_run({})
+    assert store.reap_stale() == []  # just created: its trainer may still be starting
+    monkeypatch.setattr(time, "time", lambda: 10**10)
+    assert store.reap_stale() == [run_id]
+    assert store.get(run_id).error == "no trainer process was started for it"
 
 
 def test_a_stale_heartbeat_is_reported_interrupted(store, monkeypatch):

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from mnist_lab.cli import main
+from mnist_lab.cli import EXIT_TERMINATED, main
 from mnist_lab.config import preset
 from mnist_lab.store import RequestKind, RunStatus, artifacts
 from mnist_lab.training.runner import launch
@@ -50,14 +50,12 @@ def test_cli_trains_saves_every_artifact_and_reports(store, small_data, capsys):
     assert run.summary["epochs_completed"] == 2 and 0.0 <= run.summary["test_accuracy"] <= 1.0
     folder = store.run_dir(run.id)
     for name in (artifacts.CONFIG_FILE, artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE,
-                 artifacts.EVALUATION_FILE, artifacts.CURVES_FILE, artifacts.VALIDATION_FILE):
+                 artifacts.CURVES_FILE, artifacts.VALIDATION_FILE):
         assert (folder / name).is_file(), name
     assert (folder / artifacts.CURVES_FILE).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     probabilities, y_test = artifacts.read_predictions(folder)
     assert probabilities.shape == (10000, 10) and np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     assert np.mean(probabilities.argmax(axis=1) == y_test) == pytest.approx(run.summary["test_accuracy"])
-    evaluation = artifacts.read_evaluation(folder)
-    assert np.sum(evaluation["confusion_matrix"]) == 10000 and len(evaluation["per_class"]) == 10
     assert artifacts.read_validation(folder).predicted.shape == (2, 50)
     history = store.metrics(run.id)
     epochs = history[history["kind"] == "epoch"]
@@ -157,23 +155,30 @@ def test_sigkill_leaves_a_readable_interrupted_run_and_others_untouched(store, s
     before = store.get(other)
     run_id = long_run(store)
     process = launch(store, run_id)
-    wait_for(lambda: len(store.metrics(run_id)) >= 2, what="some metrics")
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait()
+    try:
+        wait_for(lambda: len(store.metrics(run_id)) >= 2, what="some metrics")
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
     run = store.get(run_id)
     assert run.status is RunStatus.INTERRUPTED and "ended unexpectedly" in run.error
     assert len(store.metrics(run_id)) >= 2
     assert store.get(other) == before
 
 
-def test_sigterm_marks_the_run_interrupted(store, small_data):
+def test_sigterm_ends_training_saves_the_model_and_marks_the_run_interrupted(store, small_data):
     run_id = long_run(store)
     process = launch(store, run_id)
-    wait_for(lambda: not store.metrics(run_id).empty, what="the first metrics")
-    process.send_signal(signal.SIGTERM)
-    process.wait(timeout=60)
+    try:
+        wait_for(lambda: not store.metrics(run_id).empty, what="the first metrics")
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == EXIT_TERMINATED
+    finally:
+        process.kill()
     run = store.get(run_id)
     assert run.status is RunStatus.INTERRUPTED and run.error == "terminated (SIGTERM)"
+    assert store.artifact(run_id, artifacts.MODEL_FILE).is_file()
+    assert run.summary["epochs_trained"] < 300
 
 
 def test_second_run_waits_in_the_queue_and_can_leave_it(store, small_data):
@@ -219,3 +224,80 @@ def test_a_trainer_outlives_the_process_that_started_it(store, small_data):
     run = store.get(run_id)
     assert run.status is RunStatus.COMPLETED and run.summary["epochs_completed"] == 3
     assert store.artifact(run_id, artifacts.MODEL_FILE).is_file()
+
+
+def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz):
+    """A stop read at the first batch: 1 batch of an epoch, not a whole epoch, is recorded."""
+    from mnist_lab.data import load_mnist
+    from mnist_lab.training.train import train
+
+    config = preset("lenet5").replace(epochs=300, batch_size=16)
+    run_id = store.create_run(config.to_dict(), name="cut short")
+    store.request(run_id, RequestKind.STOP)
+    summary = train(config, store, run_id, load_mnist(str(small_npz)))
+
+    steps_per_epoch = -(-450 // 16)  # 500 images, 10% held out
+    assert store.get(run_id).status is RunStatus.STOPPED
+    assert (summary["epochs_completed"], summary["images_seen"]) == (0, 16)
+    assert summary["epochs_trained"] == round(1 / steps_per_epoch, 2)
+    assert summary["final_accuracy"] is None and summary["final_val_accuracy"] is None
+    history = store.metrics(run_id)
+    assert list(history["kind"]) == ["batch"] and list(history["step"]) == [1]
+
+
+def test_a_training_failure_exits_1_and_marks_the_run_failed(store, small_data, monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise ValueError("the optimizer diverged")
+
+    monkeypatch.setattr("mnist_lab.training.train.train", broken)
+    code = main(["--home", str(store.home), "train", "--preset", "lenet5", "--epochs", "1"])
+
+    run = store.list()[0]
+    assert code == 1  # not 2: the input was fine, training failed
+    assert run.status is RunStatus.FAILED and run.error == "ValueError: the optimizer diverged"
+    assert f"mnist-lab: run {run.id} failed: ValueError: the optimizer diverged" in capsys.readouterr().err
+
+
+def test_a_queued_trainer_given_sigterm_says_so_in_one_line(store, small_data):
+    import subprocess
+    import sys
+
+    from fakes import running_run
+
+    running_run(store)  # holds the only slot, claimed by this test's own process
+    trainer = subprocess.Popen(
+        [sys.executable, "-m", "mnist_lab", "--home", str(store.home), "train", "--preset", "lenet5",
+         "--epochs", "1", "--subset", "20"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: len(store.list(statuses=(RunStatus.QUEUED,))) == 1, what="the queued run")
+        queued = store.list(statuses=(RunStatus.QUEUED,))[0]
+        wait_for(lambda: store.get(queued.id).pid == trainer.pid, what="the trainer's pid")
+        time.sleep(1.0)  # into the queue's wait loop
+        trainer.send_signal(signal.SIGTERM)
+        _, err = trainer.communicate(timeout=60)
+    finally:
+        trainer.kill()
+    assert trainer.returncode == EXIT_TERMINATED
+    assert "Traceback" not in err
+    assert f"mnist-lab: run {queued.id} interrupted: terminated (SIGTERM) while queued" in err
+    assert store.get(queued.id).status is RunStatus.INTERRUPTED
+
+
+def test_tensorflow_start_up_lines_are_shown_only_when_asked(store, small_npz):
+    import subprocess
+    import sys
+
+    env = {name: value for name, value in os.environ.items() if name != "TF_CPP_MIN_LOG_LEVEL"}
+    env.update(MNIST_LAB_DATA=str(small_npz), MNIST_LAB_THREADS="1")
+    command = [sys.executable, "-m", "mnist_lab", "--home", str(store.home), "train", "--preset",
+               "lenet5", "--epochs", "1", "--subset", "5"]
+    quiet = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    verbose = subprocess.run([*command[:3], "--verbose", *command[3:]], env=env,
+                             capture_output=True, text=True, timeout=300)
+    assert quiet.returncode == verbose.returncode == 0
+    assert "oneDNN" in verbose.stderr  # TensorFlow does talk on this machine
+    noise = [line for line in quiet.stderr.splitlines()
+             if line[:5] in ("I0000", "E0000", "W0000") or "absl" in line or "oneDNN" in line]
+    assert noise == []
+    assert "epoch 1/1" in quiet.stderr

@@ -10,7 +10,7 @@ from mnist_lab.compare import architecture_summary
 from mnist_lab.store import Run, RunStore
 
 COLUMNS = ("id", "name", "status", "created", "architecture", "params", "epochs",
-           "test accuracy", "training s", "images/s", "tags")
+           "test accuracy", "training s", "images/s", "tags", "problem")
 
 
 @dataclass(frozen=True)
@@ -46,18 +46,14 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
             "created": pd.Timestamp.fromtimestamp(run.created_at),
             "architecture": f"{preset}: {sketch}" if preset else sketch,
             "params": summary.get("params"),
-            "epochs": summary.get("epochs_completed", run.config.get("epochs")),
+            "epochs": summary.get("epochs_trained", run.config.get("epochs")),
             "test accuracy": summary.get("test_accuracy"),
             "training s": summary.get("train_seconds"),
             "images/s": summary.get("images_per_second"),
             "tags": list(run.tags),
+            "problem": run.problem,
         })
     return pd.DataFrame(rows, columns=list(COLUMNS))
-
-
-def parse_tags(text: str) -> list[str]:
-    """"a, b ,,c" -> ["a", "b", "c"], each kept once in order."""
-    return list(dict.fromkeys(tag.strip() for tag in text.split(",") if tag.strip()))
 
 
 def rerun(store: RunStore, run_id: str) -> str:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from mnist_lab.model.backend import import_keras
+
 
 class ModelError(RuntimeError):
     """The model file cannot be opened (missing, unsafe or damaged); the message says which."""
@@ -36,8 +38,7 @@ def load_model(path, *, compile=True):
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path.name} is missing from {path.parent}")
-    import keras
-
+    keras = import_keras()
     try:
         return keras.saving.load_model(path, compile=compile, safe_mode=True)
     except Exception as error:  # Keras raises many kinds for a bad file; each means "refused"

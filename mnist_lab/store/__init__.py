@@ -11,11 +11,12 @@ from mnist_lab.store.runs import (
     RunStatus,
     RunStore,
     default_home,
+    parse_tags,
     validate_name,
     validate_run_id,
 )
 
 __all__ = [
     "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "RequestKind", "Run", "RunNotFoundError",
-    "RunStatus", "RunStore", "default_home", "validate_name", "validate_run_id",
+    "RunStatus", "RunStore", "default_home", "parse_tags", "validate_name", "validate_run_id",
 ]

@@ -22,6 +22,7 @@ from typing import Any, BinaryIO
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import describe, saved
 from mnist_lab.store import RunStatus, RunStore, artifacts, validate_name
+from mnist_lab.store.summary import summary_problems
 
 FORMAT = "mnist-lab-run"
 VERSION = 1
@@ -29,8 +30,11 @@ MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
 # Artifacts travel as they are; train.log and the config are rebuilt or left behind.
 ARTIFACT_FILES = (artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE, artifacts.VALIDATION_FILE,
-                  artifacts.EVALUATION_FILE, artifacts.CURVES_FILE)
-KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES)
+                  artifacts.CURVES_FILE)
+# Written by versions before 2026-12 and now computed from predictions.npz: accepted, not kept.
+DROPPED_MEMBERS = ("evaluation.json",)
+KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES,
+                 *DROPPED_MEMBERS)
 METRIC_KINDS = ("batch", "epoch")
 COPY_CHUNK = 1 << 20
 
@@ -203,8 +207,13 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     notes = manifest.get("notes", "")
     if not isinstance(notes, str) or len(notes) > 10_000 or "\x00" in notes:
         raise ArchiveError(f"{MANIFEST_FILE}: notes must be text of at most 10,000 characters")
-    if not isinstance(manifest.get("summary", {}), dict):
-        raise ArchiveError(f"{MANIFEST_FILE}: summary must be an object")
+    problems = summary_problems(manifest.get("summary", {}))
+    if problems:
+        raise ArchiveError(f"{MANIFEST_FILE}: {problems[0]}")
+    created = manifest.get("created_at")
+    if created is not None and (isinstance(created, bool) or not isinstance(created, int | float)
+                                or not 0 <= created < 1e11):
+        raise ArchiveError(f"{MANIFEST_FILE}: created_at must be a time in seconds, got {created!r}")
     if not isinstance(manifest.get("error"), str | None):
         raise ArchiveError(f"{MANIFEST_FILE}: error must be text or null")
     return manifest
@@ -244,21 +253,15 @@ def _is_number(value: Any, kind: type) -> bool:
 
 
 def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> None:
-    """Read every array and JSON artifact back, and load the model without running code."""
+    """Read every array back through the store's own readers, which check shapes and values,
+    and load the model without running code."""
     try:
         if (folder / artifacts.PREDICTIONS_FILE).is_file():
-            probabilities, y_test = artifacts.read_predictions(folder)
-            if probabilities.ndim != 2 or probabilities.shape[1:] != (10,) or (
-                    y_test.shape != probabilities.shape[:1]):
-                raise ArchiveError(f"{artifacts.PREDICTIONS_FILE}: expected probabilities "
-                                   f"(N, 10) and N labels, got {probabilities.shape} and "
-                                   f"{y_test.shape}")
+            artifacts.read_predictions(folder)
         if (folder / artifacts.VALIDATION_FILE).is_file():
             artifacts.read_validation(folder)
-        if (folder / artifacts.EVALUATION_FILE).is_file():
-            artifacts.read_evaluation(folder)
     except artifacts.ArtifactError as error:
-        raise ArchiveError(_one_line(error)) from None
+        raise ArchiveError(_one_line(str(error).replace(f" in {folder}", ""))) from None
     if (folder / artifacts.MODEL_FILE).is_file():
         _check_model(folder / artifacts.MODEL_FILE, config, limits)
 

@@ -25,6 +25,8 @@ from typing import Any
 import pandas as pd
 
 from mnist_lab.atomic import write_atomic
+from mnist_lab.store.artifacts import LOG_FILE
+from mnist_lab.store.summary import readable_summary
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -81,6 +83,9 @@ class RunNotFoundError(KeyError):
 
 @dataclass(frozen=True)
 class Run:
+    """One row of the index. `problem` names what is damaged in it, if anything: such a run is
+    still listed (with what could be read), so one bad row never breaks a listing or a page."""
+
     id: str
     name: str
     status: RunStatus
@@ -95,16 +100,42 @@ class Run:
     notes: str
     sweep_id: str | None
     error: str | None
+    problem: str | None = None
 
     @classmethod
     def from_row(cls, row: sqlite3.Row) -> Run:
+        problems: list[str] = []
+
+        def column(name: str, kind: type, default: Any) -> Any:
+            try:
+                value = json.loads(row[f"{name}_json"])
+            except (TypeError, ValueError):
+                value = None
+            if not isinstance(value, kind):
+                problems.append(f"its {name} is not a JSON {kind.__name__}")
+                return default
+            return value
+
+        try:
+            status = RunStatus(row["status"])
+        except ValueError:
+            problems.append(f"unknown status {row['status']!r}")
+            status = RunStatus.FAILED
+        config = column("config", dict, {})
+        summary, summary_problem = readable_summary(column("summary", dict, {}))
+        tags = column("tags", list, [])
+        if summary_problem:
+            problems.append(summary_problem)
+        if not all(isinstance(tag, str) for tag in tags):
+            problems.append("its tags are not all text")
+            tags = [tag for tag in tags if isinstance(tag, str)]
         return cls(
-            id=row["id"], name=row["name"], status=RunStatus(row["status"]),
+            id=row["id"], name=str(row["name"]), status=status,
             created_at=row["created_at"], started_at=row["started_at"],
             ended_at=row["ended_at"], heartbeat_at=row["heartbeat_at"], pid=row["pid"],
-            config=json.loads(row["config_json"]), summary=json.loads(row["summary_json"]),
-            tags=json.loads(row["tags_json"]), notes=row["notes"], sweep_id=row["sweep_id"],
-            error=row["error"],
+            config=config, summary=summary, tags=tags, notes=str(row["notes"]),
+            sweep_id=row["sweep_id"], error=row["error"],
+            problem="; ".join(problems) or None,
         )
 
 
@@ -122,6 +153,11 @@ def validate_name(name: str) -> str:
             f"invalid run name {name!r}: use 1-80 letters, digits, spaces and . , : + = ( ) @ # - _"
         )
     return name
+
+
+def parse_tags(text: str) -> list[str]:
+    """Tags as people type them: "a, b ,,c, a" -> ["a", "b", "c"] (each kept once, in order)."""
+    return list(dict.fromkeys(tag.strip() for tag in text.split(",") if tag.strip()))
 
 
 def validate_run_id(run_id: str) -> str:
@@ -218,7 +254,11 @@ class RunStore:
 
     # Lifecycle, written by the trainer ------------------------------------------------
     def claim(self, run_id: str, pid: int, max_running: int) -> bool:
-        """Atomically move a queued run to running if a slot is free and it is next in line."""
+        """Atomically move a queued run to running if a slot is free and it is next in line.
+
+        Dead trainers are reaped first, so a run whose trainer died never holds the line.
+        """
+        self.reap_stale()
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
             running = connection.execute(
@@ -268,26 +308,48 @@ class RunStore:
             raise RunNotFoundError(run_id)
 
     def reap_stale(self) -> list[str]:
-        """Mark active runs whose trainer died (pid gone or heartbeat stale) as interrupted."""
+        """Give every active run whose trainer is gone its final status; return their ids.
+
+        A running or paused run whose pid is gone or whose heartbeat is stale is interrupted,
+        with its history kept. A queued run whose process is gone never trained: it fails
+        with the last line its trainer logged, and the runs behind it move up. A queued run
+        that no process ever claimed (no pid after `STALE_AFTER_S`) fails too.
+        """
         now = time.time()
         with self._connect() as connection:
             rows = connection.execute(
-                "SELECT id, pid, heartbeat_at FROM runs WHERE status IN (?, ?, ?)",
+                "SELECT id, status, pid, heartbeat_at, created_at FROM runs"
+                " WHERE status IN (?, ?, ?)",
                 (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED),
             ).fetchall()
-            dead = [
-                row["id"] for row in rows
-                if row["heartbeat_at"] is not None
-                and (now - row["heartbeat_at"] > STALE_AFTER_S or not _pid_alive(row["pid"]))
-            ]
-            for run_id in dead:
+            ended = {}
+            for row in rows:
+                if row["heartbeat_at"] is None:
+                    if row["status"] == RunStatus.QUEUED and now - row["created_at"] > STALE_AFTER_S:
+                        ended[row["id"]] = (RunStatus.FAILED, "no trainer process was started for it")
+                elif now - row["heartbeat_at"] > STALE_AFTER_S or not _pid_alive(row["pid"]):
+                    ended[row["id"]] = (
+                        (RunStatus.FAILED, self._early_death(row["id"]))
+                        if row["status"] == RunStatus.QUEUED
+                        else (RunStatus.INTERRUPTED, "the training process ended unexpectedly"))
+            for run_id, (status, error) in ended.items():
                 connection.execute(
                     "UPDATE runs SET status = ?, ended_at = ?, error = COALESCE(error, ?)"
-                    " WHERE id = ?",
-                    (RunStatus.INTERRUPTED, now, "the training process ended unexpectedly",
-                     run_id),
-                )
-        return dead
+                    " WHERE id = ?", (status, now, error, run_id))
+        return list(ended)
+
+    def _early_death(self, run_id: str) -> str:
+        """Why a queued run's trainer is gone, with the last line it logged if there is one."""
+        reason = "the trainer process ended before training started"
+        try:
+            with open(self.run_dir(run_id) / LOG_FILE, "rb") as log:
+                log.seek(0, os.SEEK_END)
+                log.seek(max(0, log.tell() - 4096))
+                lines = [line.strip() for line in log.read().decode(errors="replace").splitlines()]
+        except OSError:
+            return reason
+        last = next((line for line in reversed(lines) if line), None)
+        return f"{reason}; it last wrote: {last[:300]}" if last else reason
 
     # Metrics ----------------------------------------------------------------------------
     def log_metrics(self, run_id: str, kind: str, epoch: int, step: int, wall_s: float,

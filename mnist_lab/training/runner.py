@@ -19,6 +19,7 @@ import traceback
 from pathlib import Path
 
 from mnist_lab.config import ConfigError, RunConfig
+from mnist_lab.model.backend import import_keras
 from mnist_lab.store import TERMINATED_BY_SIGTERM, RequestKind, RunStatus, RunStore
 from mnist_lab.store.artifacts import LOG_FILE
 
@@ -27,8 +28,11 @@ MAX_RUNNING_SETTING = "max_running"
 HEARTBEAT_INTERVAL_S = 5.0
 
 
+WHILE_QUEUED = "while queued"
+
+
 class Terminated(Exception):
-    """SIGTERM arrived: the run ends as interrupted, with what it has recorded so far."""
+    """SIGTERM arrived before training began: the run ends as interrupted."""
 
 
 def max_running(store: RunStore) -> int:
@@ -37,16 +41,23 @@ def max_running(store: RunStore) -> int:
 
 
 def launch(store: RunStore, run_id: str) -> subprocess.Popen:
-    """Start a detached trainer for a queued run; its output goes to the run's train.log."""
+    """Start a detached trainer for a queued run; its output goes to the run's train.log.
+
+    The trainer's pid and a first heartbeat are recorded here, by the starter: a trainer that
+    dies while importing, before it could record them itself, is then found dead and its run
+    failed, instead of holding the queue forever.
+    """
     env = {**os.environ, "MNIST_LAB_HOME": str(store.home.resolve()),
            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                        os.environ.get("PYTHONPATH")]))}
     with open(store.artifact(run_id, LOG_FILE), "ab") as log:
-        return subprocess.Popen(
+        process = subprocess.Popen(
             [sys.executable, "-m", "mnist_lab", "train", "--run-id", run_id],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, env=env, cwd=PROJECT_ROOT,
         )
+    store.set_pid(run_id, process.pid)
+    return process
 
 
 def stop(store: RunStore, run_id: str) -> None:
@@ -111,7 +122,12 @@ def _wait_for_slot(store: RunStore, run_id: str) -> bool:
 
 def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
             console: bool = False) -> RunStatus:
-    """Train a queued run in this process, through the same path as every other run."""
+    """Train a queued run in this process, through the same path as every other run.
+
+    Always leaves the run in a final status and returns it: a training error marks it failed
+    (the traceback goes to stderr, the run's train.log for a dashboard trainer), SIGTERM marks
+    it interrupted, in the queue or while training. Only Ctrl-C propagates, after marking it.
+    """
     run = store.get(run_id)
     if run.status is not RunStatus.QUEUED:
         raise ValueError(f"run {run_id} is {run.status}; only a queued run can be trained")
@@ -132,7 +148,9 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
     try:
         if not _wait_for_slot(store, run_id):
             return RunStatus.STOPPED
-        # Imported here: TensorFlow's thread pools must be set before its first operation.
+        # Imported here, quietly: TensorFlow's thread pools must be set before its first
+        # operation, and its start-up lines are noise to a user.
+        import_keras()
         from mnist_lab.data import load_mnist
         from mnist_lab.training.train import configure_threads, train
 
@@ -140,19 +158,18 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
         configure_threads()
         training = True
         train(config, store, run_id, load_mnist(data_source), console=console, terminate=terminate)
-    except (Terminated, KeyboardInterrupt) as reason:
-        why = TERMINATED_BY_SIGTERM if isinstance(reason, Terminated) else "interrupted (Ctrl-C)"
-        store.set_status(run_id, RunStatus.INTERRUPTED, error=why)
+    except Terminated:
+        store.set_status(run_id, RunStatus.INTERRUPTED, error=f"{TERMINATED_BY_SIGTERM} {WHILE_QUEUED}"
+                         if store.get(run_id).status is RunStatus.QUEUED else TERMINATED_BY_SIGTERM)
+    except KeyboardInterrupt:
+        store.set_status(run_id, RunStatus.INTERRUPTED, error="interrupted (Ctrl-C)")
         raise
     except ConfigError as error:
         store.set_status(run_id, RunStatus.FAILED, error=f"invalid config: {error}")
-        raise
     except Exception as error:
         traceback.print_exc()
         store.set_status(run_id, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
-        raise
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
         heartbeat.done.set()
     return store.get(run_id).status
-
