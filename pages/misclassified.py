@@ -8,6 +8,7 @@ import streamlit as st
 from app.common import pick_scored_run, route_through_dashboard
 from mnist_lab import figures
 from mnist_lab.analysis import error_table
+from mnist_lab.data import NUM_CLASSES
 
 route_through_dashboard()
 
@@ -29,7 +30,7 @@ def tile_caption(row):
 run, probabilities, y_test, data = pick_scored_run("Misclassified digits")
 table = errors(run.id, probabilities, y_test)
 
-classes = [ANY, *range(10)]
+classes = [ANY, *range(NUM_CLASSES)]
 true_column, predicted_column, confidence_column, sort_column = st.columns([1, 1, 2, 2])
 true_class = true_column.selectbox("True digit", classes, key="true_class")
 predicted_class = predicted_column.selectbox("Predicted digit", classes, key="predicted_class")

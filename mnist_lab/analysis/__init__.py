@@ -7,7 +7,6 @@ are its modules.
 
 from mnist_lab.analysis.metrics import (
     MIN_PROBABILITY,
-    NUM_CLASSES,
     ClassMetrics,
     ConfusedPair,
     PairSummary,
@@ -28,7 +27,7 @@ from mnist_lab.analysis.metrics import (
 )
 
 __all__ = [
-    "MIN_PROBABILITY", "NUM_CLASSES", "ClassMetrics", "ConfusedPair", "PairSummary",
+    "MIN_PROBABILITY", "ClassMetrics", "ConfusedPair", "PairSummary",
     "check_class", "check_labels", "check_probabilities", "check_same_length",
     "confusion_matrix", "cross_entropy", "mean_difference", "mean_images", "nearest_neighbors",
     "pair_indices",

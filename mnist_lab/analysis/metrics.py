@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn import metrics
 
-NUM_CLASSES = 10
+from mnist_lab.data import NUM_CLASSES
+
 # Probabilities are clipped here before the log so a confident error has a finite loss.
 MIN_PROBABILITY = 1e-7
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from mnist_lab import analysis, compare
+from mnist_lab.data import NUM_CLASSES
 from mnist_lab.store import Run, RunStore
 
 CURVE_METRICS = ("val_accuracy", "val_loss")
@@ -48,7 +49,7 @@ def confusion_difference_rows(pair: compare.PairComparison,
     """The mistakes whose counts differ most between the two runs, largest difference first."""
     counts_b = analysis.confusion_matrix(pair.b.y_test, pair.b.predicted)
     counts_a = counts_b + pair.confusion_difference
-    cells = [(true, predicted) for true in range(10) for predicted in range(10)
+    cells = [(true, predicted) for true in range(NUM_CLASSES) for predicted in range(NUM_CLASSES)
              if true != predicted and pair.confusion_difference[true, predicted]]
     cells.sort(key=lambda cell: (-abs(pair.confusion_difference[cell]), cell))
     return [{"mistake": f"{true} read as {predicted}", pair.a.label: f"{counts_a[true, predicted]:,}",

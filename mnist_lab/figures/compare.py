@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-NUM_CLASSES = 10
+from mnist_lab.data import NUM_CLASSES
 
 
 def confusion_difference_figure(difference, label_a: str, label_b: str) -> go.Figure:

@@ -13,7 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-NUM_CLASSES = 10
+from mnist_lab.data import NUM_CLASSES
+
 PREDICTED_COLOUR, TRUE_COLOUR, WRONG_COLOUR, OTHER_COLOUR = "#1f77b4", "#2ca02c", "#d62728", "#c7c7c7"
 DIAGONAL_GREY = "#d9d9d9"
 CONFUSION_CELL_RANGE = [-0.5, NUM_CLASSES - 0.5]

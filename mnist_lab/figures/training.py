@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from plotly.subplots import make_subplots
 
-from mnist_lab.model import INPUT_SHAPE, Architecture
+from mnist_lab.data import IMAGE_SHAPE
+from mnist_lab.model import Architecture
 
 BATCH_KIND = "batch"
 EPOCH_KIND = "epoch"
@@ -219,7 +220,7 @@ def classic_curves(history):
 
 def feature_map_figure(architecture: Architecture) -> go.Figure:
     """Bars of the feature map's side after each layer that keeps a spatial map."""
-    maps = [("input", *INPUT_SHAPE)] + [(layer.name, *layer.output_shape)
+    maps = [("input", *IMAGE_SHAPE)] + [(layer.name, *layer.output_shape)
                                         for layer in architecture.layers if len(layer.output_shape) == 3]
     figure = go.Figure(go.Bar(x=[name for name, *_ in maps], y=[height for _, height, _, _ in maps],
                               text=[f"{h}x{w}x{c}" for _, h, w, c in maps], textposition="outside"))

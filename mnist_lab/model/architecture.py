@@ -19,9 +19,8 @@ from mnist_lab.config import (
     ConfigError,
     RunConfig,
 )
+from mnist_lab.data import IMAGE_SHAPE, NUM_CLASSES
 
-INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
 STRIDED_KERNEL = 3
 
 
@@ -71,7 +70,7 @@ class _Walker:
     """Tracks the feature map (height, width, channels), jump and receptive field."""
 
     def __init__(self) -> None:
-        self.height, self.width, self.channels = INPUT_SHAPE
+        self.height, self.width, self.channels = IMAGE_SHAPE
         self.jump = 1
         self.receptive_field = 1
         self.layers: list[LayerInfo] = []

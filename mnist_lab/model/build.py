@@ -10,7 +10,8 @@ import keras
 from keras import layers
 
 from mnist_lab.config import ConvBlock, RunConfig
-from mnist_lab.model import INPUT_SHAPE, NUM_CLASSES, STRIDED_KERNEL, describe
+from mnist_lab.data import IMAGE_SHAPE, NUM_CLASSES
+from mnist_lab.model import STRIDED_KERNEL, describe
 
 
 def _conv_block(number: int, block: ConvBlock) -> list[keras.layers.Layer]:
@@ -43,7 +44,7 @@ def _conv_block(number: int, block: ConvBlock) -> list[keras.layers.Layer]:
 def build_model(config: RunConfig) -> keras.Model:
     """An uncompiled Keras model for `config`; raises `ConfigError` for an impossible one."""
     describe(config)
-    stack: list[keras.layers.Layer] = [keras.Input(shape=INPUT_SHAPE)]
+    stack: list[keras.layers.Layer] = [keras.Input(shape=IMAGE_SHAPE)]
     for number, block in enumerate(config.blocks, 1):
         stack += _conv_block(number, block)
     stack.append(layers.Flatten(name="flatten"))
