@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
 from mnist_lab.model import saved
-from mnist_lab.store import Run, RunStatus, RunStore, artifacts, default_home
+from mnist_lab.store import Run, RunStore, artifacts, default_home
 from mnist_lab.training.runner import TrainerRegistry
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
@@ -40,7 +40,7 @@ def pick_run(label: str = "Run", *, finished_only: bool = True, key: str = "run_
     """A selectbox of runs, preselecting the run named in the URL (`?run=ID`) if any."""
     runs = get_store().list()
     if finished_only:
-        runs = [run for run in runs if run.status in (RunStatus.COMPLETED, RunStatus.STOPPED)]
+        runs = [run for run in runs if run.status.finished]
     if not runs:
         st.info("No finished runs yet. Train one on the Train page.")
         return None

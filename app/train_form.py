@@ -27,7 +27,7 @@ from mnist_lab.config import (
     preset,
     preset_names,
 )
-from mnist_lab.store import RunNotFoundError, RunStatus, parse_tags, validate_name
+from mnist_lab.store import FINISHED, RunNotFoundError, parse_tags, validate_name
 
 CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
 START_KEY = "train_start"
@@ -74,7 +74,7 @@ def _load(config: RunConfig, name: str, tags: str = "") -> None:
 def _start_options() -> dict[str, str]:
     """Option id -> label: every preset, then every run that finished with a saved config."""
     options = {f"preset:{name}": f"preset · {name}" for name in preset_names()}
-    for run in get_store().list(statuses=(RunStatus.COMPLETED, RunStatus.STOPPED)):
+    for run in get_store().list(statuses=FINISHED):
         options[f"run:{run.id}"] = f"run · {run.name} · {run.id}"
     return options
 

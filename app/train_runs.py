@@ -22,7 +22,6 @@ from mnist_lab.store.artifacts import CURVES_FILE
 from mnist_lab.training import runner
 
 _live_run = declare_component("live_run", path=str(Path(__file__).with_name("live_run")))
-FINISHED_OK = (RunStatus.COMPLETED, RunStatus.STOPPED)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 WATCHED = "train_watched"  # runs this session saw in progress: they stay on the page when they end
 
@@ -92,7 +91,7 @@ def finished_view(run: Run) -> None:
     if classic.exists():
         with st.expander("The classic Matplotlib figure"):
             st.image(str(classic))
-    if run.status in FINISHED_OK:
+    if run.status.finished:
         errors, compare = st.columns(2)
         errors.page_link("pages/errors.py", label="Its errors", icon=":material/grid_on:",
                          query_params={RUN_PARAM: run.id})

@@ -130,7 +130,7 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
 
 def _finished(store: RunStore, run_id: str, status: RunStatus) -> int:
     """The exit code of a trainer, with one line on stderr when the run did not end well."""
-    if status in (RunStatus.COMPLETED, RunStatus.STOPPED):
+    if status.finished:
         return 0
     error = store.get(run_id).error or "no reason was recorded"
     print(f"mnist-lab: run {run_id} {status}: {error}", file=sys.stderr)

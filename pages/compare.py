@@ -115,7 +115,7 @@ def predictions_section(chosen, labels) -> None:
 
 
 st.title("Compare runs")
-finished = {run.id: run for run in get_store().list() if not run.status.active}
+finished = {run.id: run for run in get_store().list() if run.status.finished}
 wanted = [run_id for run_id in st.query_params.get_all(RUN_PARAM) if run_id in finished]
 chosen_ids = st.multiselect("Runs", list(finished), default=wanted,
                             format_func=lambda run_id: run_label(finished[run_id]),

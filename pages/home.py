@@ -41,7 +41,7 @@ else:
 store = get_store()
 runs = store.list()
 active = [run for run in runs if run.status.active]
-finished = [run for run in runs if not run.status.active][:RECENT_RUNS]
+ended = [run for run in runs if not run.status.active][:RECENT_RUNS]
 
 st.header("Training now")
 if not active:
@@ -54,9 +54,9 @@ for run in active:
                  icon=":material/hourglass_top:", query_params={RUN_PARAM: run.id})
 
 st.header("Recent runs")
-if not finished:
+if not ended:
     st.info("No finished runs yet.")
-for run in finished:
+for run in ended:
     accuracy = run.summary.get("test_accuracy")
     score = f"{accuracy:.2%} test accuracy" if accuracy is not None else "no test accuracy"
     icon = ":material/check_circle:" if run.status is RunStatus.COMPLETED else ":material/warning:"

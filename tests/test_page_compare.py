@@ -100,3 +100,13 @@ def test_seed_repeats_get_a_mean_and_interval_and_missing_predictions_are_named(
     warnings = [element.value for element in at.warning]
     assert warnings[0] == (f"Left out of the test-set comparison: seed 0 ({ids[0][-6:]}): "
                            f"predictions.npz is missing from {store.run_dir(ids[0])}")
+
+
+def test_compare_offers_finished_runs_as_every_other_picker_does(pair, store, mnist):
+    from mnist_lab.store import RunStatus
+
+    failed = seed_run(store, mnist.y_test, name="failed", status=RunStatus.FAILED)
+    at = open_compare()
+    options = at.multiselect(key="compare_runs").options
+    assert not any(failed in option for option in options)
+    assert sum(any(run_id in option for option in options) for run_id in pair) == 2

@@ -3,6 +3,7 @@ and the dashboard; a run's files and their readers (`artifacts`); zip export and
 (`archive`)."""
 
 from mnist_lab.store.runs import (
+    FINISHED,
     STALE_AFTER_S,
     TERMINATED_BY_SIGTERM,
     RequestKind,
@@ -17,6 +18,6 @@ from mnist_lab.store.runs import (
 )
 
 __all__ = [
-    "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "RequestKind", "Run", "RunNotFoundError",
+    "FINISHED", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "RequestKind", "Run", "RunNotFoundError",
     "RunStatus", "RunStore", "default_home", "parse_tags", "validate_name", "validate_run_id",
 ]

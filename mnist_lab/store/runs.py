@@ -68,6 +68,17 @@ class RunStatus(StrEnum):
         """A process owns the run and keeps its heartbeat fresh."""
         return self in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
 
+    @property
+    def finished(self) -> bool:
+        """Trained to an end someone chose, so its model and predictions are there to study.
+
+        The one definition: pickers, Compare, "Start from" and the CLI's exit code use it.
+        """
+        return self in FINISHED
+
+
+FINISHED = (RunStatus.COMPLETED, RunStatus.STOPPED)
+
 
 class RequestKind(StrEnum):
     STOP = "stop"
