@@ -1,4 +1,4 @@
-"""What every page shares: the run store, the trainer registry, a run picker, cached reads.
+"""What every page shares: the run store, a run picker, cached reads.
 
 Nothing here trains or computes results: it hands pages the core's objects, cached.
 """
@@ -14,7 +14,6 @@ from streamlit.runtime.pages_manager import PagesManager
 from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
 from mnist_lab.model import saved
 from mnist_lab.store import Run, RunStore, artifacts, default_home
-from mnist_lab.training.runner import TrainerRegistry
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 
@@ -22,11 +21,6 @@ RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=2026
 @st.cache_resource
 def get_store() -> RunStore:
     return RunStore(default_home())
-
-
-@st.cache_resource
-def get_registry() -> TrainerRegistry:
-    return TrainerRegistry()
 
 
 def run_label(run: Run) -> str:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
+from app.common import RUN_PARAM, get_store, route_through_dashboard
 from mnist_lab.compare.run_table import RunFilter, all_tags, rerun, runs_table
 from mnist_lab.store import RunStatus, archive, parse_tags
+from mnist_lab.training import runner
 
 route_through_dashboard()
 
@@ -55,7 +56,7 @@ def manage(run) -> None:
     again, train, export, delete = st.columns(4)
     if again.button("Re-run with the same config", key="rerun"):
         new_id = rerun(store, run.id)
-        get_registry().start(store, new_id)
+        runner.start(store, new_id)
         st.switch_page("pages/train.py", query_params={RUN_PARAM: new_id})
     if train.button("Open in Train as a new config", key="open_train"):
         st.switch_page("pages/train.py", query_params={"from": run.id})

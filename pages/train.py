@@ -10,12 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, get_registry, get_store, route_through_dashboard
+from app.common import RUN_PARAM, get_store, route_through_dashboard
 from app.train_form import Form, check_names, config_form
 from app.train_runs import LAST_STARTED, runs_section
 from mnist_lab import figures
 from mnist_lab.config import ConfigError
 from mnist_lab.model import describe
+from mnist_lab.training import runner
 
 route_through_dashboard()
 
@@ -46,7 +47,7 @@ def preview(form: Form) -> bool:
 def start_training(form: Form) -> None:
     store = get_store()
     run_id = store.create_run(form.config.to_dict(), name=form.name or None, tags=form.tags)
-    get_registry().start(store, run_id)
+    runner.start(store, run_id)
     st.session_state[LAST_STARTED] = run_id
     st.query_params[RUN_PARAM] = run_id
 

@@ -19,8 +19,10 @@ DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
 
 class FakeProcess:
-    def poll(self):
-        return None
+    """Stands for a trainer that was started; the reaper thread's wait returns at once."""
+
+    def wait(self):
+        return 0
 
 
 @pytest.fixture

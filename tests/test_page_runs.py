@@ -113,10 +113,10 @@ def test_delete_needs_confirmation(seeded, store):
 
 
 def test_rerun_queues_the_same_config_and_starts_it(seeded, store, monkeypatch):
-    from mnist_lab.training.runner import TrainerRegistry
+    from mnist_lab.training import runner
 
     started = []
-    monkeypatch.setattr(TrainerRegistry, "start", lambda self, store, run_id: started.append(run_id))
+    monkeypatch.setattr(runner, "start", lambda store, run_id: started.append(run_id))
     first, _ = seeded
     at = select(open_runs(), 1)
     at.button(key="rerun").click().run()

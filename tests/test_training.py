@@ -301,3 +301,24 @@ def test_tensorflow_start_up_lines_are_shown_only_when_asked(store, small_npz):
              if line[:5] in ("I0000", "E0000", "W0000") or "absl" in line or "oneDNN" in line]
     assert noise == []
     assert "epoch 1/1" in quiet.stderr
+
+
+def test_a_trainer_started_by_the_dashboard_is_reaped_when_it_ends(store, monkeypatch):
+    """No defunct process under the dashboard: the trainer is waited for as soon as it exits."""
+    import subprocess
+    import sys
+
+    from mnist_lab.training import runner
+
+    monkeypatch.setattr(runner, "launch", lambda _store, _run_id: subprocess.Popen(
+        [sys.executable, "-c", "pass"]))
+    process = runner.start(store, store.create_run({}))
+
+    def reaped() -> bool:
+        try:
+            with open(f"/proc/{process.pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"  # "Z": a zombie
+        except FileNotFoundError:
+            return True
+
+    wait_for(lambda: process.returncode is not None and reaped(), timeout=30, what="the reaping")

@@ -68,26 +68,16 @@ def stop(store: RunStore, run_id: str) -> None:
     store.request(run_id, RequestKind.STOP)
 
 
-class TrainerRegistry:
-    """The dashboard's handles on the trainers it started, polled so none lingers as a zombie.
+def start(store: RunStore, run_id: str) -> subprocess.Popen:
+    """Launch a trainer from a long-lived process (the dashboard) and reap it when it ends.
 
-    Whether a run is alive is decided by the store's heartbeat, not by these handles.
+    A thread waits for the trainer, so a finished one never lingers as a defunct process
+    until the dashboard exits; whether a run is alive is still decided by the store's
+    heartbeat, not by this handle.
     """
-
-    def __init__(self) -> None:
-        self._processes: dict[str, subprocess.Popen] = {}
-        self._lock = threading.Lock()
-
-    def start(self, store: RunStore, run_id: str) -> None:
-        with self._lock:
-            self._processes[run_id] = launch(store, run_id)
-        self.reap()
-
-    def reap(self) -> None:
-        with self._lock:
-            for run_id in [key for key, process in self._processes.items()
-                           if process.poll() is not None]:
-                del self._processes[run_id]
+    process = launch(store, run_id)
+    threading.Thread(target=process.wait, daemon=True, name=f"reap {run_id}").start()
+    return process
 
 
 class _Heartbeat(threading.Thread):
