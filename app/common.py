@@ -56,6 +56,9 @@ def route_through_dashboard() -> None:
     A rerun drops the widget events of the run it interrupts, so it happens only while the
     session holds no state (its first run); AppTest, which sets the flag again before every
     run, then keeps running the page as it is, clicks included.
+
+    This is the dashboard's only use of a Streamlit internal; tests/test_streamlit_internals.py
+    fails if Streamlit changes the behaviour it relies on.
     """
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
