@@ -27,10 +27,15 @@ def _count(request: Request, name: str) -> int:
     return int(value)
 
 
+def url_prefix(base_path: str) -> str:
+    """The path the dashboard is served under: "" or "/mnist" for server.baseUrlPath "mnist/"."""
+    return f"/{base_path.strip('/')}" if base_path.strip("/") else ""
+
+
 def live_routes(store: RunStore, base_path: str = "") -> list[Route]:
     """The routes, under `base_path` (Streamlit's server.baseUrlPath, "" for none)."""
     feed = LiveFeed(store)
-    prefix = f"/{base_path.strip('/')}" if base_path.strip("/") else ""
+    prefix = url_prefix(base_path)
 
     def live(request: Request) -> Response:
         # A plain function: Starlette runs it in a worker thread, off the event loop.

@@ -50,6 +50,14 @@ class Form:
     tags: list[str]
     slots: dict[str, DeltaGenerator] = field(default_factory=dict)
 
+    def plan(self) -> str:
+        """What pressing Train will start, in one line: the name and the training budget."""
+        config = self.config
+        data = f"{config.subset:,} images per class" if config.subset else "the full training set"
+        return (f"Trains “{self.name or 'custom'}”: {config.epochs} epochs in batches of "
+                f"{config.batch_size} on {data}, {config.validation_split:.0%} held out for "
+                "validation.")
+
     def show_error(self, message: str) -> None:
         """Write `message` next to the block or dense layer it names, else by the training settings."""
         match = _WHERE.match(message)

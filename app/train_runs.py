@@ -1,8 +1,9 @@
 """The Train page's runs: every run in progress, live, and the finished run it was asked about.
 
-A run in progress is drawn by a component (`app/live_run/`) that polls the dashboard's live
-feed every two seconds and appends the new points to its chart, so leaving the page or
-reloading it re-attaches to the run, and watching it costs no Streamlit rerun.
+A run in progress is drawn by a components v2 element (`app/live_run/`, mounted into the page,
+no iframe) that polls the dashboard's live feed every two seconds and appends the new points to
+its chart, so leaving the page or reloading it re-attaches to the run, and watching it costs no
+Streamlit rerun.
 """
 
 from __future__ import annotations
@@ -11,9 +12,9 @@ from pathlib import Path
 
 import pandas as pd
 import streamlit as st
-from streamlit.components.v1 import declare_component
 
 from app.common import RUN_PARAM, get_store
+from app.live_server import url_prefix
 from mnist_lab import figures
 from mnist_lab.live import feed
 from mnist_lab.live.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
@@ -21,7 +22,12 @@ from mnist_lab.store import RequestKind, Run, RunStatus
 from mnist_lab.store.artifacts import CURVES_FILE
 from mnist_lab.training import runner
 
-_live_run = declare_component("live_run", path=str(Path(__file__).with_name("live_run")))
+LIVE_RUN = Path(__file__).with_name("live_run")
+_live_run = st.components.v2.component(
+    "live_run", html=(LIVE_RUN / "live_run.html").read_text(),
+    css=(LIVE_RUN / "live_run.css").read_text(), js=(LIVE_RUN / "live_run.js").read_text(),
+    isolate_styles=False,  # Plotly styles its chart from the page's stylesheet
+)
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
 WATCHED = "train_watched"  # runs this session saw in progress: they stay on the page when they end
 
@@ -44,8 +50,10 @@ def live_view(run: Run) -> None:
     chart it holds, and asks for a rerun only when the run's status changes.
     """
     st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
-    _live_run(run_id=run.id, status=str(run.status), figure=chart_template(), key=f"live_{run.id}",
-              default=None)
+    base = url_prefix(st.get_option("server.baseUrlPath")) + "/"
+    _live_run(key=f"live_{run.id}", on_status_change=lambda: None,
+              data={"run_id": run.id, "status": str(run.status), "figure": chart_template(),
+                    "base": base})
 
 
 def run_controls(run: Run) -> None:

@@ -99,7 +99,7 @@ def watch_in_phases(store: RunStore, url: str, epochs: int, subset: int | None) 
             switches.append((newest_row(), None))  # loading or closing the page: left out
             if watched:
                 page.goto(f"{url}/train?run={run_id}")
-                page.frame_locator('iframe[src*="live_run"]').get_by_text("Elapsed").wait_for()
+                page.locator(".live-run").get_by_text("Elapsed").wait_for()
             else:
                 page.goto("about:blank")
             time.sleep(SETTLE_S)

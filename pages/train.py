@@ -57,6 +57,8 @@ st.caption("Shape the network in the sidebar; the table below follows every chan
            "Training runs in its own process: leave the page or reload, it goes on.")
 form = config_form()
 trainable = preview(form)
-if st.button("Train", type="primary", disabled=not trainable, key="train"):
+button, plan = st.columns([1, 5], vertical_alignment="center")
+if button.button("Train", type="primary", disabled=not trainable, key="train"):
     start_training(form)
+plan.caption(form.plan())
 runs_section()

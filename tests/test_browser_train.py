@@ -11,12 +11,12 @@ from mnist_lab.store import RunStatus, RunStore
 from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 
 # Every point drawn on the live loss/accuracy chart, inside the run's live view.
-LIVE_VIEW = 'iframe[src*="live_run"]'
+LIVE_VIEW = ".live-run"  # the run's live view, mounted into the page (components v2)
 CURVE_POINTS_JS = """chart => (chart.data || []).reduce((total, trace) => total + trace.x.length, 0)"""
 
 
 def live_points(page) -> int:
-    chart = page.frame_locator(LIVE_VIEW).locator("#chart")
+    chart = page.locator(LIVE_VIEW).locator(".live-run-chart")
     return chart.evaluate(CURVE_POINTS_JS) if chart.count() else 0
 
 
@@ -30,18 +30,14 @@ def wait_for(condition, timeout_s: float, what: str):
     raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
 
 
-def wait_until_idle(page) -> None:
-    """Wait for the rerun a widget change started to finish, so the next change is not lost."""
-    page.wait_for_timeout(150)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
-
-
-def set_number(page, label: str, value: float) -> None:
+def enter(page, label: str, value, shows: str) -> None:
+    """Type `value` into a Train form field and wait until the line under Train `shows` it,
+    so the next change starts from the rerun this one caused."""
     field = page.get_by_label(label, exact=True)
     field.fill(str(value))
     field.press("Enter")
-    wait_until_idle(page)
+    page.get_by_test_id("stCaptionContainer").filter(has_text="Trains ").filter(
+        has_text=shows).wait_for()
 
 
 @pytest.mark.browser
@@ -56,12 +52,10 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         nav = page.get_by_test_id("stSidebarNav")
         nav.get_by_role("link", name=re.compile("Train$")).click()
         page.get_by_text("FLOPs per image").wait_for()
-        set_number(page, "Images per class (0: all)", 20)
-        set_number(page, "Batch size", 8)
-        set_number(page, "Epochs", 30)  # long enough to be watched while it trains
-        page.get_by_label("Run name", exact=True).fill("browser run")
-        page.get_by_label("Run name", exact=True).press("Enter")
-        wait_until_idle(page)
+        enter(page, "Images per class (0: all)", 20, shows="on 20 images per class")
+        enter(page, "Batch size", 8, shows="in batches of 8 ")
+        enter(page, "Epochs", 30, shows="30 epochs")  # long enough to be watched while it trains
+        enter(page, "Run name", "browser run", shows="Trains “browser run”:")
         page.get_by_role("button", name="Train", exact=True).click()
 
         # The live chart gains points while the run trains.
@@ -106,16 +100,18 @@ def test_pause_resume_and_stop_from_the_page(tmp_path, small_npz, monkeypatch):
     try:
         with dashboard(store.home, tmp_path / "dashboard.log") as url, chromium_page() as page:
             page.goto(f"{url}/train?run={run_id}")
-            page.frame_locator(LIVE_VIEW).get_by_text("Elapsed").wait_for(timeout=120_000)
+            page.locator(LIVE_VIEW).get_by_text("Elapsed").wait_for(timeout=120_000)
             page.get_by_role("button", name="Pause").click()
             page.get_by_role("button", name="Resume").wait_for()
             assert store.get(run_id).status is RunStatus.PAUSED
             page.get_by_role("button", name="Resume").click()
             page.get_by_role("button", name="Pause").wait_for()
             assert store.get(run_id).status is RunStatus.RUNNING
-            set_number(page, "New learning rate", 0.005)
+            field = page.get_by_label("New learning rate", exact=True)
+            field.fill("0.005")
+            field.press("Enter")  # Apply sends the value it shows, whenever it is clicked
             page.get_by_role("button", name="Apply").click()
-            page.frame_locator(LIVE_VIEW).get_by_text("lr → 0.005").wait_for(timeout=60_000)  # marked live
+            page.locator(LIVE_VIEW).get_by_text("lr → 0.005").wait_for(timeout=60_000)  # marked live
             page.get_by_role("button", name="Stop").click()
             page.get_by_text("Stopped on request").wait_for(timeout=120_000)
         assert process.wait(timeout=60) == 0
@@ -135,7 +131,7 @@ def test_the_live_view_says_when_the_dashboard_stops_answering(tmp_path):
     with chromium_page() as page:
         with dashboard(store.home, tmp_path / "dashboard.log") as url:
             page.goto(f"{url}/train?run={run_id}")
-            view = page.frame_locator(LIVE_VIEW)
+            view = page.locator(LIVE_VIEW)
             view.get_by_text("epoch 2/3 · batch 50/100").wait_for(timeout=60_000)
         view.get_by_text("No news from the dashboard").wait_for(timeout=30_000)
         assert live_points(page) == 4  # what was drawn stays: two batch points on each plot

@@ -57,7 +57,7 @@ def metric(at: AppTest, label: str) -> str:
 
 def live_views(at: AppTest) -> dict[str, dict]:
     """Run id -> the arguments of its live view, the component that polls the live feed."""
-    views = [json.loads(element.proto.json_args) for element in at.get("component_instance")]
+    views = [json.loads(element.proto.json) for element in at.get("bidi_component")]
     return {args["run_id"]: args for args in views}
 
 

@@ -1,132 +1,136 @@
-// The live view of one run, a Streamlit component (the postMessage protocol, no build step).
+// The live view of one run: a Streamlit components v2 element, mounted into the page.
 //
-// Streamlit renders it with {run_id, status, figure}. From then on it asks the live feed every
-// POLL_MS for what is newer than the points it holds and appends them to the chart: the page
-// never reruns while a run trains. When the run's status differs from the one the page was
-// drawn with (paused, finished, ...), it sends that status back, and Streamlit reruns the page
-// to redraw the run and its controls.
+// Streamlit calls the default export with data {run_id, status, figure, base}. From then on it
+// asks the live feed every POLL_MS for what is newer than the points it holds and appends them
+// to its chart: the page never reruns while a run trains. When the run's status differs from
+// the one the page was drawn with (paused, finished, ...), it sets the trigger value "status",
+// and Streamlit reruns the page to redraw the run and its controls.
 //
-// Its URLs are relative to this file (<base>/component/<name>/index.html), so the dashboard
-// works under any server.baseUrlPath; only a run id comes from outside, and it is checked.
-"use strict";
+// Plotly's script comes from the dashboard (<base>lab/plotly.min.js) and is loaded once per
+// page, however many runs are shown. Only a run id comes from the data; it is checked.
 
 const POLL_MS = 2000;
-const FEED = "../../lab/live/";
 const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
-let args = null;      // the latest render's arguments
-let after = 0;        // the newest metric row drawn
-let marks = 0;        // learning-rate changes marked on the chart
-let reported = null;  // the status sent to Streamlit since the latest render
 
-function post(type, data) {
-  window.parent.postMessage({isStreamlitMessage: true, type, ...data}, "*");
-}
-
-function fitHeight() {
-  post("streamlit:setFrameHeight", {height: document.body.scrollHeight});
-}
-
-function show(id, visible) {
-  document.getElementById(id).hidden = !visible;
-}
-
-function drawNote(text) {
-  document.getElementById("note").textContent = text || "";
-  show("note", Boolean(text));
-}
-
-function drawProgress(progress) {
-  show("progress", progress !== null);
-  if (progress === null) return;
-  const percent = Math.round(progress.fraction * 1000) / 10;
-  const bar = document.querySelector(".bar");
-  bar.setAttribute("aria-valuenow", percent);
-  bar.firstElementChild.style.width = `${percent}%`;
-  document.querySelector(".label").textContent = progress.label;
-  for (const field of document.querySelectorAll("[data-field]")) {
-    field.textContent = progress[field.dataset.field];
+function loadPlotly(base) {
+  if (window.Plotly) return Promise.resolve(window.Plotly);
+  if (!window.mnistLabPlotly) {
+    window.mnistLabPlotly = new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = `${base}lab/plotly.min.js`;
+      script.onload = () => resolve(window.Plotly);
+      script.onerror = () => {
+        window.mnistLabPlotly = null;  // the next view tries again
+        script.remove();
+        reject(new Error(`Plotly could not be loaded from the dashboard (${script.src}).`));
+      };
+      document.head.appendChild(script);
+    });
   }
+  return window.mnistLabPlotly;
 }
 
-function drawChart(visible, points, newMarks) {
-  const chart = document.getElementById("chart");
-  if (visible && chart.hidden) {
-    show("chart", true);
-    Plotly.Plots.resize(chart);  // drawn while hidden, it has no width yet
-  } else if (!visible) {
-    show("chart", false);
-  }
-  if (points.length) {
-    Plotly.extendTraces(chart, {x: points.map((p) => p.x), y: points.map((p) => p.y)},
-                        points.map((p) => p.trace));
-  }
-  if (newMarks) {
-    marks = newMarks.count;
-    Plotly.relayout(chart, {shapes: newMarks.shapes, annotations: newMarks.annotations});
-  }
-}
+export default function liveRun({data, parentElement, setTriggerValue}) {
+  const root = parentElement.querySelector(".live-run");
+  const part = (name) => root.querySelector(`.live-run-${name}`);
+  const chart = part("chart");
+  let after = 0;        // the newest metric row drawn
+  let marks = 0;        // learning-rate changes marked on the chart
+  let reported = null;  // the status reported since this render
+  let timer = null;
+  let ended = false;
 
-function report(status) {
-  if (status === reported) return;
-  reported = status;
-  post("streamlit:setComponentValue", {value: {status, at: Date.now()}, dataType: "json"});
-}
+  const show = (element, visible) => { element.hidden = !visible; };
 
-async function poll() {
-  if (!document.hidden) {  // a hidden tab asks for nothing
-    try {
-      const response = await fetch(`${FEED}${args.run_id}?after=${after}&marks=${marks}`,
-                                   {cache: "no-store"});
-      if (response.status === 404) {
-        drawNote("This run was deleted.");
-        report("deleted");
-        return;
-      }
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const update = await response.json();
-      drawNote(update.note);
-      drawProgress(update.progress);
-      drawChart(update.progress !== null, update.points, update.marks);
-      after = update.after;
-      if (update.status !== args.status) report(update.status);
-    } catch (error) {
-      drawNote(`No news from the dashboard (${error.message}); trying again.`);
+  function drawNote(text) {
+    part("note").textContent = text || "";
+    show(part("note"), Boolean(text));
+  }
+
+  function drawProgress(progress) {
+    show(part("progress"), progress !== null);
+    if (progress === null) return;
+    const percent = Math.round(progress.fraction * 1000) / 10;
+    const bar = part("bar");
+    bar.setAttribute("aria-valuenow", percent);
+    bar.firstElementChild.style.width = `${percent}%`;
+    part("label").textContent = progress.label;
+    for (const field of root.querySelectorAll("[data-field]")) {
+      field.textContent = progress[field.dataset.field];
     }
   }
-  setTimeout(poll, POLL_MS);
-}
 
-async function start() {
-  if (!RUN_ID.test(args.run_id)) {
-    drawNote(`Not a run id: ${args.run_id}`);
-    return;
+  function drawChart(visible, points, newMarks) {
+    if (visible && chart.hidden) {
+      show(chart, true);
+      window.Plotly.Plots.resize(chart);  // drawn while hidden, it has no width yet
+    } else if (!visible) {
+      show(chart, false);
+    }
+    if (points.length) {
+      window.Plotly.extendTraces(chart, {x: points.map((p) => p.x), y: points.map((p) => p.y)},
+                                 points.map((p) => p.trace));
+    }
+    if (newMarks) {
+      marks = newMarks.count;
+      window.Plotly.relayout(chart, {shapes: newMarks.shapes, annotations: newMarks.annotations});
+    }
   }
-  if (typeof Plotly === "undefined") {
-    drawNote("Plotly could not be loaded from the dashboard (lab/plotly.min.js).");
-    return;
-  }
-  await Plotly.newPlot("chart", args.figure.data, args.figure.layout,
-                       {displaylogo: false, responsive: true});
-  poll();
-}
 
-window.addEventListener("message", (event) => {
-  // Only the Streamlit page that holds this frame may drive it.
-  if (event.source !== window.parent || event.origin !== window.location.origin) return;
-  if (event.data.type !== "streamlit:render") return;
-  const first = args === null;
-  args = event.data.args;
-  reported = null;  // the page was drawn again: a status differing from it is news again
-  const theme = event.data.theme;
-  if (theme) {
-    const style = document.documentElement.style;
-    style.setProperty("--primary", theme.primaryColor);
-    style.setProperty("--text", theme.textColor);
-    style.setProperty("--font", theme.font);
+  function report(status) {
+    if (status === reported) return;
+    reported = status;
+    setTriggerValue("status", status);
   }
-  if (first) {
-    new ResizeObserver(fitHeight).observe(document.body);  // the frame follows what is shown
-    start();
+
+  async function poll() {
+    if (!document.hidden) {  // a hidden tab asks for nothing
+      try {
+        const response = await fetch(
+          `${data.base}lab/live/${data.run_id}?after=${after}&marks=${marks}`, {cache: "no-store"});
+        if (ended) return;
+        if (response.status === 404) {
+          drawNote("This run was deleted.");
+          report("deleted");
+          return;
+        }
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        const update = await response.json();
+        if (ended) return;
+        drawNote(update.note);
+        drawProgress(update.progress);
+        drawChart(update.progress !== null, update.points, update.marks);
+        after = update.after;
+        if (update.status !== data.status) report(update.status);
+      } catch (error) {
+        drawNote(`No news from the dashboard (${error.message}); trying again.`);
+      }
+    }
+    if (!ended) timer = setTimeout(poll, POLL_MS);
   }
-});
-post("streamlit:componentReady", {apiVersion: 1});
+
+  async function start() {
+    if (!RUN_ID.test(data.run_id)) {
+      drawNote(`Not a run id: ${data.run_id}`);
+      return;
+    }
+    try {
+      await loadPlotly(data.base);
+    } catch (error) {
+      drawNote(error.message);
+      return;
+    }
+    if (ended) return;
+    await window.Plotly.newPlot(chart, data.figure.data, data.figure.layout,
+                                {displaylogo: false, responsive: true});
+    poll();
+  }
+
+  start();
+  // Streamlit calls this before drawing the view again with new data, and when it goes away.
+  return () => {
+    ended = true;
+    clearTimeout(timer);
+    if (window.Plotly) window.Plotly.purge(chart);
+  };
+}
