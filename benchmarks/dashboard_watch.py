@@ -31,6 +31,7 @@ from mnist_lab.training.runner import launch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from browser import chromium_page, dashboard  # noqa: E402  (the tests' browser harness)
+from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: E402
 
 WATCHERS = ("streamlit", "chromium")
 PHASE_S = 6.0
@@ -76,6 +77,19 @@ def phase_speeds(batches: pd.DataFrame, switches: list[tuple[int, bool | None]],
             for watched in (True, False)}
 
 
+def open_live_view(page, url: str, running) -> bool:
+    """Open the Train page and wait for its live view; False if the run ends first."""
+    page.goto(url)
+    elapsed = page.locator(".live-run").get_by_text("Elapsed")
+    while running():
+        try:
+            elapsed.wait_for(timeout=2_000)
+            return True
+        except PlaywrightTimeout:
+            continue
+    return False
+
+
 def watch_in_phases(store: RunStore, url: str, epochs: int, subset: int | None) -> dict:
     """One run, its Train page open and closed in turns; each turn measured once settled."""
     config = preset("lenet5").replace(epochs=epochs, subset=subset)
@@ -97,10 +111,9 @@ def watch_in_phases(store: RunStore, url: str, epochs: int, subset: int | None) 
         watched = True
         while running():
             switches.append((newest_row(), None))  # loading or closing the page: left out
-            if watched:
-                page.goto(f"{url}/train?run={run_id}")
-                page.locator(".live-run").get_by_text("Elapsed").wait_for()
-            else:
+            if watched and not open_live_view(page, f"{url}/train?run={run_id}", running):
+                break  # the run ended while its page loaded: this turn measures nothing
+            if not watched:
                 page.goto("about:blank")
             time.sleep(SETTLE_S)
             switches.append((newest_row(), watched))
@@ -122,13 +135,29 @@ def watch_in_phases(store: RunStore, url: str, epochs: int, subset: int | None) 
 
 
 def measure(epochs: int, repeats: int, subset: int | None = None) -> dict:
+    """Every repeat's figures, and the reason of each repeat that failed, side by side."""
+    outcomes: list[dict | str] = []
     with tempfile.TemporaryDirectory() as folder:
         home = Path(folder)
         store = RunStore(home)
         with dashboard(home, home / "dashboard.log") as url:
-            runs = [watch_in_phases(store, url, epochs, subset) for _ in range(repeats)]
+            for _ in range(repeats):
+                try:
+                    outcomes.append(watch_in_phases(store, url, epochs, subset))
+                except Exception as error:  # one repeat's failure must not lose the others
+                    outcomes.append(f"{type(error).__name__}: {error}")
+    return summarize(outcomes)
+
+
+def summarize(outcomes: list[dict | str]) -> dict:
+    """Medians over the repeats that succeeded; the failed ones listed with their reasons."""
+    runs = [outcome for outcome in outcomes if isinstance(outcome, dict)]
+    failed = [outcome for outcome in outcomes if isinstance(outcome, str)]
+    if not runs:
+        return {"watch_failed_repeats": failed}
     ratios = [run["watched_images_per_s"] / run["unwatched_images_per_s"] for run in runs]
     return {
+        "watch_failed_repeats": failed,
         "watch_phase_s": PHASE_S,
         "watched_phase_images_per_s": [round(run["watched_images_per_s"], 1) for run in runs],
         "unwatched_phase_images_per_s": [round(run["unwatched_images_per_s"], 1) for run in runs],
