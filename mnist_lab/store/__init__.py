@@ -2,20 +2,18 @@
 and the dashboard; a run's files and their readers (`artifacts`); zip export and import
 (`archive`)."""
 
-from mnist_lab.store.runs import (
+from mnist_lab.store.records import (
     FINISHED,
-    STALE_AFTER_S,
     TERMINATED_BY_SIGTERM,
     RequestKind,
     Run,
     RunNotFoundError,
     RunStatus,
-    RunStore,
-    default_home,
     parse_tags,
     validate_name,
     validate_run_id,
 )
+from mnist_lab.store.runs import STALE_AFTER_S, RunStore, default_home
 
 __all__ = [
     "FINISHED", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "RequestKind", "Run", "RunNotFoundError",
