@@ -20,6 +20,9 @@ from mnist_lab.model import describe
 from mnist_lab.model.backend import VERBOSE_ENV
 from mnist_lab.overrides import OVERRIDE_FLAGS, apply_overrides
 from mnist_lab.store import TERMINATED_BY_SIGTERM, RunNotFoundError, RunStatus, RunStore, parse_tags
+from mnist_lab.store.studies import StudyNotFoundError
+from mnist_lab.sweeps.command import add_commands as add_study_commands
+from mnist_lab.sweeps.command import run_studies, run_sweep, run_worker
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
@@ -75,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_subparsers(dest="data_command", required=True, parser_class=_Parser).add_parser(
         "info", help="source, shapes, class counts, cache").add_argument("--data")
     commands.add_parser("presets", help="the named presets")
+    add_study_commands(commands, _Parser)
     return parser
 
 
@@ -83,9 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.verbose:
             os.environ[VERBOSE_ENV] = "1"  # trainers started from here inherit it
-        store = RunStore(args.home) if args.command in ("train", "runs") else None
+        store = RunStore(args.home) if args.command in STORE_COMMANDS else None
         return _COMMANDS[args.command](args, store)
-    except (UsageError, ConfigError, RunNotFoundError, ValueError) as error:
+    except (UsageError, ConfigError, RunNotFoundError, StudyNotFoundError, ValueError) as error:
         print(f"mnist-lab: error: {error}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
@@ -219,7 +223,9 @@ def _presets(args: argparse.Namespace, _: None) -> int:
     return 0
 
 
-_COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets}
+_COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets,
+             "sweep": run_sweep, "studies": run_studies, "worker": run_worker}
+STORE_COMMANDS = ("train", "runs", "sweep", "studies", "worker")
 
 
 def _percent(value: float | None) -> str:

@@ -85,3 +85,22 @@ def log_batch(store: RunStore, run_id: str, step: int, *, loss: float = 0.5,
     store.log_metrics(run_id, "batch", step // 100 + 1, step, step / 10,
                       {"loss": loss, "accuracy": 0.9, "epoch_progress": step / 100,
                        "learning_rate": learning_rate, "images_per_s": 320.0})
+
+
+def fake_trial(point: dict, seed: int, accuracy: float | None = None, *, phase: str = "main",
+               status: RunStatus = RunStatus.COMPLETED, number: int = 0, pruned_at=None):
+    """A study trial as the store would give it back, without a store: its run's summary holds
+    `accuracy` as test and validation accuracy."""
+    from mnist_lab.store import Run
+    from mnist_lab.sweeps.study import Trial
+
+    trial = {"point": point, "seed": seed, "phase": phase}
+    if pruned_at is not None:
+        trial["pruned_at"] = pruned_at
+    summary = {} if accuracy is None else {
+        "test_accuracy": accuracy, "final_val_accuracy": accuracy, "params": 61706,
+        "flops": 839344, "train_seconds": 5.0}
+    run = Run(id=f"20260101-000000-{number:06x}", name="trial", status=status, created_at=float(number),
+              started_at=None, ended_at=None, heartbeat_at=None, pid=None, config={}, summary=summary,
+              tags=[], notes="", sweep_id="study", error=None, trial=trial)
+    return Trial(run, point, seed, phase)

@@ -328,3 +328,18 @@ def test_disagreements_split_the_samples_where_one_model_is_right():
     a_only, b_only = significance.disagreements([1, 2, 3, 4], [1, 2, 0, 0], [1, 0, 3, 0])
     np.testing.assert_array_equal(a_only, [1])
     np.testing.assert_array_equal(b_only, [2])
+
+
+def test_holm_adjusts_step_down_and_keeps_the_order():
+    # Sorted 0.01, 0.02, 0.04: times 3, 2, 1 -> 0.03, 0.04, 0.04 (never below the one before).
+    assert significance.holm([0.04, 0.01, 0.02]) == pytest.approx([0.04, 0.03, 0.04])
+    assert significance.holm([0.5, 0.9]) == pytest.approx([1.0, 1.0])
+    assert significance.holm([]) == []
+
+
+def test_welch_p_value_tells_a_real_gap_from_noise():
+    assert significance.welch_p_value([0.990, 0.991, 0.992], [0.980, 0.981, 0.982]) < 0.001
+    assert significance.welch_p_value([0.990, 0.985, 0.995], [0.989, 0.994, 0.984]) > 0.5
+    assert significance.welch_p_value([0.99, 0.99], [0.99, 0.99]) == 1.0
+    with pytest.raises(ValueError, match="2 or more values on each side, got 1 and 3"):
+        significance.welch_p_value([0.99], [0.98, 0.97, 0.96])

@@ -157,3 +157,23 @@ def test_two_stores_on_one_folder_see_each_other(tmp_path):
     writer.log_metrics(run_id, "batch", 1, 1, 0.1, {"loss": 1.0})
     assert reader.get(run_id).config == {"a": 1}
     assert len(reader.metrics(run_id)) == 1
+
+
+def test_a_store_from_an_earlier_version_gains_the_trial_column(tmp_path):
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "index.sqlite") as connection:
+        connection.execute(
+            "CREATE TABLE runs (id TEXT PRIMARY KEY, name TEXT NOT NULL, status TEXT NOT NULL,"
+            " created_at REAL NOT NULL, started_at REAL, ended_at REAL, heartbeat_at REAL,"
+            " pid INTEGER, config_json TEXT NOT NULL, summary_json TEXT NOT NULL DEFAULT '{}',"
+            " tags_json TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '', sweep_id TEXT,"
+            " error TEXT)")
+        connection.execute("INSERT INTO runs (id, name, status, created_at, config_json) VALUES"
+                           " ('20260101-000000-aaaaaa', 'old', 'completed', 1.0, '{}')")
+    store = RunStore(tmp_path)
+    assert store.get("20260101-000000-aaaaaa").trial is None
+    run_id = store.create_run({}, sweep_id="pooling", trial={"point": {"x": 1}, "seed": 0},
+                              pid=os.getpid())
+    assert store.get(run_id).trial == {"point": {"x": 1}, "seed": 0}
+    assert [run.id for run in store.list(study="pooling")] == [run_id]

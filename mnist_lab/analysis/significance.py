@@ -175,3 +175,49 @@ def disagreements(y_true, predictions_a, predictions_b):
     check_same_length(y_true=y_true, predictions_a=predictions_a, predictions_b=predictions_b)
     correct_a, correct_b = predictions_a == y_true, predictions_b == y_true
     return np.flatnonzero(correct_a & ~correct_b), np.flatnonzero(~correct_a & correct_b)
+
+
+def welch_p_value(values_a, values_b):
+    """Two-sided p-value of Welch's t-test: could two sets of seed results share one mean?
+
+    Parameters
+    ----------
+    values_a, values_b : array-like of float
+        At least two values each (e.g. test accuracies of one config over seeds).
+
+    Returns
+    -------
+    p_value : float
+        1.0 when both sets have no spread and the same mean; 0.0 when they have no spread
+        and different means.
+    """
+    a, b = np.asarray(values_a, dtype=np.float64), np.asarray(values_b, dtype=np.float64)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f"Welch's test needs 2 or more values on each side, got {a.size} and {b.size}")
+    if a.std() == 0 and b.std() == 0:
+        return 1.0 if a.mean() == b.mean() else 0.0
+    return float(stats.ttest_ind(a, b, equal_var=False).pvalue)
+
+
+def holm(p_values):
+    """Holm's step-down correction for testing several hypotheses at once.
+
+    Parameters
+    ----------
+    p_values : sequence of float
+        Unadjusted p-values, one per comparison.
+
+    Returns
+    -------
+    adjusted : list of float
+        In the input's order; each is at least its own p-value and at most 1, and reading
+        them against 0.05 keeps the chance of any false "real difference" under 5%.
+    """
+    order = np.argsort(p_values, kind="stable")
+    count = len(p_values)
+    adjusted = [0.0] * count
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, (count - rank) * float(p_values[index])))
+        adjusted[index] = running
+    return adjusted

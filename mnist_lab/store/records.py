@@ -77,6 +77,7 @@ class Run:
     notes: str
     sweep_id: str | None
     error: str | None
+    trial: dict[str, Any] | None = None
     problem: str | None = None
 
     @classmethod
@@ -101,6 +102,7 @@ class Run:
         config = column("config", dict, {})
         summary, summary_problem = readable_summary(column("summary", dict, {}))
         tags = column("tags", list, [])
+        trial = column("trial", dict, None) if row["trial_json"] is not None else None
         if summary_problem:
             problems.append(summary_problem)
         if not all(isinstance(tag, str) for tag in tags):
@@ -111,7 +113,7 @@ class Run:
             created_at=row["created_at"], started_at=row["started_at"],
             ended_at=row["ended_at"], heartbeat_at=row["heartbeat_at"], pid=row["pid"],
             config=config, summary=summary, tags=tags, notes=str(row["notes"]),
-            sweep_id=row["sweep_id"], error=row["error"],
+            sweep_id=row["sweep_id"], error=row["error"], trial=trial,
             problem="; ".join(problems) or None,
         )
 

@@ -12,10 +12,8 @@ import json
 import os
 import secrets
 import shutil
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +21,7 @@ import pandas as pd
 
 from mnist_lab.atomic import write_atomic
 from mnist_lab.store.artifacts import LOG_FILE
+from mnist_lab.store.database import add_missing_columns, connect
 from mnist_lab.store.records import (
     Request,
     RequestKind,
@@ -39,8 +38,9 @@ CREATE TABLE IF NOT EXISTS runs (
     created_at REAL NOT NULL, started_at REAL, ended_at REAL, heartbeat_at REAL, pid INTEGER,
     config_json TEXT NOT NULL, summary_json TEXT NOT NULL DEFAULT '{}',
     tags_json TEXT NOT NULL DEFAULT '[]', notes TEXT NOT NULL DEFAULT '', sweep_id TEXT,
-    error TEXT
+    error TEXT, trial_json TEXT
 );
+CREATE INDEX IF NOT EXISTS runs_by_study ON runs (sweep_id, created_at);
 CREATE TABLE IF NOT EXISTS metrics (
     id INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT NOT NULL, kind TEXT NOT NULL,
     epoch INTEGER NOT NULL, step INTEGER NOT NULL, wall_s REAL NOT NULL, values_json TEXT NOT NULL
@@ -52,7 +52,6 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-BUSY_TIMEOUT_MS = 10_000
 STALE_AFTER_S = 30.0
 def default_home() -> Path:
     return Path(os.environ.get("MNIST_LAB_HOME", "runs"))
@@ -67,24 +66,18 @@ class RunStore:
         self.db_path = self.home / "index.sqlite"
         with self._connect() as connection:
             connection.executescript(SCHEMA)
+            add_missing_columns(connection, "runs", {"trial_json": "TEXT"})
 
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A short-lived connection: one transaction, committed on success, then closed."""
-        connection = sqlite3.connect(self.db_path, timeout=BUSY_TIMEOUT_MS / 1000)
-        connection.row_factory = sqlite3.Row
-        try:
-            connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-            with connection:
-                yield connection
-        finally:
-            connection.close()
+    def _connect(self):
+        """A short connection to the index: one transaction (see `store.database`)."""
+        return connect(self.db_path)
 
     # Runs -------------------------------------------------------------------------------
     def create_run(self, config: dict[str, Any], *, name: str | None = None,
-                   tags: list[str] | None = None, sweep_id: str | None = None) -> str:
+                   tags: list[str] | None = None, sweep_id: str | None = None,
+                   trial: dict[str, Any] | None = None, pid: int | None = None) -> str:
+        """A new queued run. A study's trial names its study (`sweep_id`) and its place in it
+        (`trial`); `pid` is the process that will train it, recorded with a first heartbeat."""
         now = time.time()
         run_id = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + "-" + secrets.token_hex(3)
         name = validate_name(name or config.get("preset") or "custom")
@@ -92,10 +85,11 @@ class RunStore:
         self.run_dir(run_id).mkdir(parents=True)
         with self._connect() as connection:
             connection.execute(
-                "INSERT INTO runs (id, name, status, created_at, config_json, tags_json, sweep_id)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO runs (id, name, status, created_at, config_json, tags_json, sweep_id,"
+                " trial_json, pid, heartbeat_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (run_id, name, RunStatus.QUEUED, now, json.dumps(config), json.dumps(tags),
-                 sweep_id),
+                 sweep_id, None if trial is None else json.dumps(trial), pid,
+                 None if pid is None else now),
             )
         return run_id
 
@@ -108,11 +102,16 @@ class RunStore:
             raise RunNotFoundError(run_id)
         return Run.from_row(row)
 
-    def list(self, *, statuses: tuple[RunStatus, ...] | None = None) -> list[Run]:
-        """Runs, newest first; dead trainers are marked interrupted first."""
+    def list(self, *, statuses: tuple[RunStatus, ...] | None = None,
+             study: str | None = None) -> list[Run]:
+        """Runs (of one study, if named), newest first; dead trainers are marked first."""
         self.reap_stale()
         with self._connect() as connection:
-            rows = connection.execute("SELECT * FROM runs ORDER BY created_at DESC").fetchall()
+            if study is None:
+                rows = connection.execute("SELECT * FROM runs ORDER BY created_at DESC").fetchall()
+            else:
+                rows = connection.execute("SELECT * FROM runs WHERE sweep_id = ?"
+                                          " ORDER BY created_at DESC", (study,)).fetchall()
         runs = [Run.from_row(row) for row in rows]
         return [run for run in runs if statuses is None or run.status in statuses]
 
@@ -132,7 +131,7 @@ class RunStore:
 
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
-        if run.status.active and _pid_alive(run.pid):
+        if run.status.active and pid_alive(run.pid):
             raise ValueError(f"run {run_id} is {run.status}; stop it before deleting it")
         with self._connect() as connection:
             for table, column in (("metrics", "run_id"), ("requests", "run_id"), ("runs", "id")):
@@ -145,6 +144,17 @@ class RunStore:
 
         Dead trainers are reaped first, so a run whose trainer died never holds the line.
         """
+        return self._claim(pid, max_running, lambda first: first["id"] == run_id) is not None
+
+    def claim_next(self, study: str, pid: int, max_running: int) -> str | None:
+        """Claim the study's trial that is next in line, if a slot is free; its id, or None.
+
+        For a long-lived trainer that serves a study: the line stays first in, first out
+        across every queued run, the study's and anyone else's.
+        """
+        return self._claim(pid, max_running, lambda first: first["sweep_id"] == study)
+
+    def _claim(self, pid: int, max_running: int, wanted) -> str | None:
         self.reap_stale()
         with self._connect() as connection:
             connection.execute("BEGIN IMMEDIATE")
@@ -153,17 +163,25 @@ class RunStore:
                 (RunStatus.RUNNING, RunStatus.PAUSED),
             ).fetchone()[0]
             first = connection.execute(
-                "SELECT id FROM runs WHERE status = ? ORDER BY created_at, id LIMIT 1",
+                "SELECT id, sweep_id FROM runs WHERE status = ? ORDER BY created_at, id LIMIT 1",
                 (RunStatus.QUEUED,),
             ).fetchone()
-            if running >= max_running or first is None or first["id"] != run_id:
-                return False
+            if running >= max_running or first is None or not wanted(first):
+                return None
             now = time.time()
             connection.execute(
                 "UPDATE runs SET status = ?, started_at = ?, heartbeat_at = ?, pid = ?"
-                " WHERE id = ?", (RunStatus.RUNNING, now, now, pid, run_id),
+                " WHERE id = ?", (RunStatus.RUNNING, now, now, pid, first["id"]),
             )
-            return True
+            return first["id"]
+
+    def cancel_queued(self, run_id: str, reason: str) -> bool:
+        """Stop a run only if no trainer has claimed it yet; False if one has (stop it instead)."""
+        with self._connect() as connection:
+            cursor = connection.execute(
+                "UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = ?",
+                (RunStatus.STOPPED, time.time(), reason, run_id, RunStatus.QUEUED))
+        return cursor.rowcount == 1
 
     def set_status(self, run_id: str, status: RunStatus, *, error: str | None = None) -> None:
         changes: dict[str, Any] = {"status": status}
@@ -178,6 +196,10 @@ class RunStore:
 
     def heartbeat(self, run_id: str) -> None:
         self._set(run_id, heartbeat_at=time.time())
+
+    def set_trial(self, run_id: str, trial: dict[str, Any]) -> None:
+        """What a study records about its trial (its point, seed, phase, where it was pruned)."""
+        self._set(run_id, trial_json=json.dumps(trial))
 
     def set_summary(self, run_id: str, summary: dict[str, Any]) -> None:
         self._set(run_id, summary_json=json.dumps(summary))
@@ -214,7 +236,7 @@ class RunStore:
                 if row["heartbeat_at"] is None:
                     if row["status"] == RunStatus.QUEUED and now - row["created_at"] > STALE_AFTER_S:
                         ended[row["id"]] = (RunStatus.FAILED, "no trainer process was started for it")
-                elif now - row["heartbeat_at"] > STALE_AFTER_S or not _pid_alive(row["pid"]):
+                elif now - row["heartbeat_at"] > STALE_AFTER_S or not pid_alive(row["pid"]):
                     ended[row["id"]] = (
                         (RunStatus.FAILED, self._early_death(row["id"]))
                         if row["status"] == RunStatus.QUEUED
@@ -320,7 +342,7 @@ class RunStore:
         return write_atomic(self.artifact(run_id, name), write)
 
 
-def _pid_alive(pid: int | None) -> bool:
+def pid_alive(pid: int | None) -> bool:
     """Whether a process with this pid exists on this machine (zombies count as dead)."""
     if pid is None:
         return False

@@ -9,6 +9,7 @@ run in a final status: completed, stopped, failed or interrupted.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
@@ -122,6 +123,48 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
     if run.status is not RunStatus.QUEUED:
         raise ValueError(f"run {run_id} is {run.status}; only a queued run can be trained")
     store.set_pid(run_id, os.getpid())
+    return _train_run(store, run_id, lambda: _wait_for_slot(store, run_id),
+                      data_source=data_source, console=console)
+
+
+def serve_study(store: RunStore, study: str, *, data_source: str | None = None,
+                until=lambda: False) -> int:
+    """Train the study's queued trials one after another in this process; return how many.
+
+    A long-lived trainer pays for TensorFlow's import and MNIST's load once, not once per
+    trial: for short trials that was most of their time. It takes the study's trial next in
+    line whenever a slot is free, through the same path as every other run, and leaves once
+    no trial waits and `until()` says the study needs no more.
+    """
+    trained = 0
+    while True:
+        run_id = store.claim_next(study, os.getpid(), max_running(store))
+        if run_id is None:
+            if until():
+                return trained
+            time.sleep(0.2)
+            continue
+        status = _train_run(store, run_id, lambda: True, data_source=data_source)
+        trained += 1
+        if status is RunStatus.INTERRUPTED and store.get(run_id).error == TERMINATED_BY_SIGTERM:
+            return trained  # SIGTERM ends the trainer, not only its trial
+
+
+def _mnist(source: str | None):
+    """MNIST, loaded once per trainer process and source (a long-lived one trains many runs)."""
+    return _load_mnist(source or os.environ.get("MNIST_LAB_DATA"))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_mnist(source: str | None):
+    from mnist_lab.data import load_mnist
+
+    return load_mnist(source)
+
+
+def _train_run(store: RunStore, run_id: str, wait_for_slot, *, data_source: str | None,
+               console: bool = False) -> RunStatus:
+    """Heartbeat, SIGTERM and the run's final status around one training."""
     heartbeat = _Heartbeat(store, run_id)
     heartbeat.start()
     terminate = threading.Event()
@@ -136,18 +179,17 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
 
     previous_handler = signal.signal(signal.SIGTERM, on_sigterm)
     try:
-        if not _wait_for_slot(store, run_id):
+        if not wait_for_slot():
             return RunStatus.STOPPED
         # Imported here, quietly: TensorFlow's thread pools must be set before its first
         # operation, and its start-up lines are noise to a user.
         import_keras()
-        from mnist_lab.data import load_mnist
         from mnist_lab.training.train import configure_threads, train
 
-        config = RunConfig.from_dict(run.config)
+        config = RunConfig.from_dict(store.get(run_id).config)
         configure_threads()
         training = True
-        train(config, store, run_id, load_mnist(data_source), console=console, terminate=terminate)
+        train(config, store, run_id, _mnist(data_source), console=console, terminate=terminate)
     except Terminated:
         store.set_status(run_id, RunStatus.INTERRUPTED, error=f"{TERMINATED_BY_SIGTERM} {WHILE_QUEUED}"
                          if store.get(run_id).status is RunStatus.QUEUED else TERMINATED_BY_SIGTERM)

@@ -1,0 +1,167 @@
+"""The `sweep`, `studies` and `worker` commands, for `mnist_lab.cli`.
+
+`mnist-lab sweep --grid FIELD=V1,V2 ...` (or `--study NAME`) creates a study, or resumes the
+one of that name, and drives it here until it is done, printing each trial as it finishes and
+the conclusion at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+from mnist_lab.config import ConfigError, RunConfig, preset, preset_names
+from mnist_lab.store import RunStore
+from mnist_lab.store.studies import StudyIndex
+from mnist_lab.sweeps.builtin import builtin_names, builtin_study
+from mnist_lab.sweeps.driver import drive
+from mnist_lab.sweeps.local import LocalExecutor
+from mnist_lab.sweeps.report import study_report
+from mnist_lab.sweeps.space import parse_grid, parse_range
+from mnist_lab.sweeps.study import SAMPLERS, Budget, StudySpec
+from mnist_lab.training.runner import serve_study
+
+
+def add_commands(commands, parser_class) -> None:
+    sweep = commands.add_parser("sweep", help="run a study: a grid or search over config fields, "
+                                "with seeds; resumes a study of the same name")
+    what = sweep.add_mutually_exclusive_group()
+    what.add_argument("--study", help=f"a built-in study ({', '.join(builtin_names())}) or a "
+                      "saved one, resumed")
+    sweep.add_argument("--grid", action="append", default=[], metavar="FIELD=V1,V2",
+                       help="values of a config field, e.g. blocks.kernel_size=3,5,7 (repeatable)")
+    sweep.add_argument("--range", action="append", default=[], metavar="FIELD=LOW..HIGH[:log]",
+                       help="a number range, for --sampler random or tpe")
+    base = sweep.add_mutually_exclusive_group()
+    base.add_argument("--base", choices=preset_names(), help="the base config (default lenet5)")
+    base.add_argument("--config", type=Path, help="the base config from a JSON file")
+    sweep.add_argument("--sampler", choices=SAMPLERS, default="grid")
+    sweep.add_argument("--repeats", type=int, help="seeds per point (default 1, built-ins 3)")
+    sweep.add_argument("--epochs", type=int, help="epochs of every trial")
+    sweep.add_argument("--subset", type=int, help="training images per class of every trial")
+    sweep.add_argument("--max-trials", type=int, help="the most trials (points x seeds) to train")
+    sweep.add_argument("--time-budget", type=float, metavar="MINUTES",
+                       help="queue no new trial after this long")
+    sweep.add_argument("--prune", action="store_true",
+                       help="stop trials below the median validation accuracy (Optuna)")
+    sweep.add_argument("--no-confirm", action="store_true",
+                       help="do not re-run the two best of 3+ arms on fresh seeds")
+    sweep.add_argument("--name", help="the study's name (default sweep-<date>-<time>)")
+    sweep.add_argument("--seed", type=int, default=0, help="the sampler's seed")
+
+    studies = commands.add_parser("studies", help="list, show or stop studies")
+    study_commands = studies.add_subparsers(dest="studies_command", required=True,
+                                            parser_class=parser_class)
+    study_commands.add_parser("list", help="every study and its trials' states")
+    study_commands.add_parser("show", help="results and conclusion").add_argument("name")
+    study_commands.add_parser("stop", help="stop a study: queued trials leave the queue, the "
+                              "running ones stop after their batch").add_argument("name")
+
+    worker = commands.add_parser("worker", help=argparse.SUPPRESS)
+    worker.add_argument("--study", required=True)
+    worker.add_argument("--data")
+
+
+def spec_from_args(args: argparse.Namespace, store: RunStore) -> StudySpec:
+    """The study the command line describes: new, built in, or saved (resumed)."""
+    index = StudyIndex(store)
+    name = args.study or args.name or time.strftime("sweep-%Y%m%d-%H%M%S")
+    saved = index.find(name)
+    if args.study:
+        if args.grid or args.range:
+            raise ConfigError("--study runs a built-in or saved study; give --grid/--range without it")
+        spec = StudySpec.from_dict(saved.spec) if saved else builtin_study(name)
+    else:
+        if args.config:
+            try:
+                base = RunConfig.from_json(args.config.read_text())
+            except OSError as error:
+                raise ConfigError(f"cannot read config file {args.config}: {error.strerror}") from None
+        else:
+            base = preset(args.base or "lenet5")
+        spec = StudySpec(name=name, base=base,
+                         dimensions=[*map(parse_grid, args.grid), *map(parse_range, args.range)],
+                         sampler=args.sampler, repeats=args.repeats or 1, prune=args.prune,
+                         seed=args.seed, confirm=not args.no_confirm)
+        if saved and not spec.same_question(StudySpec.from_dict(saved.spec)):
+            raise ConfigError(f"a study named '{name}' already asks another question; resume it "
+                              f"with --study {name}, or choose another --name")
+    _apply_budget(spec, args)
+    spec.validate()
+    if saved is None:
+        index.create(name, spec.to_dict())
+    else:
+        index.update_spec(name, spec.to_dict())
+    return spec
+
+
+def _apply_budget(spec: StudySpec, args: argparse.Namespace) -> None:
+    budget: Budget = spec.budget
+    for flag, value in (("epochs", args.epochs), ("subset", args.subset),
+                        ("max_trials", args.max_trials)):
+        if value is not None:
+            setattr(budget, flag, value)
+    if args.time_budget is not None:
+        budget.time_budget_s = args.time_budget * 60
+    if args.repeats is not None:
+        spec.repeats = args.repeats
+
+
+def run_sweep(args: argparse.Namespace, store: RunStore) -> int:
+    spec = spec_from_args(args, store)
+    if StudyIndex(store).get(spec.name).driven:
+        raise ConfigError(f"study {spec.name} is already running (driver pid "
+                          f"{StudyIndex(store).get(spec.name).driver_pid})")
+    print(f"study {spec.name}: {spec.sampler} over "
+          f"{', '.join(dimension.field for dimension in spec.dimensions)}, "
+          f"{spec.repeats} seed(s) per point", flush=True)
+    drive(store, spec, LocalExecutor(store, spec.name), say=lambda line: print(line, flush=True))
+    _print_report(store, spec.name)
+    return 0
+
+
+def run_studies(args: argparse.Namespace, store: RunStore) -> int:
+    index = StudyIndex(store)
+    if args.studies_command == "list":
+        for record in index.list():
+            report = study_report(store, record.name)
+            state = "running" if record.driven else "stopped" if record.stop_requested else "idle"
+            counts = ", ".join(f"{count} {state}" for state, count in sorted(report.counts.items()))
+            print(f"{record.name:28} {state:8} {counts or 'no trials'}")
+    elif args.studies_command == "show":
+        _print_report(store, args.name)
+    else:
+        index.get(args.name)
+        index.request_stop(args.name)
+        if not index.get(args.name).driven:  # no driver to carry it out: do it here
+            from mnist_lab.sweeps.driver import stop_study
+
+            stop_study(store, args.name)
+        print(f"stop requested for study {args.name}")
+    return 0
+
+
+def run_worker(args: argparse.Namespace, store: RunStore) -> int:
+    index = StudyIndex(store)
+    index.get(args.study)
+
+    def study_done() -> bool:
+        record = index.get(args.study)
+        return record.stop_requested or not record.driven
+
+    trained = serve_study(store, args.study, data_source=args.data, until=study_done)
+    print(f"worker {os.getpid()} leaves after {trained} trial(s)", flush=True)
+    return 0
+
+
+def _print_report(store: RunStore, name: str) -> None:
+    report = study_report(store, name)
+    print(f"\nstudy {name}: " + (", ".join(f"{count} {state}" for state, count
+                                          in sorted(report.counts.items())) or "no trials"))
+    for arm in report.arms:
+        mean, _, low, high = arm.interval()
+        spread = f"95% interval {low:.2%} to {high:.2%}" if arm.n >= 2 else "n = 1: no interval"
+        print(f"  {arm.label:40} n={arm.n}  {mean:.2%}  ({spread})")
+    print("\n" + "\n".join(report.conclusion.lines))

@@ -1,0 +1,52 @@
+"""Trials on this machine: long-lived trainer processes that serve one study.
+
+Each is `python -m mnist_lab worker --study NAME`: it imports TensorFlow and loads MNIST once,
+then trains the study's queued trials one after another through the runner's usual path.
+There are as many as the runner's slots allow, each with its share of the cores. They leave
+when no trial waits and their driver is gone or done.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from mnist_lab.store import RunStore
+from mnist_lab.training.runner import PROJECT_ROOT
+
+STUDY_LOGS = "studies"  # <home>/studies/<name>.log: what the driver and its trainers printed
+
+
+def study_log(store: RunStore, name: str) -> Path:
+    folder = store.home / STUDY_LOGS
+    folder.mkdir(exist_ok=True)
+    return folder / f"{name}.log"
+
+
+class LocalExecutor:
+    """Starts trainer processes for a study, up to the count the driver asks for."""
+
+    def __init__(self, store: RunStore, study: str) -> None:
+        self.store, self.study = store, study
+        self.workers: list[subprocess.Popen] = []
+
+    def serve(self, count: int) -> None:
+        self.workers = [worker for worker in self.workers if worker.poll() is None]
+        threads = max(1, (os.cpu_count() or 1) // max(1, count))
+        while len(self.workers) < count:
+            env = {**os.environ, "MNIST_LAB_HOME": str(self.store.home.resolve()),
+                   "MNIST_LAB_THREADS": str(threads),
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
+                                                               os.environ.get("PYTHONPATH")]))}
+            with open(study_log(self.store, self.study), "ab") as log:
+                self.workers.append(subprocess.Popen(
+                    [sys.executable, "-m", "mnist_lab", "worker", "--study", self.study],
+                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                    cwd=PROJECT_ROOT))
+
+    def close(self) -> None:
+        """Wait for the trainers: they finish their trial and leave once the study is done."""
+        for worker in self.workers:
+            worker.wait()

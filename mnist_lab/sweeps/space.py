@@ -1,0 +1,198 @@
+"""A study's search space: which config fields vary, over which values, and applying a point.
+
+A field is named as a path into `RunConfig`: `learning_rate`, `blocks.kernel_size` (every
+block), `blocks.0.kernel_size` (the first block only), `dense.units`, or `filters_scale`,
+which multiplies every block's filters (LeNet-5's 6/16 halved is `filters_scale=0.5`). Values
+are typed from the config's own field types, so `--grid blocks.kernel_size=3,5,x` is refused
+by name before anything is queued.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from dataclasses import dataclass, fields
+from typing import Any
+
+from mnist_lab.config import ConfigError, ConvBlock, DenseLayer, RunConfig
+from mnist_lab.model import describe
+
+FILTERS_SCALE = "filters_scale"
+LISTS = {"blocks": ConvBlock, "dense": DenseLayer}
+NOT_SWEPT = {"blocks", "dense", "seed", "preset"}  # seeds are repeats; lists are swept by field
+_CASTS = {"int": int, "float": float, "str": str}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One swept field: a list of values, or a numeric range [low, high] (log-scaled or not)."""
+
+    field: str
+    values: tuple[Any, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    log: bool = False
+    integer: bool = False
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.is_range:
+            return {"field": self.field, "low": self.low, "high": self.high, "log": self.log,
+                    "integer": self.integer}
+        return {"field": self.field, "values": list(self.values)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Dimension:
+        if "values" in data:
+            return cls(data["field"], tuple(data["values"]))
+        return cls(data["field"], low=data["low"], high=data["high"], log=data["log"],
+                   integer=data["integer"])
+
+
+def field_type(path: str) -> str:
+    """The type name of a swept field ("int", "float", "bool", "str", "int | None")."""
+    if path == FILTERS_SCALE:
+        return "float"
+    parts = path.split(".")
+    if parts[0] in LISTS:
+        index_given = len(parts) == 3 and parts[1].isdigit()
+        if len(parts) not in (2, 3) or (len(parts) == 3 and not index_given):
+            raise ConfigError(f"{path}: name a field of all {parts[0]} ({parts[0]}.FIELD) or of "
+                              f"one ({parts[0]}.N.FIELD, N counted from 0)")
+        known = {item.name: str(item.type) for item in fields(LISTS[parts[0]])}
+        name = parts[-1]
+    else:
+        known = {item.name: str(item.type) for item in fields(RunConfig) if item.name not in NOT_SWEPT}
+        name = path
+        if len(parts) != 1:
+            known = {}
+    if name not in known:
+        hint = f"; fields: {', '.join(sorted(known))}" if known else ""
+        raise ConfigError(f"unknown field '{path}'{hint}")
+    return known[name]
+
+
+def parse_value(path: str, text: str) -> Any:
+    """`text` as the field's type; a one-line ConfigError naming the field otherwise."""
+    kind = field_type(path)
+    text = text.strip()
+    if kind.endswith("| None") and text.lower() == "none":
+        return None
+    kind = kind.split(" |")[0]
+    if kind == "bool":
+        if text.lower() not in ("true", "false"):
+            raise ConfigError(f"{path} takes true or false, got '{text}'")
+        return text.lower() == "true"
+    try:
+        return _CASTS[kind](text)
+    except ValueError:
+        raise ConfigError(f"{path} takes {kind} values, got '{text}'") from None
+
+
+def parse_grid(spec: str) -> Dimension:
+    """`FIELD=V1,V2,...` -> a dimension of listed values."""
+    path, values = _split(spec, "--grid")
+    parsed = tuple(dict.fromkeys(parse_value(path, text) for text in values.split(",") if text.strip()))
+    if not parsed:
+        raise ConfigError(f"--grid {spec}: give at least one value")
+    return Dimension(path, parsed)
+
+
+def parse_range(spec: str) -> Dimension:
+    """`FIELD=LOW..HIGH` or `FIELD=LOW..HIGH:log` -> a numeric range."""
+    path, text = _split(spec, "--range")
+    kind = field_type(path).split(" |")[0]
+    if kind not in ("int", "float"):
+        raise ConfigError(f"--range {spec}: {path} is {kind}; a range needs a number field")
+    log = text.endswith(":log")
+    bounds = text.removesuffix(":log").split("..")
+    if len(bounds) != 2:
+        raise ConfigError(f"--range {spec}: expected {path}=LOW..HIGH or {path}=LOW..HIGH:log")
+    low, high = (parse_value(path, bound) for bound in bounds)
+    if not low < high or (log and low <= 0):
+        raise ConfigError(f"--range {spec}: need LOW < HIGH{' and LOW > 0 for :log' if log else ''}")
+    return Dimension(path, low=low, high=high, log=log, integer=kind == "int")
+
+
+def _split(spec: str, flag: str) -> tuple[str, str]:
+    path, sign, values = spec.partition("=")
+    if not sign or not path.strip():
+        raise ConfigError(f"{flag} {spec}: expected FIELD=VALUES")
+    return path.strip(), values
+
+
+def check_dimensions(dimensions: list[Dimension]) -> None:
+    fields_seen = [dimension.field for dimension in dimensions]
+    if not dimensions:
+        raise ConfigError("the search space is empty: give --grid FIELD=V1,V2 (or --range)")
+    duplicated = {name for name in fields_seen if fields_seen.count(name) > 1}
+    if duplicated:
+        raise ConfigError(f"{sorted(duplicated)[0]} is swept twice")
+    for dimension in dimensions:
+        field_type(dimension.field)
+
+
+def apply_point(base: RunConfig, point: dict[str, Any]) -> RunConfig:
+    """A copy of `base` with the point's values set; raises ConfigError for a bad path."""
+    config = copy.deepcopy(base)
+    for path, value in point.items():
+        parts = path.split(".")
+        if path == FILTERS_SCALE:
+            for block in config.blocks:
+                block.filters = max(1, round(block.filters * value))
+        elif parts[0] in LISTS:
+            items = getattr(config, parts[0])
+            if len(parts) == 3:
+                index = int(parts[1])
+                if index >= len(items):
+                    raise ConfigError(f"{path}: the base config has {len(items)} {parts[0]}")
+                items = [items[index]]
+            for item in items:
+                setattr(item, parts[-1], value)
+        else:
+            setattr(config, path, value)
+    return config
+
+
+def grid_points(dimensions: list[Dimension]) -> list[dict[str, Any]]:
+    """Every combination of listed values, in the order given (a range cannot be a grid)."""
+    ranged = [dimension.field for dimension in dimensions if dimension.is_range]
+    if ranged:
+        raise ConfigError(f"a grid needs listed values, but {ranged[0]} is a range; list its "
+                          "values, or use --sampler random or tpe")
+    names = [dimension.field for dimension in dimensions]
+    return [dict(zip(names, values, strict=True))
+            for values in itertools.product(*(dimension.values for dimension in dimensions))]
+
+
+def corner_points(dimensions: list[Dimension], limit: int = 64) -> list[dict[str, Any]]:
+    """Points at the ends of every range and at every listed value: what validation checks."""
+    choices = [dimension.values if not dimension.is_range else (dimension.low, dimension.high)
+               for dimension in dimensions]
+    names = [dimension.field for dimension in dimensions]
+    combos = itertools.islice(itertools.product(*choices), limit)
+    return [dict(zip(names, values, strict=True)) for values in combos]
+
+
+def check_points(base: RunConfig, points: list[dict[str, Any]]) -> None:
+    """Every point must describe a network that can be built: one line names the first that cannot."""
+    for point in points:
+        try:
+            describe(apply_point(base, point))
+        except ConfigError as error:
+            raise ConfigError(f"{point_label(point)}: {error}") from None
+
+
+def point_label(point: dict[str, Any]) -> str:
+    """`blocks.kernel_size=5 downsample=max`: a point in the words of the command line."""
+    return " ".join(f"{name}={_text(value)}" for name, value in point.items())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and not math.isnan(value):
+        return f"{value:g}"
+    return str(value).lower() if isinstance(value, bool) else str(value)
