@@ -14,6 +14,7 @@ if __name__ == "__main__":
         "Lab": [
             st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
             st.Page("pages/train.py", title="Train", icon=":material/model_training:"),
+            st.Page("pages/experiments.py", title="Experiments", icon=":material/science:"),
         ],
         "Study": [
             st.Page("pages/runs.py", title="Runs", icon=":material/table_view:"),

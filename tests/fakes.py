@@ -32,10 +32,11 @@ def fake_probabilities(y_test: np.ndarray, mistakes=MISTAKES, seed: int = 0) -> 
 
 def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", preset_name: str = "lenet5",
              epochs: int = 3, status: RunStatus = RunStatus.COMPLETED, mistakes=MISTAKES,
-             seed: int = 0) -> str:
-    """A finished run with metrics, summary and every artifact but the model file."""
+             seed: int = 0, study: str | None = None, trial: dict | None = None) -> str:
+    """A finished run with metrics, summary and every artifact but the model file; with
+    `study` and `trial`, one trial of that study."""
     config = preset(preset_name).replace(epochs=epochs)
-    run_id = store.create_run(config.to_dict(), name=name)
+    run_id = store.create_run(config.to_dict(), name=name, sweep_id=study, trial=trial)
     store.write_artifact(run_id, artifacts.CONFIG_FILE, lambda path: path.write_text(config.to_json()))
     steps = 100
     for epoch in range(1, epochs + 1):

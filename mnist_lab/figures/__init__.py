@@ -1,6 +1,6 @@
 """Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits),
-training (live and overlaid curves, the classic Matplotlib figure, the feature-map diagram)
-and comparisons. The numbers come from `analysis` and `compare`; nothing here imports
+training (live and overlaid curves, the classic Matplotlib figure, the feature-map diagram),
+comparisons and studies. The numbers come from `analysis` and `compare`; nothing here imports
 Streamlit."""
 
 from mnist_lab.figures.compare import confusion_difference_figure, per_class_accuracy_figure
@@ -9,6 +9,13 @@ from mnist_lab.figures.predictions import (
     digit_image,
     image_grid_figure,
     probability_bars,
+)
+from mnist_lab.figures.studies import (
+    field_effect_figure,
+    importance_figure,
+    parallel_figure,
+    pareto_figure,
+    pareto_front,
 )
 from mnist_lab.figures.training import (
     CURVES,
@@ -22,6 +29,7 @@ from mnist_lab.figures.training import (
 
 __all__ = [
     "CURVES", "Curve", "classic_curves", "confusion_difference_figure", "confusion_figure",
-    "curve_points", "curves_figure", "digit_image", "feature_map_figure", "image_grid_figure",
-    "overlay_curves_figure", "per_class_accuracy_figure", "probability_bars",
+    "curve_points", "curves_figure", "digit_image", "feature_map_figure", "field_effect_figure",
+    "image_grid_figure", "importance_figure", "overlay_curves_figure", "parallel_figure", "pareto_figure",
+    "pareto_front", "per_class_accuracy_figure", "probability_bars",
 ]

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from pathlib import Path
 
-from mnist_lab.config import ConfigError, RunConfig, preset, preset_names
+from mnist_lab.config import ConfigError, preset_names
 from mnist_lab.store import RunStore
 from mnist_lab.store.studies import StudyIndex
-from mnist_lab.sweeps.builtin import builtin_names, builtin_study
+from mnist_lab.sweeps.builtin import builtin_names
 from mnist_lab.sweeps.driver import drive
+from mnist_lab.sweeps.launch import prepare_study
 from mnist_lab.sweeps.local import LocalExecutor
 from mnist_lab.sweeps.report import study_report
-from mnist_lab.sweeps.space import parse_grid, parse_range
-from mnist_lab.sweeps.study import SAMPLERS, Budget, StudySpec
+from mnist_lab.sweeps.study import SAMPLERS, StudySpec
 from mnist_lab.training.runner import serve_study
 
 
@@ -66,54 +65,28 @@ def add_commands(commands, parser_class) -> None:
 
 def spec_from_args(args: argparse.Namespace, store: RunStore) -> StudySpec:
     """The study the command line describes: new, built in, or saved (resumed)."""
-    index = StudyIndex(store)
-    name = args.study or args.name or time.strftime("sweep-%Y%m%d-%H%M%S")
-    saved = index.find(name)
-    if args.study:
-        if args.grid or args.range:
-            raise ConfigError("--study runs a built-in or saved study; give --grid/--range without it")
-        spec = StudySpec.from_dict(saved.spec) if saved else builtin_study(name)
-    else:
-        if args.config:
-            try:
-                base = RunConfig.from_json(args.config.read_text())
-            except OSError as error:
-                raise ConfigError(f"cannot read config file {args.config}: {error.strerror}") from None
-        else:
-            base = preset(args.base or "lenet5")
-        spec = StudySpec(name=name, base=base,
-                         dimensions=[*map(parse_grid, args.grid), *map(parse_range, args.range)],
-                         sampler=args.sampler, repeats=args.repeats or 1, prune=args.prune,
-                         seed=args.seed, confirm=not args.no_confirm)
-        if saved and not spec.same_question(StudySpec.from_dict(saved.spec)):
-            raise ConfigError(f"a study named '{name}' already asks another question; resume it "
-                              f"with --study {name}, or choose another --name")
-    _apply_budget(spec, args)
-    spec.validate()
-    if saved is None:
-        index.create(name, spec.to_dict())
-    else:
-        index.update_spec(name, spec.to_dict())
-    return spec
+    return prepare_study(
+        store, study=args.study, name=args.name, grid=args.grid, ranges=args.range,
+        base=args.base, config_text=_read(args.config) if args.config else None,
+        sampler=args.sampler, repeats=args.repeats, prune=args.prune, confirm=not args.no_confirm,
+        seed=args.seed, budget={"epochs": args.epochs, "subset": args.subset,
+                                "max_trials": args.max_trials,
+                                "time_budget_s": None if args.time_budget is None
+                                else args.time_budget * 60})
 
 
-def _apply_budget(spec: StudySpec, args: argparse.Namespace) -> None:
-    budget: Budget = spec.budget
-    for flag, value in (("epochs", args.epochs), ("subset", args.subset),
-                        ("max_trials", args.max_trials)):
-        if value is not None:
-            setattr(budget, flag, value)
-    if args.time_budget is not None:
-        budget.time_budget_s = args.time_budget * 60
-    if args.repeats is not None:
-        spec.repeats = args.repeats
+def _read(path: Path) -> str:
+    try:
+        return path.read_text()
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
 
 
 def run_sweep(args: argparse.Namespace, store: RunStore) -> int:
     spec = spec_from_args(args, store)
-    if StudyIndex(store).get(spec.name).driven:
-        raise ConfigError(f"study {spec.name} is already running (driver pid "
-                          f"{StudyIndex(store).get(spec.name).driver_pid})")
+    record = StudyIndex(store).get(spec.name)
+    if record.driven and record.driver_pid != os.getpid():  # its starter may have named us
+        raise ConfigError(f"study {spec.name} is already running (driver pid {record.driver_pid})")
     print(f"study {spec.name}: {spec.sampler} over "
           f"{', '.join(dimension.field for dimension in spec.dimensions)}, "
           f"{spec.repeats} seed(s) per point", flush=True)

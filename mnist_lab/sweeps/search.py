@@ -86,6 +86,17 @@ def should_prune(finished: list[dict[int, float]], running: dict[int, float],
     return trial.should_prune()
 
 
+def scored_study(dimensions: list[Dimension], scored: list[tuple[dict[str, Any], float]]
+                 ) -> optuna.Study:
+    """An in-memory Optuna study of finished trials (point, value), for Optuna's plots."""
+    space = distributions(dimensions)
+    study = optuna.create_study(direction=DIRECTION)
+    for point, value in scored:
+        study.add_trial(create_trial(params={name: point[name] for name in space},
+                                     distributions=space, value=value))
+    return study
+
+
 @dataclass(frozen=True)
 class Importance:
     """A field's share of the objective's variance, with a bootstrap interval over trials."""
@@ -109,16 +120,12 @@ def importances(dimensions: list[Dimension], scored: list[tuple[dict[str, Any], 
         return []
     if len(varied) == 1:
         return [Importance(varied[0].field, 1.0, 1.0, 1.0)]
-    space = distributions(varied)
     rng = np.random.default_rng(seed)
 
     def estimate(sample) -> dict[str, float]:
-        study = optuna.create_study(direction=DIRECTION)
-        for point, value in sample:
-            study.add_trial(create_trial(
-                params={name: point[name] for name in space}, distributions=space, value=value))
         evaluator = optuna.importance.FanovaImportanceEvaluator(n_trees=16, seed=seed)
-        return optuna.importance.get_param_importances(study, evaluator=evaluator)
+        return optuna.importance.get_param_importances(scored_study(varied, sample),
+                                                       evaluator=evaluator)
 
     full = estimate(scored)
     draws = []

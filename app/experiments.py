@@ -1,0 +1,169 @@
+"""The Experiments page's parts: starting a study, and a study's results as they come in.
+
+The page never trains nor drives: Start saves the study (`sweeps.launch.prepare_study`, the
+CLI's own door) and launches `mnist-lab sweep --study NAME` in the background; the view reads
+the store every few seconds while a driver is at work.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app.common import RUN_PARAM, get_store
+from mnist_lab import figures
+from mnist_lab.config import ConfigError, preset_names
+from mnist_lab.store import artifacts
+from mnist_lab.store.studies import StudyIndex
+from mnist_lab.sweeps import search
+from mnist_lab.sweeps.builtin import DESCRIPTIONS, QUICK_SUFFIX
+from mnist_lab.sweeps.driver import stop_study
+from mnist_lab.sweeps.launch import launch_driver, prepare_study
+from mnist_lab.sweeps.plan import next_slots
+from mnist_lab.sweeps.report import StudyReport, study_report
+from mnist_lab.sweeps.results import grid_rows, results_rows
+from mnist_lab.sweeps.study import SAMPLERS
+
+STUDY_PARAM = "study"
+REFRESH_S = 3.0
+OBJECTIVE = "test accuracy, higher is better"
+
+
+def start(**what) -> None:
+    """Save the study and start its driver; a message at the control if it cannot run."""
+    store = get_store()
+    try:
+        spec = prepare_study(store, **what)
+    except (ConfigError, ValueError) as error:
+        st.error(f"This study cannot run: {error}")
+        return
+    if StudyIndex(store).get(spec.name).driven:
+        st.info(f"Study {spec.name} is already running.")
+    else:
+        launch_driver(store, spec.name)
+    st.query_params[STUDY_PARAM] = spec.name
+    st.rerun()
+
+
+def builtin_section() -> None:
+    st.subheader("The tutorial's studies")
+    st.caption("LeNet-5, 3 seeds per arm. Quick: 300 images per class and 4 epochs (minutes); "
+               "full: the whole training set, 10 epochs.")
+    for stem, description in DESCRIPTIONS.items():
+        text, quick, full = st.columns([4, 1, 1], vertical_alignment="center")
+        text.markdown(f"**{stem}**: {description}")
+        if quick.button("Quick", key=f"quick_{stem}"):
+            start(study=stem + QUICK_SUFFIX)
+        if full.button("Full", key=f"full_{stem}"):
+            start(study=stem)
+
+
+def custom_section() -> None:
+    st.subheader("A study of your own")
+    with st.form("custom_study"):
+        left, right = st.columns(2)
+        name = left.text_input("Name", placeholder="e.g. lr-vs-batch")
+        base = right.selectbox("Base config", preset_names())
+        grid = st.text_area("Search space, one field a line",
+                            placeholder="blocks.kernel_size=3,5,7\nblocks.downsample=max,avg")
+        sampler = left.selectbox("Sampler", SAMPLERS)
+        repeats = right.number_input("Seeds per point", 1, 20, 3)
+        epochs = left.number_input("Epochs per trial (0: the base's)", 0, 1000, 0)
+        subset = right.number_input("Images per class (0: all)", 0, 6000, 0)
+        max_trials = left.number_input("Most trials", 1, 1000, 100)
+        minutes = right.number_input("Time budget, minutes (0: none)", 0.0, 10_000.0, 0.0)
+        prune = st.checkbox("Prune trials below the median (Optuna)")
+        submitted = st.form_submit_button("Start", type="primary")
+    if submitted:
+        lines = [line.strip() for line in grid.splitlines() if line.strip()]
+        start(name=name.strip() or None, base=base, sampler=sampler, repeats=int(repeats),
+              prune=prune, grid=[line for line in lines if ".." not in line],
+              ranges=[line for line in lines if ".." in line],
+              budget={"epochs": int(epochs) or None, "subset": int(subset) or None,
+                      "max_trials": int(max_trials), "time_budget_s": minutes * 60 or None})
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _predictions(run_id: str):
+    return artifacts.read_predictions(get_store().run_dir(run_id))
+
+
+@st.cache_data(max_entries=16, show_spinner="Estimating importance…")
+def _importances(name: str, scored: tuple):
+    report = study_report(get_store(), name, read=_predictions)
+    return search.importances(report.spec.dimensions, list(scored))
+
+
+def study_view(name: str) -> None:
+    """The study's live results; reruns itself every few seconds while it is driven."""
+    driven = StudyIndex(get_store()).get(name).driven
+    st.fragment(run_every=REFRESH_S if driven else None)(_draw)(name)
+
+
+def _draw(name: str) -> None:
+    store = get_store()
+    report = study_report(store, name, read=_predictions)
+    _status(report)
+    lead = st.success if report.conclusion.real else st.info
+    lead(report.conclusion.text())
+    if not report.arms:
+        return
+    rows = pd.DataFrame(results_rows(report.arms))
+    st.dataframe(rows, hide_index=True, column_config={
+        "test accuracy": st.column_config.NumberColumn(format="percent"),
+        "sd": st.column_config.NumberColumn(format="%.4f"),
+        "val accuracy": st.column_config.NumberColumn(format="%.4f"),
+        "params": st.column_config.NumberColumn(format="localized"),
+        "FLOPs": st.column_config.NumberColumn(format="localized"),
+        "train s": st.column_config.NumberColumn(format="%.1f")})
+    best = [trial.run.id for arm in report.arms[:2] for trial in arm.trials]
+    if len(report.arms) >= 2:
+        st.page_link("pages/compare.py", label="Compare the two best arms' trials",
+                     icon=":material/compare_arrows:", query_params={RUN_PARAM: best})
+    _plots(report)
+
+
+def _status(report: StudyReport) -> None:
+    record, store = report.record, get_store()
+    counts = ", ".join(f"{count} {state}" for state, count in sorted(report.counts.items()))
+    state = "running" if record.driven else "stopped" if record.stop_requested else "idle"
+    text, act = st.columns([4, 1], vertical_alignment="center")
+    text.markdown(f"**{record.name}** · {state} · {counts or 'no trials yet'}")
+    if record.driven and act.button("Stop the study", key=f"stop_{record.name}"):
+        StudyIndex(store).request_stop(record.name)
+        st.toast("Stop requested: queued trials leave the queue, the running one stops after "
+                 "its batch.")
+    elif (not record.driven and next_slots(report.spec, report.trials, 1)
+          and act.button("Fill missing or failed", key=f"fill_{record.name}")):
+        start(study=record.name)
+    if record.stop_requested and not record.driven:
+        stop_study(store, record.name)  # no driver carried it out: do it now
+
+
+def _plots(report: StudyReport) -> None:
+    band = report.floor.band if report.floor else None
+    effects, parallel, importance, pareto, grid = st.tabs(
+        ["Effect of each field", "Parallel coordinates", "Importance", "Pareto", "Every trial"])
+    for dimension in report.spec.dimensions:
+        effects.plotly_chart(figures.field_effect_figure(report.arms, dimension.field, band),
+                             key=f"effect_{dimension.field}")
+    if report.floor:
+        effects.caption(f"Grey band: seed noise, {report.floor.source} (2 sd = "
+                        f"{report.floor.band * 100:.2f} points).")
+    scored = tuple((trial.point, trial.run.summary["test_accuracy"])
+                   for arm in report.arms for trial in arm.trials)
+    parallel.plotly_chart(figures.parallel_figure(search.scored_study(report.spec.dimensions,
+                                                                      list(scored))), key="parallel")
+    found = _importances(report.record.name, scored)
+    if found:
+        importance.plotly_chart(figures.importance_figure(found, search.IMPORTANCE_EVALUATOR,
+                                                          OBJECTIVE), key="importance")
+    else:
+        importance.info("Importance needs at least three finished trials over varied fields.")
+    pareto.plotly_chart(figures.pareto_figure(report.arms, "params", "parameters", band),
+                        key="pareto_params")
+    pareto.plotly_chart(figures.pareto_figure(report.arms, "train_seconds", "training seconds", band),
+                        key="pareto_time")
+    grid.dataframe(pd.DataFrame(grid_rows(report.spec, report.trials)).assign(
+        errors=lambda rows: "errors?run=" + rows["run"]), hide_index=True, column_config={
+        "errors": st.column_config.LinkColumn("errors", display_text="open")})

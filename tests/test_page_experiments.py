@@ -1,0 +1,100 @@
+"""The Experiments page in AppTest: starting studies, bad input at the control, live results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from app import experiments
+from mnist_lab.config import preset
+from mnist_lab.store import RunStore
+from mnist_lab.store.studies import StudyIndex
+from mnist_lab.sweeps.space import parse_grid
+from mnist_lab.sweeps.study import StudySpec
+from tests.fakes import seed_run
+
+DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "runs"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return RunStore(tmp_path / "runs")
+
+
+@pytest.fixture
+def launched(monkeypatch):
+    started = []
+    monkeypatch.setattr(experiments, "launch_driver", lambda store, name: started.append(name))
+    return started
+
+
+def open_page(study=None) -> AppTest:
+    at = AppTest.from_file(DASHBOARD, default_timeout=90)
+    if study:
+        at.query_params["study"] = study
+    at.run()
+    return at.switch_page("pages/experiments.py").run()
+
+
+@pytest.fixture
+def finished_study(store, mnist):
+    """A pooling study done: max makes the fake's 15 mistakes, avg 55, on 3 seeds each."""
+    spec = StudySpec(name="pooling-test", base=preset("lenet5"), repeats=3,
+                     dimensions=[parse_grid("blocks.downsample=max,avg")])
+    StudyIndex(store).create(spec.name, spec.to_dict())
+    worse = ((4, 9, 27), (7, 2, 25), (3, 5, 3))
+    for seed in range(3):
+        for mode, mistakes in (("max", None), ("avg", worse)):
+            seed_run(store, mnist.y_test, name=f"{mode} {seed}", seed=seed, study=spec.name,
+                     trial={"point": {"blocks.downsample": mode}, "seed": seed, "phase": "main"},
+                     **({"mistakes": mistakes} if mistakes else {}))
+    return spec.name
+
+
+def test_an_empty_store_offers_the_tutorials_studies(store):
+    at = open_page()
+    assert not at.exception
+    assert at.info[-1].value.startswith("No study yet.")
+    assert {button.key for button in at.button} >= {"quick_pooling-vs-stride", "full_filter-size"}
+
+
+def test_a_quick_builtin_study_starts_in_the_background(store, launched):
+    at = open_page()
+    at.button(key="quick_pooling-vs-stride").click().run()
+    assert launched == ["pooling-vs-stride-quick"]
+    spec = StudySpec.from_dict(StudyIndex(store).get("pooling-vs-stride-quick").spec)
+    assert (spec.budget.subset, spec.budget.epochs, spec.repeats) == (300, 4, 3)
+    assert at.query_params["study"] == "pooling-vs-stride-quick"
+
+
+def test_a_bad_search_space_is_named_at_the_control_and_nothing_starts(store, launched):
+    at = open_page()
+    at.text_area[0].set_value("kernel=3,5")
+    at.text_input[0].set_value("mine")
+    at.button[-1].click().run()  # the form's Start
+    assert any("This study cannot run: unknown field 'kernel'" in error.value for error in at.error)
+    assert launched == [] and StudyIndex(store).list() == [] and store.list() == []
+
+
+def test_a_finished_study_shows_its_arms_conclusion_and_links(finished_study):
+    at = open_page(finished_study)
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert table["blocks.downsample"].tolist() == ["max", "avg"]
+    assert table["n"].tolist() == [3, 3]
+    assert table["test accuracy"].round(4).tolist() == [0.9985, 0.9945]
+    conclusion = [element.value for element in at.success]
+    assert any("blocks.downsample=max scores best: 99.85%" in text and "wins" in text
+               for text in conclusion)
+    compare = next(link for link in at.get("page_link") if "Compare" in link.proto.label)
+    assert compare.proto.query_string.count("run=") == 6
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    assert any(chart["layout"].get("xaxis", {}).get("title", {}).get("text") == "blocks.downsample"
+               for chart in charts)
