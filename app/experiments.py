@@ -29,6 +29,15 @@ REFRESH_S = 3.0
 OBJECTIVE = "test accuracy, higher is better"
 
 
+ENGINE_KEY = "study_ray_address"
+
+
+def engine_choice() -> None:
+    st.text_input("Where trials train", key=ENGINE_KEY, placeholder="this machine",
+                  help="Empty: this machine's trainers. A Ray cluster's address (host:port, or "
+                  "local to start Ray here) trains them on Ray; the results come to this store.")
+
+
 def start(**what) -> None:
     """Save the study and start its driver; a message at the control if it cannot run."""
     store = get_store()
@@ -40,7 +49,7 @@ def start(**what) -> None:
     if StudyIndex(store).get(spec.name).driven:
         st.info(f"Study {spec.name} is already running.")
     else:
-        launch_driver(store, spec.name)
+        launch_driver(store, spec.name, st.session_state.get(ENGINE_KEY, "").strip() or None)
     st.query_params[STUDY_PARAM] = spec.name
     st.rerun()
 
@@ -62,9 +71,9 @@ def custom_section() -> None:
     st.subheader("A study of your own")
     with st.form("custom_study"):
         left, right = st.columns(2)
-        name = left.text_input("Name", placeholder="e.g. lr-vs-batch")
+        name = left.text_input("Name", placeholder="e.g. lr-vs-batch", key="study_name")
         base = right.selectbox("Base config", preset_names())
-        grid = st.text_area("Search space, one field a line",
+        grid = st.text_area("Search space, one field a line", key="study_space",
                             placeholder="blocks.kernel_size=3,5,7\nblocks.downsample=max,avg")
         sampler = left.selectbox("Sampler", SAMPLERS)
         repeats = right.number_input("Seeds per point", 1, 20, 3)

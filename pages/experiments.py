@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.common import get_store, route_through_dashboard
-from app.experiments import STUDY_PARAM, builtin_section, custom_section, study_view
+from app.experiments import STUDY_PARAM, builtin_section, custom_section, engine_choice, study_view
 from mnist_lab.store.studies import StudyIndex
 
 route_through_dashboard()
@@ -15,6 +15,7 @@ st.caption("A study trains every point of a search space on several seeds, in th
            "and says which arm wins and whether the lead is larger than seed noise.")
 studies = [record.name for record in StudyIndex(get_store()).list()]
 with st.expander("Start a study", expanded=not studies):
+    engine_choice()
     builtin_section()
     custom_section()
 if not studies:

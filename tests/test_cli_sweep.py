@@ -52,3 +52,23 @@ def test_stopping_a_study_without_a_driver_takes_its_trials_off_the_queue(store,
     run = store.get(queued)
     assert (run.status, run.error) == (RunStatus.STOPPED, "the study was stopped")
     assert "stop requested for study idle" in capsys.readouterr().out
+
+
+def test_without_ray_installed_a_ray_address_gets_one_line(tmp_path):
+    """Ray is an optional extra: a machine without it is told so, in one line, exit code 2."""
+    import subprocess
+    import sys
+
+    code = ("import importlib.abc, sys\n"
+            "class NoRay(importlib.abc.MetaPathFinder):\n"
+            "    def find_spec(self, name, path, target=None):\n"
+            "        if name == 'ray' or name.startswith('ray.'):\n"
+            "            raise ImportError('No module named ray')\n"
+            "sys.meta_path.insert(0, NoRay())\n"
+            "from mnist_lab.cli import main\n"
+            f"sys.exit(main(['--home', {str(tmp_path)!r}, 'sweep', '--grid', 'epochs=1,2',"
+            " '--ray-address', 'local', '--name', 'no-ray']))\n")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip() == ("mnist-lab: error: Ray is not installed: pip install -r "
+                                     "requirements-ray.txt (or leave out --ray-address)")

@@ -31,7 +31,8 @@ def store(tmp_path, monkeypatch):
 @pytest.fixture
 def launched(monkeypatch):
     started = []
-    monkeypatch.setattr(experiments, "launch_driver", lambda store, name: started.append(name))
+    monkeypatch.setattr(experiments, "launch_driver",
+                        lambda store, name, ray_address=None: started.append((name, ray_address)))
     return started
 
 
@@ -68,7 +69,7 @@ def test_an_empty_store_offers_the_tutorials_studies(store):
 def test_a_quick_builtin_study_starts_in_the_background(store, launched):
     at = open_page()
     at.button(key="quick_pooling-vs-stride").click().run()
-    assert launched == ["pooling-vs-stride-quick"]
+    assert launched == [("pooling-vs-stride-quick", None)]
     spec = StudySpec.from_dict(StudyIndex(store).get("pooling-vs-stride-quick").spec)
     assert (spec.budget.subset, spec.budget.epochs, spec.repeats) == (300, 4, 3)
     assert at.query_params["study"] == "pooling-vs-stride-quick"
@@ -76,8 +77,8 @@ def test_a_quick_builtin_study_starts_in_the_background(store, launched):
 
 def test_a_bad_search_space_is_named_at_the_control_and_nothing_starts(store, launched):
     at = open_page()
-    at.text_area[0].set_value("kernel=3,5")
-    at.text_input[0].set_value("mine")
+    at.text_area(key="study_space").set_value("kernel=3,5")
+    at.text_input(key="study_name").set_value("mine")
     at.button[-1].click().run()  # the form's Start
     assert any("This study cannot run: unknown field 'kernel'" in error.value for error in at.error)
     assert launched == [] and StudyIndex(store).list() == [] and store.list() == []
@@ -98,3 +99,10 @@ def test_a_finished_study_shows_its_arms_conclusion_and_links(finished_study):
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert any(chart["layout"].get("xaxis", {}).get("title", {}).get("text") == "blocks.downsample"
                for chart in charts)
+
+
+def test_a_ray_address_in_the_page_sends_the_study_to_ray(store, launched):
+    at = open_page()
+    at.text_input(key="study_ray_address").set_value("10.0.0.5:6379")
+    at.button(key="quick_pooling").click().run()
+    assert launched == [("pooling-quick", "10.0.0.5:6379")]

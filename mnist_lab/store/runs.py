@@ -279,6 +279,11 @@ class RunStore:
             connection.execute("UPDATE runs SET heartbeat_at = ? WHERE id = ?",
                                (time.time(), run_id))
 
+    def clear_metrics(self, run_id: str) -> None:
+        """Forget a run's metric points: its training starts again (a retried Ray task)."""
+        with self._connect() as connection:
+            connection.execute("DELETE FROM metrics WHERE run_id = ?", (validate_run_id(run_id),))
+
     def metrics(self, run_id: str, *, after_id: int = 0) -> pd.DataFrame:
         """Metric points newer than `after_id` as a wide frame: id, kind, epoch, step, wall_s, ..."""
         validate_run_id(run_id)

@@ -49,6 +49,10 @@ def add_commands(commands, parser_class) -> None:
                        help="do not re-run the two best of 3+ arms on fresh seeds")
     sweep.add_argument("--name", help="the study's name (default sweep-<date>-<time>)")
     sweep.add_argument("--seed", type=int, default=0, help="the sampler's seed")
+    sweep.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"),
+                       help="train the trials on the Ray cluster at this address ('local': "
+                       "start Ray here); default $RAY_ADDRESS, else this machine's trainers")
+    sweep.add_argument("--cpus-per-trial", type=int, help="CPUs each trial is placed with on Ray")
 
     studies = commands.add_parser("studies", help="list, show or stop studies")
     study_commands = studies.add_subparsers(dest="studies_command", required=True,
@@ -71,6 +75,7 @@ def spec_from_args(args: argparse.Namespace, store: RunStore) -> StudySpec:
         sampler=args.sampler, repeats=args.repeats, prune=args.prune, confirm=not args.no_confirm,
         seed=args.seed, budget={"epochs": args.epochs, "subset": args.subset,
                                 "max_trials": args.max_trials,
+                                "cpus_per_trial": args.cpus_per_trial,
                                 "time_budget_s": None if args.time_budget is None
                                 else args.time_budget * 60})
 
@@ -87,12 +92,23 @@ def run_sweep(args: argparse.Namespace, store: RunStore) -> int:
     record = StudyIndex(store).get(spec.name)
     if record.driven and record.driver_pid != os.getpid():  # its starter may have named us
         raise ConfigError(f"study {spec.name} is already running (driver pid {record.driver_pid})")
+    executor = executor_for(store, spec, args.ray_address)
     print(f"study {spec.name}: {spec.sampler} over "
           f"{', '.join(dimension.field for dimension in spec.dimensions)}, "
-          f"{spec.repeats} seed(s) per point", flush=True)
-    drive(store, spec, LocalExecutor(store, spec.name), say=lambda line: print(line, flush=True))
+          f"{spec.repeats} seed(s) per point, on "
+          f"{'Ray at ' + args.ray_address if args.ray_address else 'this machine'}", flush=True)
+    drive(store, spec, executor, say=lambda line: print(line, flush=True))
     _print_report(store, spec.name)
     return 0
+
+
+def executor_for(store: RunStore, spec: StudySpec, ray_address: str | None):
+    """This machine's trainers, or a Ray cluster's workers when an address is given."""
+    if not ray_address:
+        return LocalExecutor(store, spec.name)
+    from mnist_lab.sweeps.ray_backend import RayExecutor  # only now is Ray imported
+
+    return RayExecutor(store, spec, ray_address)
 
 
 def run_studies(args: argparse.Namespace, store: RunStore) -> int:

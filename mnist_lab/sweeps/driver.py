@@ -19,7 +19,6 @@ from mnist_lab.sweeps import search
 from mnist_lab.sweeps.plan import next_slots
 from mnist_lab.sweeps.space import point_label
 from mnist_lab.sweeps.study import MAIN, StudySpec, Trial, TrialState, latest_by_key, trials
-from mnist_lab.training.runner import max_running
 
 POLL_S = 1.0
 QUEUED_AHEAD = 1  # one trial waits in line, so a trainer never idles between two
@@ -27,7 +26,9 @@ STOPPED_WITH_STUDY = "the study was stopped"
 
 
 class Executor(Protocol):
-    """Where trials train. `serve(count)` makes sure `count` trials can train at once."""
+    """Where trials train: `slots()` trials at once; `serve(count)` makes sure `count` can."""
+
+    def slots(self) -> int: ...
 
     def serve(self, count: int) -> None: ...
 
@@ -60,11 +61,12 @@ def drive(store: RunStore, spec: StudySpec, executor: Executor, *,
                 prune_trials(store, latest, curves, say)
             budget = spec.budget.time_budget_s
             out_of_time = budget is not None and time.monotonic() - started > budget
+            capacity = executor.slots()
             slots = [] if out_of_time else next_slots(
-                spec, found, max_running(store) + QUEUED_AHEAD - len(open_trials))
+                spec, found, capacity + QUEUED_AHEAD - len(open_trials))
             for point, seed, phase in slots:
                 _queue(store, spec, point, seed, phase)
-            executor.serve(min(max_running(store), len(open_trials) + len(slots)))
+            executor.serve(min(capacity, len(open_trials) + len(slots)))
             if not open_trials and not slots:
                 break
             time.sleep(POLL_S)

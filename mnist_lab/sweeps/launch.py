@@ -65,7 +65,7 @@ def prepare_study(store: RunStore, *, study: str | None = None, name: str | None
     return spec
 
 
-def launch_driver(store: RunStore, name: str) -> subprocess.Popen:
+def launch_driver(store: RunStore, name: str, ray_address: str | None = None) -> subprocess.Popen:
     """Start (or resume) a saved study's driver in the background; its output goes to the
     study's log. The starter records the driver's pid and a first heartbeat, so the study
     shows as running at once; a thread reaps the driver when it ends."""
@@ -74,7 +74,8 @@ def launch_driver(store: RunStore, name: str) -> subprocess.Popen:
                                                        os.environ.get("PYTHONPATH")]))}
     with open(study_log(store, name), "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mnist_lab", "sweep", "--study", name],
+            [sys.executable, "-m", "mnist_lab", "sweep", "--study", name,
+             *(["--ray-address", ray_address] if ray_address else [])],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, env=env, cwd=PROJECT_ROOT)
     StudyIndex(store).start_driving(name, process.pid)

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from mnist_lab.store import RunStore
-from mnist_lab.training.runner import PROJECT_ROOT
+from mnist_lab.training.runner import PROJECT_ROOT, max_running
 
 STUDY_LOGS = "studies"  # <home>/studies/<name>.log: what the driver and its trainers printed
 
@@ -31,6 +31,9 @@ class LocalExecutor:
     def __init__(self, store: RunStore, study: str) -> None:
         self.store, self.study = store, study
         self.workers: list[subprocess.Popen] = []
+
+    def slots(self) -> int:
+        return max_running(self.store)
 
     def serve(self, count: int) -> None:
         self.workers = [worker for worker in self.workers if worker.poll() is None]

@@ -36,6 +36,7 @@ class Budget:
     subset: int | None = None
     max_trials: int = 100
     time_budget_s: float | None = None
+    cpus_per_trial: int = 1  # on Ray: the CPU bundle each trial is placed with
 
 
 @dataclass

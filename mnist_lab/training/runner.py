@@ -150,8 +150,8 @@ def serve_study(store: RunStore, study: str, *, data_source: str | None = None,
             return trained  # SIGTERM ends the trainer, not only its trial
 
 
-def _mnist(source: str | None):
-    """MNIST, loaded once per trainer process and source (a long-lived one trains many runs)."""
+def mnist(source: str | None):
+    """MNIST, loaded once per process and source (a long-lived trainer trains many runs)."""
     return _load_mnist(source or os.environ.get("MNIST_LAB_DATA"))
 
 
@@ -189,7 +189,7 @@ def _train_run(store: RunStore, run_id: str, wait_for_slot, *, data_source: str 
         config = RunConfig.from_dict(store.get(run_id).config)
         configure_threads()
         training = True
-        train(config, store, run_id, _mnist(data_source), console=console, terminate=terminate)
+        train(config, store, run_id, mnist(data_source), console=console, terminate=terminate)
     except Terminated:
         store.set_status(run_id, RunStatus.INTERRUPTED, error=f"{TERMINATED_BY_SIGTERM} {WHILE_QUEUED}"
                          if store.get(run_id).status is RunStatus.QUEUED else TERMINATED_BY_SIGTERM)

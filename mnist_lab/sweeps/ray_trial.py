@@ -1,0 +1,78 @@
+"""One trial on a Ray worker: the usual `train`, with a store that is not on this machine.
+
+A worker never opens the SQLite store or the runs folder. `RemoteStore` stands in for the run
+store inside `train`: metric points, the plan and live status go to the driver through a Ray
+queue as they happen, requests (stop, pause, a new rate) come from the driver's control
+actor, and artifacts are written to a local temporary folder and returned as bytes with the
+task's result; the driver writes them into the store.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mnist_lab.atomic import write_atomic
+from mnist_lab.store import RequestKind, RunStatus
+from mnist_lab.store.records import Request
+
+
+class RemoteStore:
+    """The part of `RunStore` that `train` uses, carried to and from the driver."""
+
+    def __init__(self, run_id: str, queue, control, folder: Path) -> None:
+        self.run_id, self.queue, self.control, self.folder = run_id, queue, control, folder
+        self.final: tuple[str, str | None] | None = None
+
+    def _send(self, *message: Any) -> None:
+        self.queue.put((message[0], self.run_id, *message[1:]))
+
+    def write_artifact(self, run_id: str, name: str, write) -> Path:
+        return write_atomic(self.folder / name, write)
+
+    def set_summary(self, run_id: str, summary: dict[str, Any]) -> None:
+        self._send("summary", summary)
+
+    def log_metrics(self, run_id: str, kind: str, epoch: int, step: int, wall_s: float,
+                    values: dict[str, float]) -> None:
+        self._send("metrics", {"kind": kind, "epoch": epoch, "step": step, "wall_s": wall_s,
+                               "values": values})
+
+    def set_status(self, run_id: str, status: RunStatus, *, error: str | None = None) -> None:
+        if status.active:
+            self._send("status", str(status))
+        else:  # final: the driver sets it once the artifacts are in the store
+            self.final = (str(status), error)
+
+    def take_requests(self, run_id: str) -> list[Request]:
+        import ray
+
+        return [Request(0, RequestKind(kind), value)
+                for kind, value in ray.get(self.control.take.remote(run_id))]
+
+    def heartbeat(self, run_id: str) -> None:
+        """The driver keeps the heartbeat of the trials it hands to Ray."""
+
+
+def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threads: int) -> dict:
+    """Train one trial on this worker; return its final status and artifact files as bytes."""
+    import ray
+
+    from mnist_lab.config import RunConfig
+    from mnist_lab.model.backend import import_keras
+
+    os.environ.setdefault("MNIST_LAB_THREADS", str(threads))
+    queue.put(("start", run_id, os.getpid(), ray.get_runtime_context().get_node_id()))
+    import_keras()
+    from mnist_lab.training.train import configure_threads, train
+
+    configure_threads(threads)
+    with tempfile.TemporaryDirectory(prefix="mnist-lab-trial-") as folder:
+        store = RemoteStore(run_id, queue, control, Path(folder))
+        train(RunConfig.from_dict(config), store, run_id, data)
+        files = {path.name: path.read_bytes() for path in Path(folder).iterdir()
+                 if not path.name.startswith(".tmp-")}
+    status, error = store.final or (str(RunStatus.FAILED), "the trial ended without a status")
+    return {"status": status, "error": error, "files": files}
