@@ -30,7 +30,11 @@ MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
 # Artifacts travel as they are; train.log and the config are rebuilt or left behind.
 ARTIFACT_FILES = (artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE, artifacts.VALIDATION_FILE,
-                  artifacts.CURVES_FILE)
+                  artifacts.TRACKED_FILE, artifacts.HELDOUT_FILE, artifacts.CURVES_FILE)
+ARRAY_READERS = {artifacts.PREDICTIONS_FILE: artifacts.read_predictions,
+                 artifacts.VALIDATION_FILE: artifacts.read_validation,
+                 artifacts.TRACKED_FILE: artifacts.read_tracked,
+                 artifacts.HELDOUT_FILE: artifacts.read_heldout}
 # Written by versions before 2026-12 and now computed from predictions.npz: accepted, not kept.
 DROPPED_MEMBERS = ("evaluation.json",)
 KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES,
@@ -256,10 +260,9 @@ def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> 
     """Read every array back through the store's own readers, which check shapes and values,
     and load the model without running code."""
     try:
-        if (folder / artifacts.PREDICTIONS_FILE).is_file():
-            artifacts.read_predictions(folder)
-        if (folder / artifacts.VALIDATION_FILE).is_file():
-            artifacts.read_validation(folder)
+        for name, read in ARRAY_READERS.items():
+            if (folder / name).is_file():
+                read(folder)
     except artifacts.ArtifactError as error:
         raise ArchiveError(_one_line(str(error).replace(f" in {folder}", ""))) from None
     if (folder / artifacts.MODEL_FILE).is_file():
