@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mnist_lab import compare
+from mnist_lab.cli import main
 from mnist_lab.config import ConfigError, RunConfig, preset
 from mnist_lab.data import load_mnist, split_fold
 from mnist_lab.model import describe
@@ -82,7 +84,7 @@ def test_folds_are_stratified_and_cover_every_image_once(mnist):
     assert np.array_equal(again, held_out[1]) and np.intersect1d(kept, again).size == 0
 
 
-def test_fold_runs_hold_their_fold_out_and_together_score_every_training_image(store, small):
+def test_fold_runs_hold_their_fold_out_and_together_score_every_training_image(store, small, capsys):
     run_ids = train_runs(store, small, fold_configs(tiny(), 3))
 
     seen = []
@@ -97,6 +99,15 @@ def test_fold_runs_hold_their_fold_out_and_together_score_every_training_image(s
         assert trained + len(validation.val_index) + len(heldout.index) == 500
         seen.append(heldout.index)
     assert np.array_equal(np.sort(np.concatenate(seen)), np.arange(500))
+
+    issues = compare.issues_in_training_set(store, [store.get(run_id) for run_id in run_ids])
+    assert issues.scored == 500 and np.array_equal(issues.given, small.y_train[issues.index])
+
+    assert main(["--home", str(store.home), "runs", "label-issues", "--train", *run_ids]) == 0
+    output = capsys.readouterr().out
+    assert output.startswith(f"Cleanlab flags {len(issues.index)} of 500 training images as "
+                             "likely label errors, from the held-out folds of 3 fold runs.")
+    assert f"1     {issues.index[0]}" in output
 
 
 def test_training_records_the_tracked_sample_after_every_epoch(store, small):
