@@ -171,7 +171,7 @@ def _save_validation(store: RunStore, run_id: str, labels: np.ndarray, splits) -
 
 def _save_tracked(store: RunStore, run_id: str, labels: np.ndarray, splits, tracked) -> None:
     """Each epoch's predicted labels of the tracked training images, with their true labels
-    and positions in the training images: about 5 KB per epoch."""
+    and positions in the training images (16 KB after 10 epochs of lenet5)."""
     store.write_artifact(run_id, TRACKED_FILE, lambda path: np.savez_compressed(
         path, predicted=labels, labels=splits.y_train[tracked],
         index=splits.train_index[tracked]))
