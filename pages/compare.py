@@ -5,10 +5,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, cached_predictions, get_store, mnist, route_through_dashboard, run_label
+from app.common import (
+    RUN_PARAM,
+    artifact_mtime,
+    cached_predictions,
+    get_store,
+    mnist,
+    route_through_dashboard,
+    run_label,
+)
 from mnist_lab import compare, figures
 from mnist_lab.data import DataUnavailableError
-from mnist_lab.store import Run
+from mnist_lab.store import Run, artifacts
 
 route_through_dashboard()
 
@@ -89,6 +97,26 @@ def pair_section(loaded) -> None:
                             key=f"grid_{a_right}")
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def tracked(run_id: str, modified: float):
+    return artifacts.read_tracked(get_store().run_dir(run_id))
+
+
+def forgetting_section(chosen, labels) -> None:
+    st.header("Forgettable training examples")
+    records, skipped = compare.forgetting_records(get_store(), chosen, labels, read=lambda run: tracked(
+        run.id, artifact_mtime(run.id, artifacts.TRACKED_FILE)))
+    for line in skipped:
+        st.caption(f"No per-epoch record of training images: {line}")
+    if not records:
+        return
+    st.dataframe(pd.DataFrame(compare.forgetting_rows(records)), hide_index=True)
+    shared = compare.forgettable_in_all(records)
+    if shared is not None:
+        st.caption(f"{shared:,} of the tracked training images were forgotten at least once "
+                   "in every run.")
+
+
 def predictions_section(chosen, labels) -> None:
     loaded, skipped = compare.load_predictions(get_store(), chosen, labels,
                                                            read=cached_predictions)
@@ -136,3 +164,4 @@ for group in compare.seed_groups(chosen):
 curves(chosen, labels)
 configs(chosen, labels)
 predictions_section(chosen, labels)
+forgetting_section(chosen, labels)

@@ -1,4 +1,5 @@
-"""Errors: which digits a run confuses, the test digits behind any cell, and why."""
+"""Errors: which digits a run confuses, the test digits behind any cell, and why; then the
+data's own errors: likely label errors, and the hardest and forgotten training digits."""
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,7 @@ from app.common import (
     pick_scored_run,
     route_through_dashboard,
 )
+from app.data_errors import forgetting_section, label_issues_section, training_issues_section
 from mnist_lab import analysis, figures
 from mnist_lab.analysis import error_table, inspection, why
 from mnist_lab.model import saved
@@ -151,3 +153,6 @@ if pair is not None:
     show_examples(*pair)
     show_why(*pair)
 show_training(normalize)
+label_issues_section(run, probabilities, y_test, data)
+training_issues_section(run, data)
+forgetting_section(run, data)

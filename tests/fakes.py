@@ -10,11 +10,28 @@ import os
 
 import numpy as np
 
-from mnist_lab.config import preset
+from mnist_lab.config import RunConfig, preset
 from mnist_lab.store import RunStatus, RunStore, artifacts
 
 # (true, predicted, how many): the mistakes every fake run makes on the test set.
 MISTAKES = ((4, 9, 7), (7, 2, 5), (3, 5, 3))
+# (image, digit): images a fake run reads, at 99.5%, as another digit than their label says, as
+# a model does a mislabelled image; the first of each MISTAKES digit are left alone.
+FLIPPED = ((9990, 0), (9991, 1), (9992, 2), (9993, 3), (9994, 4), (9995, 5))
+# A known per-epoch history of 8 tracked training images (labels 0..7), image by image over
+# 4 epochs (R right, W wrong):
+#   0: R R W W  one event, wrong at the end       4: R R R R  learned at 1
+#   1: W R R R  learned at 2                      5: R W R W  two events, wrong at the end
+#   2: R W R R  one event, learned at 3           6: W W W R  learned at 4
+#   3: W W W W  never learned                     7: R W W R  one event, learned at 4
+TRACKED_LABELS = np.array([0, 1, 2, 3, 4, 5, 6, 7])
+TRACKED_CORRECT = np.array([
+    [1, 0, 1, 0, 1, 1, 0, 1],
+    [1, 1, 0, 0, 1, 0, 0, 0],
+    [0, 1, 1, 0, 1, 1, 0, 0],
+    [0, 1, 1, 0, 1, 0, 1, 1],
+], dtype=bool)
+TRACKED_HISTORY = np.where(TRACKED_CORRECT, TRACKED_LABELS, (TRACKED_LABELS + 1) % 10)
 
 
 def fake_probabilities(y_test: np.ndarray, mistakes=MISTAKES, seed: int = 0) -> np.ndarray:
@@ -30,12 +47,25 @@ def fake_probabilities(y_test: np.ndarray, mistakes=MISTAKES, seed: int = 0) -> 
     return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
+def with_flipped(probabilities: np.ndarray, labels: np.ndarray, flipped) -> np.ndarray:
+    """A copy in which each (image, digit) of `flipped` is read as `digit` at 99.5% (or as the
+    next digit, when `digit` is its label), as a model reads an image whose label is wrong."""
+    probabilities = probabilities.copy()
+    for image, digit in flipped:
+        digit = digit if digit != labels[image] else (digit + 1) % 10
+        probabilities[image] = 0.005 / 9
+        probabilities[image, digit] = 0.995
+    return probabilities
+
+
 def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", preset_name: str = "lenet5",
              epochs: int = 3, status: RunStatus = RunStatus.COMPLETED, mistakes=MISTAKES,
-             seed: int = 0, study: str | None = None, trial: dict | None = None) -> str:
+             seed: int = 0, study: str | None = None, trial: dict | None = None, flipped=(),
+             config: RunConfig | None = None) -> str:
     """A finished run with metrics, summary and every artifact but the model file; with
-    `study` and `trial`, one trial of that study."""
-    config = preset(preset_name).replace(epochs=epochs)
+    `study` and `trial`, one trial of that study; with `config`, that config in place of the
+    preset's."""
+    config = config or preset(preset_name).replace(epochs=epochs)
     run_id = store.create_run(config.to_dict(), name=name, sweep_id=study, trial=trial)
     store.write_artifact(run_id, artifacts.CONFIG_FILE, lambda path: path.write_text(config.to_json()))
     steps = 100
@@ -50,7 +80,7 @@ def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", prese
                            "val_loss": 1.2 / (epoch + 1), "val_accuracy": 1 - 0.12 / (epoch + 1),
                            "epoch_progress": float(epoch), "learning_rate": 0.01,
                            "images_per_s": 5000.0})
-    probabilities = fake_probabilities(y_test, mistakes, seed)
+    probabilities = with_flipped(fake_probabilities(y_test, mistakes, seed), y_test, flipped)
     predicted = probabilities.argmax(axis=1)
     store.write_artifact(run_id, artifacts.PREDICTIONS_FILE, lambda path: np.savez_compressed(
         path, probabilities=probabilities, y_test=y_test))
@@ -105,3 +135,40 @@ def fake_trial(point: dict, seed: int, accuracy: float | None = None, *, phase: 
               started_at=None, ended_at=None, heartbeat_at=None, pid=None, config={}, summary=summary,
               tags=[], notes="", sweep_id="study", error=None, trial=trial)
     return Trial(run, point, seed, phase)
+
+
+def seed_tracked(store: RunStore, run_id: str, predicted: np.ndarray, labels: np.ndarray,
+                 index: np.ndarray | None = None) -> None:
+    """The run's per-epoch labels of tracked training images, as training writes them."""
+    index = np.arange(len(labels)) if index is None else index
+    store.write_artifact(run_id, artifacts.TRACKED_FILE, lambda path: np.savez_compressed(
+        path, predicted=np.asarray(predicted, dtype=np.uint8), labels=labels, index=index))
+
+
+def seed_fold_runs(store: RunStore, y_train: np.ndarray, y_test: np.ndarray, *, folds: int = 3,
+                   flipped=(), only=None) -> list[str]:
+    """Finished k-fold runs of lenet5 (folds 1..k, or those in `only`), each holding out its
+    fold of all training images with confident right answers except `flipped`."""
+    from mnist_lab.data import split_fold
+
+    config = preset("lenet5").replace(epochs=1, folds=folds)
+    everyone = with_flipped(fake_probabilities(y_train, mistakes=()), y_train, flipped)
+    run_ids = []
+    for fold in only or range(1, folds + 1):
+        run_id = seed_run(store, y_test, name=f"fold {fold}", epochs=1,
+                          config=config.replace(fold=fold))
+        _, held_out = split_fold(y_train, folds, fold, config.seed)
+        store.write_artifact(run_id, artifacts.HELDOUT_FILE, lambda path, held_out=held_out:
+                             np.savez_compressed(path, probabilities=everyone[held_out],
+                                                 index=held_out, train_labels=y_train.astype(np.uint8)))
+        run_ids.append(run_id)
+    return run_ids
+
+
+def seed_shuffled_run(store: RunStore, y_test: np.ndarray) -> str:
+    """A run whose stored test labels are MNIST's in another order."""
+    run_id = seed_run(store, y_test)
+    order = np.random.default_rng(0).permutation(len(y_test))
+    store.write_artifact(run_id, artifacts.PREDICTIONS_FILE, lambda path: np.savez_compressed(
+        path, probabilities=fake_probabilities(y_test[order]), y_test=y_test[order]))
+    return run_id

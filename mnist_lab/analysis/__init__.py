@@ -2,7 +2,7 @@
 
 The metrics (confusion, confused pairs, per-class scores) and the pixel-space means and
 neighbours are this package's own names; `error_table`, `significance`, `why`, `inspection`
-(needs Keras) and `drawn_digits` are its modules.
+(needs Keras), `drawn_digits`, `label_errors` (cleanlab) and `forgetting` are its modules.
 """
 
 from mnist_lab.analysis.metrics import (

@@ -1,7 +1,19 @@
 """Several runs side by side, from what the store holds: configs, layers, metrics and seeds
-(`runs`), test predictions (`predictions`), the whole report for the CLI (`report`) and the
-Runs page's table (`run_table`)."""
+(`runs`), test predictions (`predictions`), the whole report for the CLI (`report`), the
+Runs page's table (`run_table`), forgettable training examples (`forgetting`) and likely
+label errors from several runs' probabilities or k fold runs (`label_issues`)."""
 
+from mnist_lab.compare.forgetting import (
+    forgettable_in_all,
+    forgetting_records,
+    forgetting_rows,
+)
+from mnist_lab.compare.label_issues import (
+    fold_runs,
+    issues_in_test_set,
+    issues_in_training_set,
+    marked_accuracy,
+)
 from mnist_lab.compare.predictions import (
     PairComparison,
     RunPredictions,
@@ -32,6 +44,8 @@ __all__ = [
     "METRIC_COLUMNS", "PairComparison", "RunPredictions", "SeedGroup", "aligned_curves",
     "architecture_diff", "architecture_of", "architecture_summary", "check_same_test_set",
     "compare_pair", "config_diff", "confusion_difference", "disagreement_examples",
-    "ensemble_rows", "ensemble_text", "flatten_config", "load_predictions", "metrics_rows",
+    "ensemble_rows", "ensemble_text", "flatten_config", "forgettable_in_all",
+    "forgetting_records", "forgetting_rows", "fold_runs", "issues_in_test_set",
+    "issues_in_training_set", "load_predictions", "marked_accuracy", "metrics_rows",
     "per_class_accuracy", "run_labels", "seed_groups",
 ]

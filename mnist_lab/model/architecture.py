@@ -22,6 +22,7 @@ from mnist_lab.config import (
 from mnist_lab.data import IMAGE_SHAPE, NUM_CLASSES
 
 STRIDED_KERNEL = 3
+MAX_FOLDS = 20  # k-fold cross-validation: 2..MAX_FOLDS folds
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,29 @@ def _check_fields(config: RunConfig) -> None:
     require(config.subset is None or 1 <= config.subset <= 6000,
             f"subset must be 1..6000 images per class, got {config.subset}")
     require(config.seed >= 0, f"seed must be 0 or more, got {config.seed}")
+    _check_folds(config)
+
+
+
+def _check_folds(config: RunConfig) -> None:
+    """Both fold fields or neither; a fold of 1..folds; enough images of each digit per fold."""
+    folds, fold = config.folds, config.fold
+    if folds is None:
+        problem = (f"fold: set folds too (how many folds, 2..{MAX_FOLDS}), or leave fold unset"
+                   if fold is not None else None)
+    elif not 2 <= folds <= MAX_FOLDS:
+        problem = f"folds must be 2..{MAX_FOLDS}, got {folds}"
+    elif fold is None:
+        problem = f"fold: a run of {folds} folds must say which fold it holds out (1..{folds})"
+    elif not 1 <= fold <= folds:
+        problem = f"fold must be 1..{folds} (one of the {folds} folds), got {fold}"
+    elif config.subset is not None and config.subset < folds:
+        problem = (f"folds: {folds} folds need at least {folds} images of each digit; "
+                   f"raise subset to {folds} or more")
+    else:
+        problem = None
+    if problem:
+        raise ConfigError(problem)
 
 
 def describe(config: RunConfig) -> Architecture:

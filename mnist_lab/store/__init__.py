@@ -1,7 +1,8 @@
 """The run store: one SQLite index plus one folder per run, the only contract between trainers
 and the dashboard; a run's files and their readers (`artifacts`); zip export and import
-(`archive`)."""
+(`archive`); what people say about a run's test images (`marks`)."""
 
+from mnist_lab.store.marks import LabelMark
 from mnist_lab.store.records import (
     FINISHED,
     TERMINATED_BY_SIGTERM,
@@ -16,6 +17,7 @@ from mnist_lab.store.records import (
 from mnist_lab.store.runs import STALE_AFTER_S, RunStore, default_home
 
 __all__ = [
-    "FINISHED", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "RequestKind", "Run", "RunNotFoundError",
+    "FINISHED", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "LabelMark", "RequestKind", "Run",
+    "RunNotFoundError",
     "RunStatus", "RunStore", "default_home", "parse_tags", "validate_name", "validate_run_id",
 ]

@@ -1,6 +1,6 @@
 """Export one finished run as a zip, and import such a zip only after checking all of it.
 
-An archive holds `manifest.json` (name, tags, notes, summary, status), `config.json`,
+An archive holds `manifest.json` (name, tags, notes, summary, status, label marks), `config.json`,
 `metrics.json` (every metric row) and the run's artifacts. An import trusts nothing: member
 names, sizes, compression ratios, the config, the arrays and the model (loaded with Keras's
 `safe_mode`) are checked in a temporary folder, and only then is a new run created.
@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import describe, saved
-from mnist_lab.store import RunStatus, RunStore, artifacts, validate_name
+from mnist_lab.store import RunStatus, RunStore, artifacts, marks, validate_name
 from mnist_lab.store.summary import summary_problems
 
 FORMAT = "mnist-lab-run"
@@ -30,7 +30,11 @@ MANIFEST_FILE = "manifest.json"
 METRICS_FILE = "metrics.json"
 # Artifacts travel as they are; train.log and the config are rebuilt or left behind.
 ARTIFACT_FILES = (artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE, artifacts.VALIDATION_FILE,
-                  artifacts.CURVES_FILE)
+                  artifacts.TRACKED_FILE, artifacts.HELDOUT_FILE, artifacts.CURVES_FILE)
+ARRAY_READERS = {artifacts.PREDICTIONS_FILE: artifacts.read_predictions,
+                 artifacts.VALIDATION_FILE: artifacts.read_validation,
+                 artifacts.TRACKED_FILE: artifacts.read_tracked,
+                 artifacts.HELDOUT_FILE: artifacts.read_heldout}
 # Written by versions before 2026-12 and now computed from predictions.npz: accepted, not kept.
 DROPPED_MEMBERS = ("evaluation.json",)
 KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES,
@@ -64,7 +68,8 @@ def export_run(store: RunStore, run_id: str) -> bytes:
         raise ArchiveError(f"run {run_id} is {run.status}; export it once it has finished")
     manifest = {"format": FORMAT, "version": VERSION, "id": run.id, "name": run.name,
                 "status": str(run.status), "created_at": run.created_at, "tags": run.tags,
-                "notes": run.notes, "summary": run.summary, "error": run.error}
+                "notes": run.notes, "summary": run.summary, "error": run.error,
+                "label_marks": marks.to_json(store.label_marks(run_id))}
     metrics = store.metrics(run_id)
     rows = [{"kind": row["kind"], "epoch": int(row["epoch"]), "step": int(row["step"]),
              "wall_s": float(row["wall_s"]),
@@ -216,6 +221,10 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         raise ArchiveError(f"{MANIFEST_FILE}: created_at must be a time in seconds, got {created!r}")
     if not isinstance(manifest.get("error"), str | None):
         raise ArchiveError(f"{MANIFEST_FILE}: error must be text or null")
+    try:  # archives written before marks existed have none
+        manifest["label_marks"] = marks.from_json(manifest.get("label_marks", []))
+    except ValueError as error:
+        raise ArchiveError(f"{MANIFEST_FILE}: {_one_line(error)}") from None
     return manifest
 
 
@@ -256,10 +265,9 @@ def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> 
     """Read every array back through the store's own readers, which check shapes and values,
     and load the model without running code."""
     try:
-        if (folder / artifacts.PREDICTIONS_FILE).is_file():
-            artifacts.read_predictions(folder)
-        if (folder / artifacts.VALIDATION_FILE).is_file():
-            artifacts.read_validation(folder)
+        for name, read in ARRAY_READERS.items():
+            if (folder / name).is_file():
+                read(folder)
     except artifacts.ArtifactError as error:
         raise ArchiveError(_one_line(str(error).replace(f" in {folder}", ""))) from None
     if (folder / artifacts.MODEL_FILE).is_file():
@@ -293,6 +301,7 @@ def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], confi
         store.update(run_id, notes=manifest.get("notes", ""))
         store.set_summary(run_id, manifest.get("summary", {}))
         store.log_metrics_many(run_id, rows)
+        store.set_label_marks(run_id, manifest["label_marks"])
         store.write_artifact(run_id, artifacts.CONFIG_FILE,
                              lambda path: path.write_text(config.to_json()))
         for name in ARTIFACT_FILES:

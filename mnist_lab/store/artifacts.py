@@ -14,6 +14,8 @@ CONFIG_FILE = "config.json"
 MODEL_FILE = "model.keras"
 PREDICTIONS_FILE = "predictions.npz"
 VALIDATION_FILE = "val_predictions.npz"
+TRACKED_FILE = "train_predictions.npz"  # predicted labels of tracked training images per epoch
+HELDOUT_FILE = "heldout_predictions.npz"  # a k-fold run's probabilities for its held-out fold
 CURVES_FILE = "curves.png"
 LOG_FILE = "train.log"
 
@@ -31,6 +33,26 @@ class ValidationHistory:
     val_index: np.ndarray
 
 
+@dataclass(frozen=True)
+class TrackedHistory:
+    """Predicted labels per epoch (epochs, images) of tracked training images, their given
+    labels and their positions in the training images."""
+
+    predicted: np.ndarray
+    labels: np.ndarray
+    index: np.ndarray
+
+
+@dataclass(frozen=True)
+class HeldOutPredictions:
+    """A k-fold run's probabilities (n, 10) for its held-out fold, the fold's positions in the
+    training images, and every training label in order (so fold runs can be lined up)."""
+
+    probabilities: np.ndarray
+    index: np.ndarray
+    train_labels: np.ndarray
+
+
 def _require(path: Path) -> Path:
     if not path.is_file():
         raise ArtifactError(f"{path.name} is missing from {path.parent}")
@@ -43,39 +65,70 @@ def read_config(run_dir: Path) -> RunConfig:
 
 def read_predictions(run_dir: Path) -> tuple[np.ndarray, np.ndarray]:
     """Test-set (probabilities (N, 10) float32, labels (N,)) of a finished run, checked."""
-    try:
-        with np.load(_require(run_dir / PREDICTIONS_FILE), allow_pickle=False) as arrays:
-            probabilities, y_test = arrays["probabilities"], arrays["y_test"]
-    except (OSError, ValueError, KeyError, EOFError) as error:
-        raise ArtifactError(f"{PREDICTIONS_FILE} in {run_dir} is unreadable: {error}") from None
-    problem = (_labels_problem("y_test", y_test)
-               or _probabilities_problem(probabilities, len(y_test)))
-    if problem:
-        raise ArtifactError(f"{PREDICTIONS_FILE} in {run_dir}: {problem}")
+    probabilities, y_test = _read_arrays(run_dir, PREDICTIONS_FILE, ("probabilities", "y_test"))
+    _raise_if(run_dir, PREDICTIONS_FILE, _labels_problem("y_test", y_test)
+              or _probabilities_problem(probabilities, len(y_test)))
     return probabilities, y_test
 
 
 def read_validation(run_dir: Path) -> ValidationHistory:
     """Each epoch's predicted validation labels, checked against the labels they score."""
-    try:
-        with np.load(_require(run_dir / VALIDATION_FILE), allow_pickle=False) as arrays:
-            history = ValidationHistory(arrays["predicted"], arrays["y_val"], arrays["val_index"])
-    except (OSError, ValueError, KeyError, EOFError) as error:
-        raise ArtifactError(f"{VALIDATION_FILE} in {run_dir} is unreadable: {error}") from None
-    problem = _labels_problem("y_val", history.y_val)
-    if not problem and (history.predicted.ndim != 2
-                        or history.predicted.shape[1] != len(history.y_val)):
-        problem = (f"predicted must be (epochs, {len(history.y_val)}) labels, "
-                   f"got shape {history.predicted.shape}")
-    problem = problem or _labels_problem("predicted", history.predicted.reshape(-1))
-    if not problem and (history.val_index.shape != history.y_val.shape
-                        or not np.issubdtype(history.val_index.dtype, np.integer)
-                        or (history.val_index.size and (history.val_index.min() < 0
-                                                        or history.val_index.max() >= TRAIN_IMAGES))):
-        problem = f"val_index must hold {len(history.y_val)} positions in 0..{TRAIN_IMAGES - 1}"
-    if problem:
-        raise ArtifactError(f"{VALIDATION_FILE} in {run_dir}: {problem}")
+    arrays = _read_arrays(run_dir, VALIDATION_FILE, ("predicted", "y_val", "val_index"))
+    history = ValidationHistory(*arrays)
+    _raise_if(run_dir, VALIDATION_FILE, _history_problem(*arrays, ("y_val", "val_index")))
     return history
+
+
+def read_tracked(run_dir: Path) -> TrackedHistory:
+    """Each epoch's predicted labels of the tracked training images, checked."""
+    arrays = _read_arrays(run_dir, TRACKED_FILE, ("predicted", "labels", "index"))
+    _raise_if(run_dir, TRACKED_FILE, _history_problem(*arrays, ("labels", "index")))
+    return TrackedHistory(*arrays)
+
+
+def read_heldout(run_dir: Path) -> HeldOutPredictions:
+    """A k-fold run's held-out probabilities, checked against the training labels they index."""
+    arrays = _read_arrays(run_dir, HELDOUT_FILE, ("probabilities", "index", "train_labels"))
+    heldout = HeldOutPredictions(*arrays)
+    problem = (_labels_problem("train_labels", heldout.train_labels)
+               or _index_problem("index", heldout.index, len(heldout.index),
+                                 len(heldout.train_labels))
+               or _probabilities_problem(heldout.probabilities, len(heldout.index)))
+    if not problem and len(np.unique(heldout.index)) != len(heldout.index):
+        problem = "index must not name a training image twice"
+    _raise_if(run_dir, HELDOUT_FILE, problem)
+    return heldout
+
+
+def _read_arrays(run_dir: Path, name: str, keys: tuple[str, ...]) -> list[np.ndarray]:
+    try:
+        with np.load(_require(run_dir / name), allow_pickle=False) as arrays:
+            return [arrays[key] for key in keys]
+    except (OSError, ValueError, KeyError, EOFError) as error:
+        raise ArtifactError(f"{name} in {run_dir} is unreadable: {error}") from None
+
+
+def _raise_if(run_dir: Path, name: str, problem: str | None) -> None:
+    if problem:
+        raise ArtifactError(f"{name} in {run_dir}: {problem}")
+
+
+def _history_problem(predicted: np.ndarray, labels: np.ndarray, index: np.ndarray,
+                     names: tuple[str, str]) -> str | None:
+    """Labels predicted per epoch (epochs, images) for images with these labels and positions."""
+    problem = _labels_problem(names[0], labels)
+    if not problem and (predicted.ndim != 2 or predicted.shape[1] != len(labels)):
+        problem = (f"predicted must be (epochs, {len(labels)}) labels, "
+                   f"got shape {predicted.shape}")
+    return (problem or _labels_problem("predicted", predicted.reshape(-1))
+            or _index_problem(names[1], index, len(labels), TRAIN_IMAGES))
+
+
+def _index_problem(name: str, index: np.ndarray, count: int, limit: int) -> str | None:
+    if (index.shape != (count,) or not np.issubdtype(index.dtype, np.integer)
+            or (index.size and (index.min() < 0 or index.max() >= limit))):
+        return f"{name} must hold {count} positions in 0..{limit - 1}"
+    return None
 
 
 def _labels_problem(name: str, labels: np.ndarray) -> str | None:

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from mnist_lab.atomic import write_atomic
+from mnist_lab.store import marks
 from mnist_lab.store.artifacts import LOG_FILE
 from mnist_lab.store.database import add_missing_columns, connect
 from mnist_lab.store.records import (
@@ -65,7 +66,7 @@ class RunStore:
         self.home.mkdir(parents=True, exist_ok=True)
         self.db_path = self.home / "index.sqlite"
         with self._connect() as connection:
-            connection.executescript(SCHEMA)
+            connection.executescript(SCHEMA + marks.SCHEMA)
             add_missing_columns(connection, "runs", {"trial_json": "TEXT"})
 
     def _connect(self):
@@ -134,7 +135,8 @@ class RunStore:
         if run.status.active and pid_alive(run.pid):
             raise ValueError(f"run {run_id} is {run.status}; stop it before deleting it")
         with self._connect() as connection:
-            for table, column in (("metrics", "run_id"), ("requests", "run_id"), ("runs", "id")):
+            for table, column in (("metrics", "run_id"), ("requests", "run_id"),
+                                  ("label_marks", "run_id"), ("runs", "id")):
                 connection.execute(f"DELETE FROM {table} WHERE {column} = ?", (run_id,))
         shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
 
@@ -320,6 +322,19 @@ class RunStore:
             connection.executemany("UPDATE requests SET handled_at = ? WHERE id = ?",
                                    [(time.time(), row["id"]) for row in rows])
         return [Request(row["id"], RequestKind(row["kind"]), row["value"]) for row in rows]
+
+    # Label marks ----------------------------------------------------------------------
+    def set_label_marks(self, run_id: str, changes: dict[int, marks.LabelMark | None]) -> None:
+        """Say what is wrong with some of the run's test images (None clears a mark)."""
+        self.get(run_id)
+        with self._connect() as connection:
+            for image, mark in changes.items():
+                marks.write(connection, run_id, image, mark)
+
+    def label_marks(self, run_id: str) -> dict[int, marks.LabelMark]:
+        validate_run_id(run_id)
+        with self._connect() as connection:
+            return marks.read(connection, run_id)
 
     # Settings ---------------------------------------------------------------------------
     def setting(self, key: str, default: str) -> str:

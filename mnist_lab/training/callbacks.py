@@ -2,9 +2,11 @@
 
 - `StepCounter` counts the batches trained, so a stop in the middle of an epoch is recorded as
   the fraction of an epoch it is (3.4 of 10 epochs), never as a whole one.
-- `EpochValidation` predicts the validation set once per whole epoch: it supplies val_loss and
-  val_accuracy (so Keras does not run its own validation pass) and keeps each epoch's
-  predicted labels for the confusion-matrix-through-training view.
+- `EpochPredictions` predicts fixed images once per whole epoch and keeps their labels: a
+  stratified sample of the training images, for the examples learned late or forgotten.
+- `EpochValidation` does that for the validation set and also supplies val_loss and
+  val_accuracy (so Keras does not run its own validation pass); its labels feed the
+  confusion-matrix-through-training view.
 - `LiveMetrics` records batch points (throttled by time) and epoch points into the store.
 - `RunControl` carries out stop, pause, resume and learning-rate requests from the store.
 - `ScheduledLearningRate` applies a schedule per batch, scaled by any requested change.
@@ -97,27 +99,50 @@ class StepCounter(keras.callbacks.Callback):
         return self.epochs_completed * self.train_images + partial * self.batch_size
 
 
-class EpochValidation(keras.callbacks.Callback):
-    """Validation loss and accuracy from one predict pass, keeping the predicted labels."""
+class EpochPredictions(keras.callbacks.Callback):
+    """Predicts fixed images once per whole epoch and keeps each epoch's predicted labels.
 
-    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, counter: StepCounter,
-                 batch_size: int = 1000,
+    `on_predictions` gets every whole epoch's labels so far, (epochs, images) uint8, so a run
+    that stops keeps the record of the epochs it finished.
+    """
+
+    def __init__(self, images: np.ndarray, counter: StepCounter, batch_size: int = 1000,
                  on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
         super().__init__()
-        self.x_val, self.y_val, self.batch_size = x_val, y_val, batch_size
+        self.images, self.batch_size = images, batch_size
         self.counter = counter
         self.on_predictions = on_predictions
         self.predicted_labels: list[np.ndarray] = []
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        if logs is None or not len(self.x_val) or not self.counter.epoch_is_whole:
+        if not len(self.images) or not self.counter.epoch_is_whole:
             return
-        probabilities = self.model.predict(self.x_val, batch_size=self.batch_size, verbose=0)
-        logs["val_loss"] = cross_entropy(probabilities, self.y_val)
-        logs["val_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == self.y_val))
+        probabilities = self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
+        self.scored(probabilities, logs)
         self.predicted_labels.append(probabilities.argmax(axis=1).astype(np.uint8))
         if self.on_predictions is not None:
             self.on_predictions(np.stack(self.predicted_labels))
+
+    def scored(self, probabilities: np.ndarray, logs: dict | None) -> None:
+        """What a subclass does with an epoch's probabilities besides keeping the labels."""
+
+
+class EpochValidation(EpochPredictions):
+    """Validation loss and accuracy from one predict pass, keeping the predicted labels."""
+
+    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, counter: StepCounter,
+                 batch_size: int = 1000,
+                 on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
+        super().__init__(x_val, counter, batch_size, on_predictions)
+        self.y_val = y_val
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if logs is not None:
+            super().on_epoch_end(epoch, logs)
+
+    def scored(self, probabilities: np.ndarray, logs: dict | None) -> None:
+        logs["val_loss"] = cross_entropy(probabilities, self.y_val)
+        logs["val_accuracy"] = float(np.mean(probabilities.argmax(axis=1) == self.y_val))
 
 
 class LiveMetrics(keras.callbacks.Callback):
