@@ -28,7 +28,8 @@ def test_a_deep_link_on_a_fresh_server_gets_the_dashboard_navigation(tmp_path, m
         # Each link reads "<icon ligature>\n\n<title>"; the title is its last line.
         links = [text.strip().splitlines()[-1] for text in sidebar.locator("a").all_inner_texts()]
         assert [header.strip() for header in headers] == ["Lab", "Study"]
-        assert links == ["Home", "Train", "Runs", "Compare", "Errors", "Misclassified", "Inspector"]
+        assert links == ["Home", "Train", "Experiments", "Runs", "Compare", "Errors", "Misclassified",
+                         "Inspector"]
         assert page.title() == "mnist-lab"  # dashboard.py's page config ran
         assert run_id in page.url
         page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for()  # drawn, for the picture

@@ -96,9 +96,10 @@ def test_a_spec_round_trips_and_resuming_may_change_only_the_budget():
 
 def test_the_builtin_studies_ask_the_tutorials_questions():
     assert builtin_names() == ["filter-size", "filter-size-quick", "filter-count", "filter-count-quick",
-                               "pooling", "pooling-quick", "pooling-vs-stride", "pooling-vs-stride-quick"]
+                               "pooling", "pooling-quick", "pooling-vs-stride", "pooling-vs-stride-quick",
+                               "training-label-errors", "training-label-errors-quick"]
     arms = {}
-    for name in builtin_names():
+    for name in builtin_names()[:8]:
         study = builtin_study(name)
         study.validate()
         assert (study.repeats, study.prune, study.base.preset) == (3, False, "lenet5")
@@ -135,3 +136,14 @@ def test_random_proposals_stay_in_range_and_never_repeat_a_point():
     small = [parse_grid("optimizer=sgd,adam")]
     keys = {'{"optimizer": "sgd"}', '{"optimizer": "adam"}'}
     assert search.propose(small, "tpe", 0, [], keys) is None  # nothing untried is left
+
+
+def test_the_cross_validation_study_trains_exactly_the_fold_runs():
+    from mnist_lab.training.folds import fold_configs
+
+    study = builtin_study("training-label-errors")
+    study.validate()
+    configs = [study.trial_config(point, 0) for point in grid_points(study.dimensions)]
+    expected = fold_configs(preset("lenet5").replace(preset=None), 5)
+    assert [config.to_dict() for config in configs] == [config.to_dict() for config in expected]
+    assert (study.repeats, study.confirm) == (1, False)

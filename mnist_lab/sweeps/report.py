@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from mnist_lab.store import RunStore, artifacts
 from mnist_lab.store.studies import StudyIndex, StudyRecord
+from mnist_lab.sweeps.builtin import is_cross_validation
 from mnist_lab.sweeps.conclusion import Conclusion, ReadPredictions, conclude
 from mnist_lab.sweeps.plan import confirming
 from mnist_lab.sweeps.results import Arm, NoiseFloor, arms, noise_floor
@@ -37,5 +38,14 @@ def study_report(store: RunStore, name: str, read: ReadPredictions | None = None
     found_arms = arms(spec, found)
     floor = noise_floor(found_arms)
     read = read or (lambda run_id: artifacts.read_predictions(store.run_dir(run_id)))
-    return StudyReport(record, spec, found, found_arms, floor,
-                       conclude(found_arms, floor, read, confirming=confirming(spec, found)))
+    if is_cross_validation(spec):
+        done = sum(arm.n for arm in found_arms)
+        folds = len(spec.dimensions[0].values)
+        conclusion = Conclusion((f"Cross-validation: {done} of {folds} folds trained. "
+                                 + ("The Errors page of any of its runs lists the likely label "
+                                    "errors of the training set." if done == folds else
+                                    "Once every fold is trained, the Errors page of any of its "
+                                    "runs lists the likely label errors of the training set."),))
+    else:
+        conclusion = conclude(found_arms, floor, read, confirming=confirming(spec, found))
+    return StudyReport(record, spec, found, found_arms, floor, conclusion)
