@@ -5,10 +5,17 @@ routes beside it (`app/live_server.py`). Every browser session then runs the fil
 `__main__`, which draws the navigation.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
+# The browser tab's icon, served by the dashboard itself: Streamlit fetches a `:material/`
+# page icon from fonts.gstatic.com, which fails offline. (The icons in the pages come from
+# the Material Symbols font bundled with Streamlit.)
+FAVICON = Path(__file__).with_name("app") / "favicon.png"
+
 if __name__ == "__main__":
-    st.set_page_config(page_title="mnist-lab", page_icon=":material/grid_4x4:", layout="wide")
+    st.set_page_config(page_title="mnist-lab", page_icon=str(FAVICON), layout="wide")
 
     PAGES = {
         "Lab": [

@@ -1,0 +1,53 @@
+"""In real Chromium at 1280x800: a walk through every page, as a new user clicks the sidebar.
+
+Everything the dashboard shows must come from the machine it runs on: the walk makes no
+request to another host and logs no console error.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from mnist_lab.store import RunStore
+from tests.browser import chromium_page, dashboard, output_dir, require_chromium
+from tests.fakes import seed_run
+
+# Sidebar link -> the page's title, which says the page was drawn.
+WALK = (("Train", "Train"), ("Runs", "Runs"), ("Compare", "Compare runs"), ("Errors", "Errors"),
+        ("Misclassified", "Misclassified digits"), ("Inspector", "Model inspector"),
+        ("Home", "mnist-lab"))
+
+
+def watch_traffic(page, url):
+    """Requests to other hosts and console errors, collected as the page goes."""
+    seen = {"external": [], "errors": []}
+    page.on("request", lambda request: seen["external"].append(request.url)
+            if not request.url.startswith((url, "data:", "blob:", "about:")) else None)
+    page.on("console", lambda message: seen["errors"].append(
+        f"{message.text} ({message.location.get('url')})") if message.type == "error" else None)
+    page.on("pageerror", lambda error: seen["errors"].append(str(error)))
+    return seen
+
+
+@pytest.mark.browser
+def test_a_walk_through_every_page_stays_on_this_machine(tmp_path, mnist):
+    require_chromium()
+    home = tmp_path / "runs"
+    seed_run(RunStore(home), mnist.y_test)
+    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
+        seen = watch_traffic(page, url)
+        page.goto(url)
+        page.get_by_role("heading", name="mnist-lab").wait_for(timeout=60_000)
+        nav = page.get_by_test_id("stSidebarNav")
+        for link, title in WALK:
+            nav.get_by_role("link", name=re.compile(f"{link}$")).click()
+            page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
+        icon = page.locator('link[rel="shortcut icon"], link[rel="icon"]').first.get_attribute("href")
+        page.screenshot(path=output_dir("walk") / "home.png")
+    assert seen["external"] == []
+    assert seen["errors"] == []
+    assert icon is not None and (icon.startswith(url) or not icon.startswith("http"))
