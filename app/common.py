@@ -16,6 +16,7 @@ from mnist_lab.model import saved
 from mnist_lab.store import Run, RunStore, artifacts, default_home
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
+STUDIED_RUN = "studied_run"  # the run last picked on a page: the sidebar's links carry no ?run=
 
 
 @st.cache_resource
@@ -31,18 +32,20 @@ def run_label(run: Run) -> str:
 
 
 def pick_run(label: str = "Run", *, finished_only: bool = True, key: str = "run_picker") -> Run | None:
-    """A selectbox of runs, preselecting the run named in the URL (`?run=ID`) if any."""
+    """A selectbox of runs, preselecting the run named in the URL (`?run=ID`), else the run
+    the user studied on the page before (the sidebar's links drop the query)."""
     runs = get_store().list()
     if finished_only:
         runs = [run for run in runs if run.status.finished]
     if not runs:
         st.info("No finished runs yet. Train one on the Train page.")
         return None
-    wanted = st.query_params.get(RUN_PARAM)
+    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(STUDIED_RUN)
     ids = [run.id for run in runs]
     index = ids.index(wanted) if wanted in ids else 0
     run = st.selectbox(label, runs, index=index, format_func=run_label, key=key)
     st.query_params[RUN_PARAM] = run.id
+    st.session_state[STUDIED_RUN] = run.id
     return run
 
 

@@ -1,7 +1,8 @@
 """In real Chromium at 1280x800: a walk through every page, as a new user clicks the sidebar.
 
 Everything the dashboard shows must come from the machine it runs on: the walk makes no
-request to another host and logs no console error.
+request to another host and logs no console error. The run picked on the Errors page is the
+one the next pages study, although the sidebar's links carry no query string.
 """
 
 from __future__ import annotations
@@ -31,11 +32,18 @@ def watch_traffic(page, url):
     return seen
 
 
+def wait_until_idle(page):
+    page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
+
+
 @pytest.mark.browser
 def test_a_walk_through_every_page_stays_on_this_machine(tmp_path, mnist):
     require_chromium()
     home = tmp_path / "runs"
-    seed_run(RunStore(home), mnist.y_test)
+    studied = seed_run(RunStore(home), mnist.y_test, name="studied")
+    seed_run(RunStore(home), mnist.y_test, name="newest")
     with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
         seen = watch_traffic(page, url)
         page.goto(url)
@@ -44,8 +52,13 @@ def test_a_walk_through_every_page_stays_on_this_machine(tmp_path, mnist):
         for link, title in WALK:
             nav.get_by_role("link", name=re.compile(f"{link}$")).click()
             page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
-            page.wait_for_function(
-                "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
+            wait_until_idle(page)
+            if link == "Errors":
+                page.get_by_test_id("stSelectbox").first.click()
+                page.get_by_role("option", name=re.compile("^studied")).click()
+                wait_until_idle(page)
+            if link in ("Errors", "Misclassified", "Inspector"):
+                assert f"run={studied}" in page.url, link
         icon = page.locator('link[rel="shortcut icon"], link[rel="icon"]').first.get_attribute("href")
         page.screenshot(path=output_dir("walk") / "home.png")
     assert seen["external"] == []
