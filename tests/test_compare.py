@@ -8,7 +8,7 @@ import pytest
 
 from mnist_lab import compare, figures
 from mnist_lab.compare import RunPredictions
-from mnist_lab.config import preset
+from mnist_lab.config import ConvBlock, preset
 from mnist_lab.store import RunStatus
 from tests.fakes import seed_run
 
@@ -53,7 +53,14 @@ def test_architecture_diff_aligns_layers_by_name():
 
 
 def test_architecture_summary_reads_like_the_network():
-    assert compare.architecture_summary(preset("lenet5").to_dict()) == "conv 6-16 / max / dense 120-84"
+    assert (compare.architecture_summary(preset("lenet5").to_dict())
+            == "conv 6@5x5, 16@5x5 / max / dense 120-84")
+    # Kernels 3, 5 and 7 read differently, and so does a block of two convolutions.
+    sketches = {compare.architecture_summary(preset("lenet5").replace(
+        blocks=[ConvBlock(filters=8, kernel_size=kernel, convs=convs)]).to_dict())
+        for kernel in (3, 5, 7) for convs in (1, 2)}
+    assert len(sketches) == 6
+    assert "conv 8@7x7 x2 / max / dense 120-84" in sketches
     assert compare.architecture_summary({"blocks": "nope"}).startswith("invalid config: blocks")
 
 

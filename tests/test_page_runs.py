@@ -52,8 +52,9 @@ def test_the_table_lists_every_run_newest_first(seeded):
     at = open_runs()
     table = at.dataframe[0].value
     assert table["name"].tolist() == ["strided", "lenet5"]
-    assert table["architecture"].tolist() == ["lenet5-strided: conv 6-16 / strided / dense 120-84",
-                                              "lenet5: conv 6-16 / max / dense 120-84"]
+    assert table["architecture"].tolist() == [
+        "lenet5-strided: conv 6@5x5, 16@5x5 / strided / dense 120-84",
+        "lenet5: conv 6@5x5, 16@5x5 / max / dense 120-84"]
     assert table["test accuracy"].round(4).tolist() == [0.9985, 0.9985]
     assert [list(tags) for tags in table["tags"]] == [["strided"], []]
     assert at.caption[0].value.startswith("2 of 2 runs.")

@@ -126,15 +126,19 @@ def architecture_diff(configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]
 
 
 def architecture_summary(config: dict[str, Any]) -> str:
-    """A one-line sketch for tables: "conv 6-16 / max / dense 120-84" (or the problem)."""
+    """A one-line sketch for tables: "conv 6@5x5, 16@5x5 / max / dense 120-84" (or the problem).
+
+    Each block reads filters@kernel, then "x2" when it stacks two convolutions.
+    """
     try:
         parsed = RunConfig.from_dict(config)
     except ConfigError as error:
         return f"invalid config: {error}"
     parts = []
     if parsed.blocks:
-        parts.append("conv " + "-".join(
-            f"{block.filters}" + (f"x{block.convs}" if block.convs > 1 else "")
+        parts.append("conv " + ", ".join(
+            f"{block.filters}@{block.kernel_size}x{block.kernel_size}"
+            + (f" x{block.convs}" if block.convs > 1 else "")
             for block in parsed.blocks))
         parts.append("/".join(dict.fromkeys(block.downsample for block in parsed.blocks)))
     if parsed.dense:
