@@ -12,6 +12,9 @@ from mnist_lab.training import runner
 route_through_dashboard()
 
 TABLE_KEY = "runs_table"
+# The ids of the rows the table showed when the user last ticked one: a tick names a row
+# position, and positions move when a run is imported, deleted or filtered away.
+SHOWN_KEY = "runs_shown_ids"
 COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
@@ -25,6 +28,19 @@ COLUMN_CONFIG = {
 
 store = get_store()
 st.title("Runs")
+
+
+def keep_selection_on_runs(shown_ids: list[str]) -> None:
+    """Move the table's ticks to the rows where the ticked runs are now, before it is drawn."""
+    state = st.session_state.get(TABLE_KEY)
+    before = st.session_state.get(SHOWN_KEY, [])
+    if not state or not before:
+        return
+    rows = state["selection"]["rows"]
+    ticked = [before[row] for row in rows if row < len(before)]
+    moved = [shown_ids.index(run_id) for run_id in ticked if run_id in shown_ids]
+    if moved != rows:
+        st.session_state[TABLE_KEY] = {"selection": {"rows": moved, "columns": [], "cells": []}}
 
 
 def import_section() -> None:
@@ -90,8 +106,10 @@ run_filter = RunFilter(
 )
 shown = [run for run in runs if run_filter.keeps(run)]
 st.caption(f"{len(shown)} of {len(runs)} runs. Click rows to select them; click a header to sort.")
+keep_selection_on_runs([run.id for run in shown])
 event = st.dataframe(runs_table(shown), column_config=COLUMN_CONFIG, hide_index=True,
                      on_select="rerun", selection_mode="multi-row", key=TABLE_KEY)
+st.session_state[SHOWN_KEY] = [run.id for run in shown]
 selected = [shown[row] for row in event["selection"]["rows"] if row < len(shown)]
 
 if len(selected) >= 2:

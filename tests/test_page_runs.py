@@ -153,3 +153,26 @@ def test_import_adds_a_run_or_explains_the_refusal(seeded, store):
     assert at.error[0].value == ("This archive was refused: the archive: member '../evil' points "
                                  "outside the archive folder")
     assert len(store.list()) == 3
+
+
+def test_the_selection_stays_on_its_run_when_an_import_adds_a_row_above(seeded, store):
+    first, second = seeded
+    at = select(open_runs(), 1)
+    assert at.subheader[0].value == "lenet5 · completed"
+    at.file_uploader[0].set_value(("strided.zip", archive.export_run(store, second),
+                                   "application/zip")).run()
+    at.button(key="import_button").click().run()
+    assert len(store.list()) == 3
+    assert at.dataframe[0].value["name"].tolist() == ["strided", "strided", "lenet5"]
+    assert at.subheader[0].value == "lenet5 · completed"
+    assert at.session_state[TABLE]["selection"]["rows"] == [2]
+
+
+def test_a_ticked_run_filtered_away_leaves_nothing_selected(seeded):
+    first, second = seeded
+    at = select(open_runs(), 0)
+    assert at.subheader[0].value == "strided · completed"
+    at.text_input[0].set_value(first).run()  # only the other run is left, in row 0
+    assert at.dataframe[0].value["name"].tolist() == ["lenet5"]
+    assert not at.subheader  # a hidden run is not managed, nor replaced by its neighbour
+    assert at.session_state[TABLE]["selection"]["rows"] == []
