@@ -15,6 +15,7 @@ TABLE_KEY = "runs_table"
 # The ids of the rows the table showed when the user last ticked one: a tick names a row
 # position, and positions move when a run is imported, deleted or filtered away.
 SHOWN_KEY = "runs_shown_ids"
+NOTICE_KEY = "runs_notice"  # (kind, message): what the last action did, said once
 COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
@@ -43,32 +44,57 @@ def keep_selection_on_runs(shown_ids: list[str]) -> None:
         st.session_state[TABLE_KEY] = {"selection": {"rows": moved, "columns": [], "cells": []}}
 
 
+def say(kind: str, message: str) -> None:
+    """Confirm an action in words on the next draw (an action's callback runs before it)."""
+    st.session_state[NOTICE_KEY] = (kind, message)
+
+
+def import_archive(upload_key: str) -> None:
+    upload = st.session_state.get(upload_key)
+    if upload is None:
+        return
+    try:
+        run_id = archive.import_run(store, upload.getvalue())
+    except archive.ArchiveError as error:
+        say("error", f"This archive was refused: {error}")
+        return
+    say("success", f"Imported {upload.name} as run {store.get(run_id).name} ({run_id}).")
+
+
 def import_section() -> None:
     with st.expander("Import a run archive (.zip)"):
         upload = st.file_uploader("Run archive", type=["zip"], key="import_upload")
-        if upload is not None and st.button("Import", key="import_button"):
-            try:
-                run_id = archive.import_run(store, upload.getvalue())
-            except archive.ArchiveError as error:
-                st.error(f"This archive was refused: {error}")
-            else:
-                st.success(f"Imported as run {store.get(run_id).name} ({run_id}).")
+        if upload is not None:
+            st.button("Import", key="import_button", on_click=import_archive, args=("import_upload",))
+
+
+def save(run) -> None:
+    name, tags, notes = (st.session_state[f"{field}_{run.id}"] for field in ("name", "tags", "notes"))
+    try:
+        store.update(run.id, name=name, tags=parse_tags(tags), notes=notes)
+    except ValueError as error:
+        say("error", str(error))
+    else:
+        say("success", f"Saved the name, tags and notes of {name} ({run.id}).")
+
+
+def delete_run(run) -> None:
+    try:
+        store.delete(run.id)
+    except ValueError as error:
+        say("error", str(error))
+    else:
+        say("success", f"Deleted {run.name} ({run.id}).")
 
 
 def manage(run) -> None:
     """Rename, tag, notes, re-run, open in Train, export and delete one selected run."""
     st.subheader(f"{run.name} · {run.status}")
     with st.form(f"edit_{run.id}"):
-        name = st.text_input("Name", run.name)
-        tags = st.text_input("Tags (comma-separated)", ", ".join(run.tags))
-        notes = st.text_area("Notes", run.notes)
-        if st.form_submit_button("Save"):
-            try:
-                store.update(run.id, name=name, tags=parse_tags(tags), notes=notes)
-            except ValueError as error:
-                st.error(str(error))
-            else:
-                st.rerun()
+        st.text_input("Name", run.name, key=f"name_{run.id}")
+        st.text_input("Tags (comma-separated)", ", ".join(run.tags), key=f"tags_{run.id}")
+        st.text_area("Notes", run.notes, key=f"notes_{run.id}")
+        st.form_submit_button("Save", on_click=save, args=(run,), key="save")
     again, train, export, delete = st.columns(4)
     if again.button("Re-run with the same config", key="rerun"):
         new_id = rerun(store, run.id)
@@ -83,15 +109,13 @@ def manage(run) -> None:
                                file_name=f"{run.name}-{run.id}.zip".replace(" ", "_"),
                                mime="application/zip", key="export")
     confirmed = delete.checkbox(f"Yes, delete {run.name}", key=f"confirm_{run.id}")
-    if delete.button("Delete", disabled=not confirmed, key="delete"):
-        try:
-            store.delete(run.id)
-        except ValueError as error:
-            st.error(str(error))
-        else:
-            st.rerun()
+    delete.button("Delete", disabled=not confirmed, key="delete", on_click=delete_run, args=(run,))
 
 
+notice = st.session_state.pop(NOTICE_KEY, None)
+if notice is not None:
+    kind, message = notice
+    (st.success if kind == "success" else st.error)(message)
 import_section()
 runs = store.list()
 if not runs:

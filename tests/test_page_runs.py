@@ -93,6 +93,8 @@ def test_one_selected_run_can_be_renamed_tagged_and_noted(seeded, store):
     at.button[0].click().run()
     run = store.get(first)
     assert (run.name, run.tags, run.notes) == ("lenet5 baseline", ["baseline", "paper"], "SGD 0.01")
+    assert at.success[0].value == f"Saved the name, tags and notes of lenet5 baseline ({first})."
+    assert at.subheader[0].value == "lenet5 baseline · completed"
 
 
 def test_a_bad_name_is_explained(seeded):
@@ -103,7 +105,7 @@ def test_a_bad_name_is_explained(seeded):
     assert at.error[0].value.startswith("invalid run name '../x'")
 
 
-def test_delete_needs_confirmation(seeded, store):
+def test_delete_needs_confirmation_and_says_what_it_deleted(seeded, store):
     first, second = seeded
     at = select(open_runs(), 1)
     assert at.button(key="delete").disabled
@@ -111,6 +113,18 @@ def test_delete_needs_confirmation(seeded, store):
     at.button(key="delete").click().run()
     assert not at.exception
     assert [run.id for run in store.list()] == [second]
+    assert at.success[0].value == f"Deleted lenet5 ({first})."
+    assert not at.subheader  # the panel does not move on to offer Delete for another run
+
+
+def test_deleting_the_top_run_does_not_select_the_next_one(seeded, store):
+    first, second = seeded
+    at = select(open_runs(), 0)
+    at.checkbox(key=f"confirm_{second}").check().run()
+    at.button(key="delete").click().run()
+    assert at.success[0].value == f"Deleted strided ({second})."
+    assert at.dataframe[0].value["name"].tolist() == ["lenet5"]
+    assert not at.subheader
 
 
 def test_rerun_queues_the_same_config_and_starts_it(seeded, store, monkeypatch):
@@ -144,7 +158,7 @@ def test_import_adds_a_run_or_explains_the_refusal(seeded, store):
     at.button(key="import_button").click().run()
     assert not at.exception
     assert len(store.list()) == 3
-    assert at.success[0].value.startswith("Imported as run lenet5 (")
+    assert at.success[0].value.startswith("Imported lenet5.zip as run lenet5 (")
     evil = io.BytesIO(data)
     with zipfile.ZipFile(evil, "a") as zipped:
         zipped.writestr("../evil", "x")
@@ -176,3 +190,4 @@ def test_a_ticked_run_filtered_away_leaves_nothing_selected(seeded):
     assert at.dataframe[0].value["name"].tolist() == ["lenet5"]
     assert not at.subheader  # a hidden run is not managed, nor replaced by its neighbour
     assert at.session_state[TABLE]["selection"]["rows"] == []
+
