@@ -16,6 +16,7 @@ TABLE_KEY = "runs_table"
 # position, and positions move when a run is imported, deleted or filtered away.
 SHOWN_KEY = "runs_shown_ids"
 NOTICE_KEY = "runs_notice"  # (kind, message): what the last action did, said once
+UPLOADS_KEY = "runs_imports"  # archives imported: each import gets a fresh, empty uploader
 COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
@@ -59,13 +60,16 @@ def import_archive(upload_key: str) -> None:
         say("error", f"This archive was refused: {error}")
         return
     say("success", f"Imported {upload.name} as run {store.get(run_id).name} ({run_id}).")
+    # A fresh uploader: the archive just imported cannot be imported again by a second click.
+    st.session_state[UPLOADS_KEY] = st.session_state.get(UPLOADS_KEY, 0) + 1
 
 
 def import_section() -> None:
     with st.expander("Import a run archive (.zip)"):
-        upload = st.file_uploader("Run archive", type=["zip"], key="import_upload")
-        if upload is not None:
-            st.button("Import", key="import_button", on_click=import_archive, args=("import_upload",))
+        upload_key = f"import_upload_{st.session_state.get(UPLOADS_KEY, 0)}"
+        upload = st.file_uploader("Run archive", type=["zip"], key=upload_key)
+        st.button("Import", key="import_button", disabled=upload is None,
+                  on_click=import_archive, args=(upload_key,))
 
 
 def save(run) -> None:

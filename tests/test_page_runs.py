@@ -90,7 +90,7 @@ def test_one_selected_run_can_be_renamed_tagged_and_noted(seeded, store):
     inputs["Name"].set_value("lenet5 baseline")
     inputs["Tags (comma-separated)"].set_value("baseline, paper, baseline")
     at.text_area[0].set_value("SGD 0.01")
-    at.button[0].click().run()
+    at.button(key="save").click().run()
     run = store.get(first)
     assert (run.name, run.tags, run.notes) == ("lenet5 baseline", ["baseline", "paper"], "SGD 0.01")
     assert at.success[0].value == f"Saved the name, tags and notes of lenet5 baseline ({first})."
@@ -100,7 +100,7 @@ def test_one_selected_run_can_be_renamed_tagged_and_noted(seeded, store):
 def test_a_bad_name_is_explained(seeded):
     at = select(open_runs(), 1)
     [element for element in at.text_input if element.label == "Name"][0].set_value("../x")
-    at.button[0].click().run()
+    at.button(key="save").click().run()
     assert not at.exception
     assert at.error[0].value.startswith("invalid run name '../x'")
 
@@ -191,3 +191,15 @@ def test_a_ticked_run_filtered_away_leaves_nothing_selected(seeded):
     assert not at.subheader  # a hidden run is not managed, nor replaced by its neighbour
     assert at.session_state[TABLE]["selection"]["rows"] == []
 
+
+def test_an_imported_archive_cannot_be_imported_again_by_a_second_click(seeded, store):
+    first, _ = seeded
+    at = open_runs()
+    assert at.button(key="import_button").disabled  # nothing to import yet
+    at.file_uploader[0].set_value(("lenet5.zip", archive.export_run(store, first),
+                                   "application/zip")).run()
+    assert not at.button(key="import_button").disabled
+    at.button(key="import_button").click().run()
+    assert len(store.list()) == 3
+    assert at.file_uploader[0].value is None  # a fresh uploader
+    assert at.button(key="import_button").disabled  # AppTest, like a browser, cannot click it
