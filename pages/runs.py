@@ -20,6 +20,8 @@ UPLOADS_KEY = "runs_imports"  # archives imported: each import gets a fresh, emp
 COLUMN_CONFIG = {
     "id": None,  # kept for selection, not shown
     "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
+    "imported": st.column_config.DatetimeColumn("imported", format="YYYY-MM-DD HH:mm",
+                                                help="when this copy was imported from an archive"),
     "params": st.column_config.NumberColumn("params", format="localized"),
     "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent",
                                                      min_value=0.0, max_value=1.0),

@@ -12,6 +12,7 @@ import pytest
 from mnist_lab.config import preset
 from mnist_lab.store import RunStatus, RunStore, archive, artifacts
 from mnist_lab.store.archive import ArchiveError, ArchiveLimits
+from mnist_lab.store.summary import ORIGINAL_CREATED_AT
 from tests.fakes import seed_run
 
 
@@ -73,7 +74,9 @@ def test_round_trip_into_an_empty_store_keeps_everything(exported, store, tmp_pa
     assert (imported.name, imported.tags, imported.notes) == (
         "lenet5 baseline", ["baseline", "paper"], "first try: SGD 0.01")
     assert imported.status is RunStatus.COMPLETED
-    assert imported.summary == original.summary and imported.config == original.config
+    assert imported.config == original.config
+    assert imported.summary == {**original.summary, ORIGINAL_CREATED_AT: original.created_at}
+    assert imported.created_at > original.created_at  # when it was imported
     columns = ["kind", "epoch", "step", "wall_s", "loss", "accuracy", "val_accuracy"]
     assert (empty.metrics(new_id)[columns].fillna(-1).values.tolist()
             == store.metrics(run_id)[columns].fillna(-1).values.tolist())
@@ -83,6 +86,35 @@ def test_round_trip_into_an_empty_store_keeps_everything(exported, store, tmp_pa
     assert artifacts.read_config(empty.run_dir(new_id)).to_dict() == original.config
     assert (empty.artifact(new_id, artifacts.MODEL_FILE).read_bytes()
             == store.artifact(run_id, artifacts.MODEL_FILE).read_bytes())
+
+
+def test_a_copy_of_a_copy_keeps_the_date_the_run_was_first_created(exported, store, tmp_path):
+    run_id, data = exported
+    first = RunStore(tmp_path / "first")
+    second = RunStore(tmp_path / "second")
+    copy_id = archive.import_run(first, data)
+    copy_of_copy = second.get(archive.import_run(second, archive.export_run(first, copy_id)))
+    assert copy_of_copy.summary[ORIGINAL_CREATED_AT] == store.get(run_id).created_at
+
+
+def test_a_manifest_without_a_date_imports_without_one(exported, tmp_path):
+    _, data = exported
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+    del manifest["created_at"]
+    other = RunStore(tmp_path / "other")
+    new_id = archive.import_run(other, rewritten(data, {"manifest.json": json.dumps(manifest).encode()}))
+    assert ORIGINAL_CREATED_AT not in other.get(new_id).summary
+
+
+def test_a_bad_original_date_is_refused_by_name(exported, tmp_path):
+    _, data = exported
+    with zipfile.ZipFile(io.BytesIO(data)) as zipped:
+        manifest = json.loads(zipped.read("manifest.json"))
+    manifest["summary"][ORIGINAL_CREATED_AT] = "yesterday"
+    with pytest.raises(ArchiveError, match="summary: original_created_at must be a number"):
+        archive.import_run(RunStore(tmp_path / "other"),
+                           rewritten(data, {"manifest.json": json.dumps(manifest).encode()}))
 
 
 def test_an_active_run_is_not_exported(store):

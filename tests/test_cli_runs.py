@@ -9,6 +9,7 @@ import pytest
 
 from mnist_lab.cli import main
 from mnist_lab.store import RunStore
+from mnist_lab.store.summary import ORIGINAL_CREATED_AT
 from tests.fakes import seed_run
 
 
@@ -56,7 +57,8 @@ def test_export_then_import_makes_a_new_run_with_the_same_figures(store, two_run
     other = RunStore(tmp_path / "other")
     assert main([*home(other), "runs", "import", str(target)]) == 0
     new_id = re.search(r"as run (\S+) \(lenet5\)", capsys.readouterr().out).group(1)
-    assert other.get(new_id).summary == store.get(first).summary
+    assert other.get(new_id).summary == {**store.get(first).summary,
+                                         ORIGINAL_CREATED_AT: store.get(first).created_at}
     assert len(other.metrics(new_id)) == len(store.metrics(first)) == 9
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -203,3 +204,15 @@ def test_an_imported_archive_cannot_be_imported_again_by_a_second_click(seeded, 
     assert len(store.list()) == 3
     assert at.file_uploader[0].value is None  # a fresh uploader
     assert at.button(key="import_button").disabled  # AppTest, like a browser, cannot click it
+
+
+def test_an_imported_copy_shows_when_it_was_created_and_when_imported(seeded, store):
+    first, _ = seeded
+    at = open_runs()
+    at.file_uploader[0].set_value(("lenet5.zip", archive.export_run(store, first),
+                                   "application/zip")).run()
+    at.button(key="import_button").click().run()
+    table = at.dataframe[0].value
+    copy, original = table.iloc[0], table.iloc[2]
+    assert copy["created"] == original["created"]
+    assert copy["imported"] > copy["created"] and pd.isna(original["imported"])

@@ -8,8 +8,9 @@ import pandas as pd
 
 from mnist_lab.compare import architecture_summary
 from mnist_lab.store import Run, RunStore
+from mnist_lab.store.summary import ORIGINAL_CREATED_AT
 
-COLUMNS = ("id", "name", "status", "created", "architecture", "params", "epochs",
+COLUMNS = ("id", "name", "status", "created", "imported", "architecture", "params", "epochs",
            "test accuracy", "training s", "images/s", "tags", "problem")
 
 
@@ -35,15 +36,20 @@ def all_tags(runs: list[Run]) -> list[str]:
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:
-    """One row per run, newest first as given, with numbers left numeric for sorting."""
+    """One row per run, newest first as given, with numbers left numeric for sorting.
+
+    An imported copy shows when the run was first created and, apart, when it was imported.
+    """
     rows = []
     for run in runs:
         summary = run.summary
         preset = run.config.get("preset")
         sketch = architecture_summary(run.config)
+        original = summary.get(ORIGINAL_CREATED_AT)
         rows.append({
             "id": run.id, "name": run.name, "status": str(run.status),
-            "created": pd.Timestamp.fromtimestamp(run.created_at),
+            "created": pd.Timestamp.fromtimestamp(run.created_at if original is None else original),
+            "imported": None if original is None else pd.Timestamp.fromtimestamp(run.created_at),
             "architecture": f"{preset}: {sketch}" if preset else sketch,
             "params": summary.get("params"),
             "epochs": summary.get("epochs_trained", run.config.get("epochs")),

@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import describe, saved
 from mnist_lab.store import RunStatus, RunStore, artifacts, marks, validate_name
-from mnist_lab.store.summary import summary_problems
+from mnist_lab.store.summary import ORIGINAL_CREATED_AT, summary_problems
 
 FORMAT = "mnist-lab-run"
 VERSION = 1
@@ -299,7 +299,7 @@ def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], confi
     try:
         store.set_status(run_id, RunStatus(manifest["status"]), error=manifest.get("error"))
         store.update(run_id, notes=manifest.get("notes", ""))
-        store.set_summary(run_id, manifest.get("summary", {}))
+        store.set_summary(run_id, _with_original_date(manifest))
         store.log_metrics_many(run_id, rows)
         store.set_label_marks(run_id, manifest["label_marks"])
         store.write_artifact(run_id, artifacts.CONFIG_FILE,
@@ -312,3 +312,12 @@ def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], confi
         store.delete(run_id)
         raise
     return run_id
+
+
+def _with_original_date(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest's summary, with the date the run was first created when the archive says it."""
+    summary = manifest.get("summary", {})
+    created = manifest.get("created_at")  # checked by _read_manifest: None or a time
+    if ORIGINAL_CREATED_AT in summary or created is None:
+        return summary
+    return {**summary, ORIGINAL_CREATED_AT: float(created)}

@@ -39,6 +39,10 @@ def _rate_changes(value: Any) -> str | None:
     return None
 
 
+# An imported copy's: when the run was first created (its own created_at is the import's
+# time). `store.archive` writes it at import, and keeps it through further round trips.
+ORIGINAL_CREATED_AT = "original_created_at"
+
 FIELDS: dict[str, Callable[[Any], str | None]] = {
     # Known before the first batch (the live view's progress and ETA).
     "steps_per_epoch": _number(int, 1),
@@ -58,6 +62,7 @@ FIELDS: dict[str, Callable[[Any], str | None]] = {
     "final_val_accuracy": _number(float, 0.0, 1.0, optional=True),
     "best_val_accuracy": _number(float, 0.0, 1.0, optional=True),
     "learning_rate_changes": _rate_changes,
+    ORIGINAL_CREATED_AT: _number(float),
 }
 
 
