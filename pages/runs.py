@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.common import RUN_PARAM, get_store, route_through_dashboard
-from mnist_lab.compare.run_table import RunFilter, all_tags, rerun, runs_table
+from mnist_lab.compare.run_table import RunFilter, accuracy_scale, all_tags, rerun, runs_table
 from mnist_lab.store import RunStatus, archive, parse_tags
 from mnist_lab.training import runner
 
@@ -17,18 +17,29 @@ TABLE_KEY = "runs_table"
 SHOWN_KEY = "runs_shown_ids"
 NOTICE_KEY = "runs_notice"  # (kind, message): what the last action did, said once
 UPLOADS_KEY = "runs_imports"  # archives imported: each import gets a fresh, empty uploader
-COLUMN_CONFIG = {
-    "id": None,  # kept for selection, not shown
-    "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
-    "imported": st.column_config.DatetimeColumn("imported", format="YYYY-MM-DD HH:mm",
-                                                help="when this copy was imported from an archive"),
-    "params": st.column_config.NumberColumn("params", format="localized"),
-    "test accuracy": st.column_config.ProgressColumn("test accuracy", format="percent",
-                                                     min_value=0.0, max_value=1.0),
-    "training s": st.column_config.NumberColumn("training s", format="%.1f"),
-    "images/s": st.column_config.NumberColumn("images/s", format="%.0f"),
-    "tags": st.column_config.ListColumn("tags"),
-}
+
+
+def column_config(table) -> dict:
+    """Formats and widths: the accuracy column, second, is wide enough for its bar and "99.2%"."""
+    low, high = accuracy_scale(table["test accuracy"])
+    return {
+        "id": None,  # kept for selection, not shown
+        "name": st.column_config.TextColumn("name", width=220),
+        "test accuracy": st.column_config.ProgressColumn(
+            "test accuracy", format="percent", min_value=low, max_value=high, width=150,
+            help=f"the bar runs from {low:.0%} to {high:.0%}"),
+        "architecture": st.column_config.TextColumn("architecture", width=300),
+        "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
+        # Shown once some run is an imported copy.
+        "imported": st.column_config.DatetimeColumn("imported", format="YYYY-MM-DD HH:mm",
+                                                    help="when this copy was imported from an archive")
+        if table["imported"].notna().any() else None,
+        "params": st.column_config.NumberColumn("params", format="localized"),
+        "training s": st.column_config.NumberColumn("training s", format="%.1f"),
+        "images/s": st.column_config.NumberColumn("images/s", format="%.0f"),
+        "tags": st.column_config.ListColumn("tags"),
+    }
+
 
 store = get_store()
 st.title("Runs")
@@ -137,7 +148,8 @@ run_filter = RunFilter(
 shown = [run for run in runs if run_filter.keeps(run)]
 st.caption(f"{len(shown)} of {len(runs)} runs. Click rows to select them; click a header to sort.")
 keep_selection_on_runs([run.id for run in shown])
-event = st.dataframe(runs_table(shown), column_config=COLUMN_CONFIG, hide_index=True,
+table = runs_table(shown)
+event = st.dataframe(table, column_config=column_config(table), hide_index=True,
                      on_select="rerun", selection_mode="multi-row", key=TABLE_KEY)
 st.session_state[SHOWN_KEY] = [run.id for run in shown]
 selected = [shown[row] for row in event["selection"]["rows"] if row < len(shown)]

@@ -170,3 +170,14 @@ def test_comparison_figures_show_the_numbers():
     bars = figures.per_class_accuracy_figure(table)
     assert [bar.name for bar in bars.data] == ["A", "B"]
     assert bars.layout.yaxis.range == (pytest.approx(0.88), 1.0)
+
+
+def test_the_accuracy_bar_starts_a_point_below_the_lowest_run():
+    from mnist_lab.compare.run_table import accuracy_scale
+
+    low, high = accuracy_scale([0.984, 0.991, None, float("nan")])
+    assert (low, high) == (0.97, 1.0)
+    # 98.4% and 99.1% now fill visibly different shares of the bar: 47% and 70%.
+    assert round((0.991 - low) / (high - low) - (0.984 - low) / (high - low), 2) == 0.23
+    assert accuracy_scale([]) == (0.0, 1.0)
+    assert accuracy_scale([0.1]) == (0.09, 1.0)

@@ -216,3 +216,15 @@ def test_an_imported_copy_shows_when_it_was_created_and_when_imported(seeded, st
     copy, original = table.iloc[0], table.iloc[2]
     assert copy["created"] == original["created"]
     assert copy["imported"] > copy["created"] and pd.isna(original["imported"])
+
+
+def test_accuracy_comes_second_with_a_bar_that_tells_close_runs_apart(store, mnist):
+    import json
+
+    seed_run(store, mnist.y_test, name="worse", mistakes=((4, 9, 160),))  # 98.4%
+    seed_run(store, mnist.y_test, name="better", mistakes=((4, 9, 90),))  # 99.1%
+    at = open_runs()
+    table = at.dataframe[0].value
+    assert list(table.columns[:4]) == ["id", "name", "test accuracy", "architecture"]
+    accuracy = json.loads(at.dataframe[0].proto.columns)["test accuracy"]
+    assert accuracy["type_config"]["min_value"] == 0.97 and accuracy["width"] >= 150
