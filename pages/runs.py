@@ -113,18 +113,21 @@ def manage(run) -> None:
         st.text_area("Notes", run.notes, key=f"notes_{run.id}")
         st.form_submit_button("Save", on_click=save, args=(run,), key="save")
     again, train, export, delete = st.columns(4)
-    if again.button("Re-run with the same config", key="rerun"):
+    # Short labels, the details in their help: four columns are 195 px wide at 1280 px.
+    if again.button("Re-run", key="rerun", help="Train the same config again as a new run"):
         new_id = rerun(store, run.id)
         runner.start(store, new_id)
         st.switch_page("pages/train.py", query_params={RUN_PARAM: new_id})
-    if train.button("Open in Train as a new config", key="open_train"):
+    if train.button("Open in Train", key="open_train",
+                    help="Load this run's config into the Train page's form, to change it"):
         st.switch_page("pages/train.py", query_params={"from": run.id})
     if run.status.active:
         export.caption("Export is possible once the run has finished.")
     else:
-        export.download_button("Export as .zip", lambda: archive.export_run(store, run.id),
+        export.download_button("Export .zip", lambda: archive.export_run(store, run.id),
                                file_name=f"{run.name}-{run.id}.zip".replace(" ", "_"),
-                               mime="application/zip", key="export")
+                               mime="application/zip", key="export",
+                               help="One zip with the config, metrics, model and predictions")
     confirmed = delete.checkbox(f"Yes, delete {run.name}", key=f"confirm_{run.id}")
     delete.button("Delete", disabled=not confirmed, key="delete", on_click=delete_run, args=(run,))
 
