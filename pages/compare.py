@@ -71,12 +71,12 @@ def configs(chosen, labels) -> None:
 def pair_section(loaded) -> None:
     st.header("Two runs head to head")
     names = [run.label for run in loaded]
+    # A and B stay two different runs of the selection whatever is added or removed.
+    st.session_state["pair_a"], st.session_state["pair_b"] = compare.pair_choice(
+        names, st.session_state.get("pair_a"), st.session_state.get("pair_b"))
     left, right = st.columns(2)
-    first = left.selectbox("A", names, index=0, key="pair_a")
-    second = right.selectbox("B", names, index=1, key="pair_b")
-    if first == second:
-        st.info("Pick two different runs as A and B.")
-        return
+    first = left.selectbox("A", names, key="pair_a")
+    second = right.selectbox("B", [name for name in names if name != first], key="pair_b")
     by_label = {run.label: run for run in loaded}
     pair = compare.compare_pair(by_label[first], by_label[second])
     st.markdown(pair.text())

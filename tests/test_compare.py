@@ -181,3 +181,12 @@ def test_the_accuracy_bar_starts_a_point_below_the_lowest_run():
     assert round((0.991 - low) / (high - low) - (0.984 - low) / (high - low), 2) == 0.23
     assert accuracy_scale([]) == (0.0, 1.0)
     assert accuracy_scale([0.1]) == (0.09, 1.0)
+
+
+def test_a_pair_choice_is_always_two_different_runs():
+    assert compare.pair_choice(["a", "b", "c"], "b", "c") == ("b", "c")
+    assert compare.pair_choice(["a", "b"], "b", "c") == ("b", "a")  # c left the selection
+    assert compare.pair_choice(["a", "b"], "c", "c") == ("a", "b")
+    assert compare.pair_choice(["a", "b", "c"], "b", "b") == ("b", "a")
+    with pytest.raises(ValueError, match="needs two runs, got 1"):
+        compare.pair_choice(["a"], None, None)

@@ -79,8 +79,8 @@ def test_two_runs_from_the_url_are_compared(pair, mnist):
 def test_swapping_a_and_b_reverses_the_counts(pair):
     at = open_compare(pair)
     labels = at.selectbox(key="pair_a").options
-    at.selectbox(key="pair_a").set_value(labels[1])
-    at.selectbox(key="pair_b").set_value(labels[0]).run()
+    at.selectbox(key="pair_a").set_value(labels[1]).run()  # A takes B's run: B takes A's place
+    assert at.selectbox(key="pair_b").value == labels[0]
     subheaders = [element.value for element in at.subheader]
     assert "8 test digits only A gets right" in subheaders
 
@@ -110,3 +110,21 @@ def test_compare_offers_finished_runs_as_every_other_picker_does(pair, store, mn
     options = at.multiselect(key="compare_runs").options
     assert not any(failed in option for option in options)
     assert sum(any(run_id in option for option in options) for run_id in pair) == 2
+
+
+def test_a_and_b_stay_two_different_runs_when_the_selection_changes(pair, store, mnist):
+    first, second = pair
+    third = seed_run(store, mnist.y_test, name="third", mistakes=((4, 9, 12),))
+    at = open_compare([first, second, third])
+    labels = at.selectbox(key="pair_a").options
+    at.selectbox(key="pair_a").set_value(labels[1])
+    at.selectbox(key="pair_b").set_value(labels[2]).run()
+    at.multiselect(key="compare_runs").set_value([first, second]).run()  # B's run leaves
+    assert not at.exception
+    a, b = at.selectbox(key="pair_a").value, at.selectbox(key="pair_b").value
+    assert a == labels[1] and b == labels[0]
+    assert not [info for info in at.info if "two different runs" in info.value]
+    assert "17 test digits only B gets right" in [element.value for element in at.subheader]
+    at.selectbox(key="pair_a").set_value(labels[0]).run()  # A takes B's run: B moves aside
+    assert at.selectbox(key="pair_b").value == labels[1]
+    assert labels[0] not in at.selectbox(key="pair_b").options

@@ -36,16 +36,17 @@ from mnist_lab.compare.runs import (
     config_diff,
     flatten_config,
     metrics_rows,
+    pair_choice,
     run_labels,
     seed_groups,
 )
 
 __all__ = [
-    "METRIC_COLUMNS", "PairComparison", "RunPredictions", "SeedGroup", "aligned_curves",
-    "architecture_diff", "architecture_of", "architecture_summary", "check_same_test_set",
-    "compare_pair", "config_diff", "confusion_difference", "disagreement_examples",
-    "ensemble_rows", "ensemble_text", "flatten_config", "forgettable_in_all",
-    "forgetting_records", "forgetting_rows", "fold_runs", "issues_in_test_set",
-    "issues_in_training_set", "load_predictions", "marked_accuracy", "metrics_rows",
-    "per_class_accuracy", "run_labels", "seed_groups",
+    "METRIC_COLUMNS", "aligned_curves", "architecture_diff", "architecture_of",
+    "architecture_summary", "check_same_test_set", "compare_pair", "config_diff",
+    "confusion_difference", "disagreement_examples", "ensemble_rows", "ensemble_text",
+    "flatten_config", "fold_runs", "forgettable_in_all", "forgetting_records", "forgetting_rows",
+    "issues_in_test_set", "issues_in_training_set", "load_predictions", "marked_accuracy",
+    "metrics_rows", "pair_choice", "PairComparison", "per_class_accuracy", "run_labels",
+    "RunPredictions", "seed_groups", "SeedGroup",
 ]

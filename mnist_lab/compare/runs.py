@@ -32,6 +32,19 @@ def run_labels(runs: list[Run]) -> dict[str, str]:
     return {run.id: f"{run.name} ({run.id[-6:]})" for run in runs}
 
 
+def pair_choice(labels: list[str], a: str | None, b: str | None) -> tuple[str, str]:
+    """Runs A and B for a head-to-head, kept where they are still valid: two different labels.
+
+    A stays if it is still among `labels` (else the first); B stays if it is still there and
+    is not A (else the first label that is not A).
+    """
+    if len(labels) < 2:
+        raise ValueError(f"a head-to-head needs two runs, got {len(labels)}")
+    a = a if a in labels else labels[0]
+    b = b if b in labels and b != a else next(label for label in labels if label != a)
+    return a, b
+
+
 def flatten_config(config: dict[str, Any]) -> dict[str, Any]:
     """`{"blocks": [{"filters": 6}]}` -> `{"blocks.1.filters": 6, "blocks": 1}` (counts kept)."""
     flat: dict[str, Any] = {}
