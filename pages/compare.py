@@ -48,10 +48,10 @@ def curves(chosen, labels) -> None:
                             key=f"overlay_{title}")
 
 
-def configs(chosen, labels) -> None:
+def configs(chosen, labels, changes) -> None:
     st.header("What differs")
     config_by_label = {labels[run.id]: run.config for run in chosen}
-    diff = compare.config_diff(config_by_label)
+    diff = compare.config_diff(config_by_label) + compare.during_training_rows(changes)
     if diff:
         st.dataframe(pd.DataFrame(diff), hide_index=True)
     else:
@@ -68,7 +68,7 @@ def configs(chosen, labels) -> None:
                  column_config={**numbers, "same": st.column_config.CheckboxColumn("same")})
 
 
-def pair_section(loaded) -> None:
+def pair_section(loaded, changes) -> None:
     st.header("Two runs head to head")
     names = [run.label for run in loaded]
     # A and B stay two different runs of the selection whatever is added or removed.
@@ -80,6 +80,9 @@ def pair_section(loaded) -> None:
     by_label = {run.label: run for run in loaded}
     pair = compare.compare_pair(by_label[first], by_label[second])
     st.markdown(pair.text())
+    caveat = compare.confounder_text({label: changes[label] for label in (first, second)})
+    if caveat:
+        st.warning(caveat)
     st.plotly_chart(figures.confusion_difference_figure(
         pair.confusion_difference, "A", "B"), key="confusion_difference")
     st.caption("Red: a mistake A makes more often than B; blue: one B makes more often.")
@@ -117,7 +120,7 @@ def forgetting_section(chosen, labels) -> None:
                    "in every run.")
 
 
-def predictions_section(chosen, labels) -> None:
+def predictions_section(chosen, labels, changes) -> None:
     loaded, skipped = compare.load_predictions(get_store(), chosen, labels,
                                                            read=cached_predictions)
     for line in skipped:
@@ -132,7 +135,7 @@ def predictions_section(chosen, labels) -> None:
         return
     st.header("Accuracy per digit")
     st.plotly_chart(figures.per_class_accuracy_figure(per_class), key="per_class")
-    pair_section(loaded)
+    pair_section(loaded, changes)
     st.header("Ensemble")
     result, rows = compare.ensemble_rows(loaded)
     st.markdown(compare.ensemble_text(result))
@@ -161,7 +164,8 @@ st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column
     "FLOPs": st.column_config.NumberColumn(format="localized")})
 for group in compare.seed_groups(chosen):
     st.info(f"Same config, different seeds: {group.text()}")
+changes = {labels[run.id]: compare.changes_during_training(run) for run in chosen}
 curves(chosen, labels)
-configs(chosen, labels)
-predictions_section(chosen, labels)
+configs(chosen, labels, changes)
+predictions_section(chosen, labels, changes)
 forgetting_section(chosen, labels)

@@ -91,3 +91,13 @@ def test_not_a_zip_is_refused(store, tmp_path, capsys):
     fake.write_bytes(b"hello")
     assert main([*home(store), "runs", "import", str(fake)]) == 2
     assert capsys.readouterr().err.startswith("mnist-lab: error: not a zip archive")
+
+
+def test_compare_names_a_learning_rate_changed_during_training(store, two_runs, capsys):
+    first, second = two_runs
+    store.set_summary(second, {**store.get(second).summary, "learning_rate_changes": [[150, 0.005]]})
+    assert main([*home(store), "runs", "compare", first, second]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"during training +nothing +learning rate set to 0\.005 at epoch 1\.50", out)
+    assert (f"Changed during training, strided ({second[-6:]}): learning rate set to 0.005 at "
+            "epoch 1.50." in out)

@@ -190,3 +190,26 @@ def test_a_pair_choice_is_always_two_different_runs():
     assert compare.pair_choice(["a", "b", "c"], "b", "b") == ("b", "a")
     with pytest.raises(ValueError, match="needs two runs, got 1"):
         compare.pair_choice(["a"], None, None)
+
+
+def test_changes_made_during_training_are_named_and_confound_the_verdict(store, mnist):
+    from mnist_lab.config import preset as named_preset
+
+    changed = seed_run(store, mnist.y_test, name="changed")
+    store.set_summary(changed, {**store.get(changed).summary, "learning_rate_changes": [[240, 0.005]]})
+    plain = seed_run(store, mnist.y_test, name="plain")
+    stopped = store.create_run(named_preset("lenet5").replace(epochs=5).to_dict(), name="stopped")
+    store.set_summary(stopped, {"steps_per_epoch": 100, "epochs_completed": 1, "epochs_trained": 1.35})
+    store.set_status(stopped, RunStatus.STOPPED)
+    changes = {run_id: compare.changes_during_training(store.get(run_id))
+               for run_id in (changed, plain, stopped)}
+    assert changes == {changed: ["learning rate set to 0.005 at epoch 2.40"], plain: [],
+                       stopped: ["stopped after 1.35 of 5 epochs"]}
+    rows = compare.during_training_rows(changes)
+    assert rows == [{"field": "during training", changed: "learning rate set to 0.005 at epoch 2.40",
+                     plain: "nothing", stopped: "stopped after 1.35 of 5 epochs"}]
+    assert compare.during_training_rows({plain: [], "other": []}) == []
+    assert compare.confounder_text({plain: [], "other": []}) == ""
+    assert compare.confounder_text({changed: changes[changed], plain: []}) == (
+        "Not only the config differs, so the gap cannot be put down to it alone. Changed during "
+        f"training, {changed}: learning rate set to 0.005 at epoch 2.40.")

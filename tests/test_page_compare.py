@@ -128,3 +128,15 @@ def test_a_and_b_stay_two_different_runs_when_the_selection_changes(pair, store,
     at.selectbox(key="pair_a").set_value(labels[0]).run()  # A takes B's run: B moves aside
     assert at.selectbox(key="pair_b").value == labels[1]
     assert labels[0] not in at.selectbox(key="pair_b").options
+
+
+def test_a_learning_rate_changed_mid_run_is_a_difference_and_a_confounder(pair, store):
+    first, second = pair
+    store.set_summary(second, {**store.get(second).summary, "learning_rate_changes": [[150, 0.005]]})
+    at = open_compare(pair)
+    diff = at.dataframe[1].value.set_index("field")
+    label = f"strided ({second[-6:]})"
+    assert diff.loc["during training", label] == "learning rate set to 0.005 at epoch 1.50"
+    assert diff.loc["during training", f"lenet5 ({first[-6:]})"] == "nothing"
+    assert at.warning[0].value.startswith("Not only the config differs, so the gap cannot be put "
+                                          "down to it alone. Changed during training, " + label)

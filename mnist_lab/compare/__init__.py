@@ -27,13 +27,17 @@ from mnist_lab.compare.predictions import (
     per_class_accuracy,
 )
 from mnist_lab.compare.runs import (
+    DURING_TRAINING,
     METRIC_COLUMNS,
     SeedGroup,
     aligned_curves,
     architecture_diff,
     architecture_of,
     architecture_summary,
+    changes_during_training,
     config_diff,
+    confounder_text,
+    during_training_rows,
     flatten_config,
     metrics_rows,
     pair_choice,
@@ -42,11 +46,12 @@ from mnist_lab.compare.runs import (
 )
 
 __all__ = [
-    "METRIC_COLUMNS", "aligned_curves", "architecture_diff", "architecture_of",
-    "architecture_summary", "check_same_test_set", "compare_pair", "config_diff",
-    "confusion_difference", "disagreement_examples", "ensemble_rows", "ensemble_text",
-    "flatten_config", "fold_runs", "forgettable_in_all", "forgetting_records", "forgetting_rows",
-    "issues_in_test_set", "issues_in_training_set", "load_predictions", "marked_accuracy",
-    "metrics_rows", "pair_choice", "PairComparison", "per_class_accuracy", "run_labels",
-    "RunPredictions", "seed_groups", "SeedGroup",
+    "DURING_TRAINING", "METRIC_COLUMNS", "aligned_curves", "architecture_diff", "architecture_of",
+    "architecture_summary", "changes_during_training", "check_same_test_set", "compare_pair",
+    "config_diff", "confounder_text", "confusion_difference", "disagreement_examples",
+    "during_training_rows", "ensemble_rows", "ensemble_text", "flatten_config", "fold_runs",
+    "forgettable_in_all", "forgetting_records", "forgetting_rows", "issues_in_test_set",
+    "issues_in_training_set", "load_predictions", "marked_accuracy", "metrics_rows", "pair_choice",
+    "PairComparison", "per_class_accuracy", "run_labels", "RunPredictions", "seed_groups",
+    "SeedGroup",
 ]

@@ -62,7 +62,8 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
     """Config, layers, metrics, curves, then everything the test predictions tell."""
     labels = compare.run_labels(runs)
     configs = {labels[run.id]: run.config for run in runs}
-    diff = compare.config_diff(configs)
+    changes = {labels[run.id]: compare.changes_during_training(run) for run in runs}
+    diff = compare.config_diff(configs) + compare.during_training_rows(changes)
     sections = [Section("config differences", _strings(diff),
                         [] if diff else ["(none: the configs are identical)"])]
     try:
@@ -82,10 +83,11 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
     for group in compare.seed_groups(runs):
         sections.append(Section("same config, different seeds",
                                 lines=[f"{', '.join(group.labels)}: {group.text()}"]))
-    return sections + prediction_sections(store, runs, labels)
+    return sections + prediction_sections(store, runs, labels, changes)
 
 
-def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str]) -> list[Section]:
+def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str],
+                        changes: dict[str, list[str]]) -> list[Section]:
     loaded, skipped = compare.load_predictions(store, runs, labels)
     sections = [Section("left out of the test-set comparison", lines=skipped)] if skipped else []
     if len(loaded) < 2:
@@ -99,8 +101,9 @@ def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str]
     sections.append(Section("test accuracy per digit", per_class))
     for other in loaded[1:]:  # the first run is the baseline for each pair
         pair = compare.compare_pair(loaded[0], other)
+        caveat = compare.confounder_text({label: changes[label] for label in (pair.a.label, pair.b.label)})
         sections.append(Section(f"{pair.a.label} against {pair.b.label}", lines=[
-            pair.text(),
+            pair.text(), *([caveat] if caveat else []),
             f"{len(pair.a_right_b_wrong):,} test digits only {pair.a.label} gets right, "
             f"{len(pair.a_wrong_b_right):,} only {pair.b.label} gets right."]))
         sections.append(Section("mistakes that differ most", confusion_difference_rows(pair)))

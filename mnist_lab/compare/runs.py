@@ -14,7 +14,7 @@ import pandas as pd
 from mnist_lab.analysis import significance
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import Architecture, describe
-from mnist_lab.store import Run
+from mnist_lab.store import Run, RunStatus
 
 METRIC_COLUMNS = (
     ("test_accuracy", "test accuracy"),
@@ -79,6 +79,37 @@ def config_diff(configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         if len({repr(value) for value in row.values()}) > 1:
             rows.append({"field": name, **row})
     return rows
+
+
+DURING_TRAINING = "during training"  # the row of "What differs" that is not in the config
+
+
+def changes_during_training(run: Run) -> list[str]:
+    """What changed while the run trained, beyond its config: each requested learning rate,
+    and an end before the last epoch (with the share of an epoch trained)."""
+    steps_per_epoch = run.summary.get("steps_per_epoch")
+    changes = [f"learning rate set to {rate:g}" + (f" at epoch {step / steps_per_epoch:.2f}"
+                                                    if steps_per_epoch else "")
+               for step, rate in run.summary.get("learning_rate_changes", [])]
+    if run.status is not RunStatus.COMPLETED:
+        trained = run.summary.get("epochs_trained", 0)
+        changes.append(f"{run.status} after {trained:.2f} of {run.config.get('epochs')} epochs")
+    return changes
+
+
+def during_training_rows(changes: dict[str, list[str]]) -> list[dict[str, Any]]:
+    """A "What differs" row for the changes made during training, when the runs differ in them."""
+    row = {label: "; ".join(items) or "nothing" for label, items in changes.items()}
+    return [{"field": DURING_TRAINING, **row}] if len(set(row.values())) > 1 else []
+
+
+def confounder_text(changes: dict[str, list[str]]) -> str:
+    """The verdict's caveat: what else than the config changed in the runs compared ("" if nothing)."""
+    named = [f"{label}: {'; '.join(items)}" for label, items in changes.items() if items]
+    if not named:
+        return ""
+    return ("Not only the config differs, so the gap cannot be put down to it alone. "
+            "Changed during training, " + "; ".join(named) + ".")
 
 
 def _merged_order(sequences: list[list[str]]) -> list[str]:
