@@ -164,6 +164,14 @@ st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column
     "FLOPs": st.column_config.NumberColumn(format="localized")})
 for group in compare.seed_groups(chosen):
     st.info(f"Same config, different seeds: {group.text()}")
+if len(chosen) >= 3:
+    st.header("Ranking")
+    st.caption("Configs by test accuracy, best first; a config trained with several seeds is "
+               "ranked by its mean, with its spread over the seeds.")
+    percent = st.column_config.NumberColumn(format="percent")
+    st.dataframe(pd.DataFrame(compare.ranking_rows(chosen)), hide_index=True, column_config={
+        "test accuracy": percent, "lowest": percent, "highest": percent,
+        "sd (points)": st.column_config.NumberColumn(format="%.2f")})
 changes = {labels[run.id]: compare.changes_during_training(run) for run in chosen}
 curves(chosen, labels)
 configs(chosen, labels, changes)

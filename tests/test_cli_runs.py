@@ -101,3 +101,13 @@ def test_compare_names_a_learning_rate_changed_during_training(store, two_runs, 
     assert re.search(r"during training +nothing +learning rate set to 0\.005 at epoch 1\.50", out)
     assert (f"Changed during training, strided ({second[-6:]}): learning rate set to 0.005 at "
             "epoch 1.50." in out)
+
+
+def test_compare_ranks_three_runs(store, two_runs, mnist, capsys):
+    third = seed_run(store, mnist.y_test, name="convnet", preset_name="keras-convnet",
+                     mistakes=((4, 9, 40),))
+    assert main([*home(store), "runs", "compare", *two_runs, third]) == 0
+    out = capsys.readouterr().out
+    assert "ranking (a config repeated over seeds by its mean)" in out
+    assert re.search(rf"^1 +lenet5 \({two_runs[0][-6:]}\) +0 +99\.85%", out, re.MULTILINE)
+    assert re.search(rf"^3 +convnet \({third[-6:]}\) +0 +99\.60%", out, re.MULTILINE)

@@ -213,3 +213,25 @@ def test_changes_made_during_training_are_named_and_confound_the_verdict(store, 
     assert compare.confounder_text({changed: changes[changed], plain: []}) == (
         "Not only the config differs, so the gap cannot be put down to it alone. Changed during "
         f"training, {changed}: learning rate set to 0.005 at epoch 2.40.")
+
+
+def test_three_or_more_runs_rank_by_test_accuracy_with_the_spread_over_seeds(store, mnist):
+    from mnist_lab.config import preset as named_preset
+
+    def run(name, preset_name, seed, accuracy):
+        run_id = store.create_run(named_preset(preset_name).replace(seed=seed).to_dict(), name=name)
+        store.set_summary(run_id, {"test_accuracy": accuracy})
+        store.set_status(run_id, RunStatus.COMPLETED)
+        return store.get(run_id)
+
+    runs = [run("max 0", "lenet5", 0, 0.9904), run("strided", "lenet5-strided", 0, 0.9906),
+            run("max 1", "lenet5", 1, 0.9922), run("max 2", "lenet5", 2, 0.9906)]
+    labels = compare.run_labels(runs)
+    rows = compare.ranking_rows(runs)
+    assert [row["rank"] for row in rows] == [1, 2]
+    assert rows[0]["runs"] == ", ".join(labels[r.id] for r in (runs[0], runs[2], runs[3]))
+    assert rows[0]["seeds"] == "0, 1, 2"
+    assert rows[0]["test accuracy"] == pytest.approx(0.9910667)
+    assert rows[0]["sd (points)"] == pytest.approx(0.0987, abs=1e-4)
+    assert (rows[0]["lowest"], rows[0]["highest"]) == (0.9904, 0.9922)
+    assert (rows[1]["runs"], rows[1]["sd (points)"]) == (labels[runs[1].id], None)

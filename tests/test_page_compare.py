@@ -140,3 +140,18 @@ def test_a_learning_rate_changed_mid_run_is_a_difference_and_a_confounder(pair, 
     assert diff.loc["during training", f"lenet5 ({first[-6:]})"] == "nothing"
     assert at.warning[0].value.startswith("Not only the config differs, so the gap cannot be put "
                                           "down to it alone. Changed during training, " + label)
+
+
+def test_three_runs_get_a_ranking_best_first(pair, store, mnist):
+    third = seed_run(store, mnist.y_test, name="third", preset_name="keras-convnet",
+                     mistakes=((4, 9, 40),))
+    at = open_compare([*pair, third])
+    assert at.header[0].value == "Ranking"
+    ranking = at.dataframe[1].value
+    assert ranking["runs"].str.split(" ").str[0].tolist() == ["lenet5", "strided", "third"]
+    assert ranking["test accuracy"].round(4).tolist() == [0.9985, 0.9976, 0.996]
+
+
+def test_two_runs_get_no_ranking(pair):
+    at = open_compare(pair)
+    assert "Ranking" not in [header.value for header in at.header]

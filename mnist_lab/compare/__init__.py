@@ -41,6 +41,7 @@ from mnist_lab.compare.runs import (
     flatten_config,
     metrics_rows,
     pair_choice,
+    ranking_rows,
     run_labels,
     seed_groups,
 )
@@ -52,6 +53,6 @@ __all__ = [
     "during_training_rows", "ensemble_rows", "ensemble_text", "flatten_config", "fold_runs",
     "forgettable_in_all", "forgetting_records", "forgetting_rows", "issues_in_test_set",
     "issues_in_training_set", "load_predictions", "marked_accuracy", "metrics_rows", "pair_choice",
-    "PairComparison", "per_class_accuracy", "run_labels", "RunPredictions", "seed_groups",
-    "SeedGroup",
+    "PairComparison", "per_class_accuracy", "ranking_rows", "run_labels", "RunPredictions",
+    "seed_groups", "SeedGroup",
 ]

@@ -74,6 +74,12 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
     for row in metrics:
         row["test accuracy"] = _percent(row["test accuracy"])
     sections.append(Section("metrics", _strings(metrics)))
+    if len(runs) >= 3:
+        ranking = compare.ranking_rows(runs)
+        for row in ranking:
+            row.update({name: _percent(row[name]) for name in ("test accuracy", "lowest", "highest")})
+            row["sd (points)"] = "" if row["sd (points)"] is None else f"{row['sd (points)']:.2f}"
+        sections.append(Section("ranking (a config repeated over seeds by its mean)", _strings(ranking)))
     histories = {labels[run.id]: store.metrics(run.id) for run in runs}
     for metric in CURVE_METRICS:
         curves = compare.aligned_curves(histories, metric)

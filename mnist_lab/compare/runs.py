@@ -232,8 +232,8 @@ class SeedGroup:
                 f"{self.low:.2%} to {self.high:.2%}")
 
 
-def seed_groups(runs: list[Run]) -> list[SeedGroup]:
-    """Group runs whose configs match except for the seed; only groups of 2 or more."""
+def _config_groups(runs: list[Run]) -> list[list[Run]]:
+    """Runs with a test accuracy, grouped by config apart from the seed, in first-seen order."""
     groups: dict[str, list[Run]] = {}
     for run in runs:
         if run.summary.get("test_accuracy") is None:
@@ -241,9 +241,14 @@ def seed_groups(runs: list[Run]) -> list[SeedGroup]:
         key = repr(sorted(flatten_config(
             {name: value for name, value in run.config.items() if name != SEED_FIELD}).items()))
         groups.setdefault(key, []).append(run)
+    return list(groups.values())
+
+
+def seed_groups(runs: list[Run]) -> list[SeedGroup]:
+    """Group runs whose configs match except for the seed; only groups of 2 or more."""
     labels = run_labels(runs)
     result = []
-    for members in groups.values():
+    for members in _config_groups(runs):
         if len(members) < 2:
             continue
         accuracies = [float(run.summary["test_accuracy"]) for run in members]
@@ -253,3 +258,22 @@ def seed_groups(runs: list[Run]) -> list[SeedGroup]:
             seeds=tuple(run.config.get(SEED_FIELD, 0) for run in members),
             accuracies=tuple(accuracies), mean=mean, std=std, low=low, high=high))
     return result
+
+
+def ranking_rows(runs: list[Run]) -> list[dict[str, Any]]:
+    """Configs ranked by test accuracy, best first; a config repeated over seeds by its mean.
+
+    Each row: rank, runs (labels), seeds, test accuracy (the mean), sd in points over the
+    seeds (None for a single run), lowest and highest. Runs without a test accuracy are left out.
+    """
+    labels = run_labels(runs)
+    rows = []
+    for members in _config_groups(runs):
+        accuracies = [float(run.summary["test_accuracy"]) for run in members]
+        mean, std, _, _ = significance.mean_with_interval(accuracies)
+        rows.append({"runs": ", ".join(labels[run.id] for run in members),
+                     "seeds": ", ".join(str(run.config.get(SEED_FIELD, 0)) for run in members),
+                     "test accuracy": mean, "sd (points)": std * 100 if len(members) > 1 else None,
+                     "lowest": min(accuracies), "highest": max(accuracies)})
+    rows.sort(key=lambda row: -row["test accuracy"])
+    return [{"rank": rank, **row} for rank, row in enumerate(rows, 1)]
