@@ -162,6 +162,9 @@ st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column
     "test accuracy": st.column_config.NumberColumn(format="percent"),
     "params": st.column_config.NumberColumn(format="localized"),
     "FLOPs": st.column_config.NumberColumn(format="localized")})
+load_note = compare.throughput_note(chosen, get_store().list())
+if load_note:
+    st.warning(load_note)
 for group in compare.seed_groups(chosen):
     st.info(f"Same config, different seeds: {group.text()}")
 if len(chosen) >= 3:

@@ -235,3 +235,29 @@ def test_three_or_more_runs_rank_by_test_accuracy_with_the_spread_over_seeds(sto
     assert rows[0]["sd (points)"] == pytest.approx(0.0987, abs=1e-4)
     assert (rows[0]["lowest"], rows[0]["highest"]) == (0.9904, 0.9922)
     assert (rows[1]["runs"], rows[1]["sd (points)"]) == (labels[runs[1].id], None)
+
+
+def test_throughput_measured_under_different_load_gets_a_note(store):
+    import os
+
+    from mnist_lab.config import preset as named_preset
+
+    def start(name):
+        run_id = store.create_run(named_preset("lenet5").to_dict(), name=name)
+        assert store.claim(run_id, os.getpid(), max_running=3)
+        return run_id
+
+    first, second = start("first"), start("second")  # trained at the same time
+    for run_id in (first, second):
+        store.set_status(run_id, RunStatus.COMPLETED)
+    alone = start("alone")
+    store.set_status(alone, RunStatus.COMPLETED)
+    runs = store.list()
+    by_id = {run.id: run for run in runs}
+    assert [compare.trained_alongside(by_id[run_id], runs) for run_id in (first, second, alone)] == [1, 1, 0]
+    labels = compare.run_labels(runs)
+    assert compare.throughput_note([by_id[first], by_id[second]], runs) == ""
+    note = compare.throughput_note([by_id[first], by_id[alone]], runs)
+    assert note == ("images/s and train s were measured under different load, so they compare the "
+                    f"machine's load as much as the networks: {labels[first]} alongside 1 other run; "
+                    f"{labels[alone]} alone.")

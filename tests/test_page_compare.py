@@ -155,3 +155,25 @@ def test_three_runs_get_a_ranking_best_first(pair, store, mnist):
 def test_two_runs_get_no_ranking(pair):
     at = open_compare(pair)
     assert "Ranking" not in [header.value for header in at.header]
+
+
+def test_runs_trained_under_different_load_get_a_note_on_throughput(store):
+    import os
+
+    def start(name):
+        run_id = store.create_run(preset("lenet5").to_dict(), name=name)
+        assert store.claim(run_id, os.getpid(), max_running=2)
+        store.set_summary(run_id, {"test_accuracy": 0.99, "images_per_second": 5000.0})
+        return run_id
+
+    busy, other = start("busy"), start("other")  # trained side by side
+    store.set_status(busy, RunStatus.COMPLETED)
+    store.set_status(other, RunStatus.COMPLETED)
+    alone = start("alone")
+    store.set_status(alone, RunStatus.COMPLETED)
+    at = open_compare([busy, alone])
+    assert not at.exception
+    assert at.warning[0].value.startswith("images/s and train s were measured under different load")
+    assert f"busy ({busy[-6:]}) alongside 1 other run; alone ({alone[-6:]}) alone." in at.warning[0].value
+    at = open_compare([busy, other])
+    assert not [warning for warning in at.warning if "different load" in warning.value]

@@ -44,6 +44,8 @@ from mnist_lab.compare.runs import (
     ranking_rows,
     run_labels,
     seed_groups,
+    throughput_note,
+    trained_alongside,
 )
 
 __all__ = [
@@ -54,5 +56,5 @@ __all__ = [
     "forgettable_in_all", "forgetting_records", "forgetting_rows", "issues_in_test_set",
     "issues_in_training_set", "load_predictions", "marked_accuracy", "metrics_rows", "pair_choice",
     "PairComparison", "per_class_accuracy", "ranking_rows", "run_labels", "RunPredictions",
-    "seed_groups", "SeedGroup",
+    "seed_groups", "SeedGroup", "throughput_note", "trained_alongside",
 ]

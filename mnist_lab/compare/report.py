@@ -73,7 +73,8 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
     metrics = compare.metrics_rows(runs)
     for row in metrics:
         row["test accuracy"] = _percent(row["test accuracy"])
-    sections.append(Section("metrics", _strings(metrics)))
+    load_note = compare.throughput_note(runs, store.list())
+    sections.append(Section("metrics", _strings(metrics), [load_note] if load_note else []))
     if len(runs) >= 3:
         ranking = compare.ranking_rows(runs)
         for row in ranking:

@@ -6,6 +6,7 @@ print the same numbers. Comparisons of test predictions live in `compare.predict
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -197,6 +198,34 @@ def metrics_rows(runs: list[Run]) -> list[dict[str, Any]]:
          **{label: run.summary.get(key) for key, label in METRIC_COLUMNS}}
         for run in runs
     ]
+
+
+def trained_alongside(run: Run, others: list[Run]) -> int:
+    """How many other runs trained during some part of this run's training (0 if it never started).
+
+    A run still going counts as training until now.
+    """
+    if run.started_at is None:
+        return 0
+    end = run.ended_at or time.time()
+    return sum(1 for other in others if other.id != run.id and other.started_at is not None
+               and other.started_at < end and (other.ended_at or time.time()) > run.started_at)
+
+
+def throughput_note(runs: list[Run], others: list[Run]) -> str:
+    """A warning when the runs' images/s were measured under different load ("" when alike).
+
+    The load known to the lab is the other runs training at the same time (`others`: every
+    run of the store); other work on the machine is not recorded.
+    """
+    labels = run_labels(runs)
+    alongside = {labels[run.id]: trained_alongside(run, others) for run in runs if run.started_at}
+    if len(set(alongside.values())) <= 1:
+        return ""
+    counts = "; ".join(f"{label} alongside {count} other run{'s' * (count != 1)}"
+                       if count else f"{label} alone" for label, count in alongside.items())
+    return ("images/s and train s were measured under different load, so they compare the "
+            f"machine's load as much as the networks: {counts}.")
 
 
 def aligned_curves(histories: dict[str, pd.DataFrame], metric: str) -> pd.DataFrame:
