@@ -99,3 +99,14 @@ def test_the_row_holding_the_requested_rate_itself_marks_one_change_only():
 
     marks = learning_rate_changes(history, schedule="cosine", steps_per_epoch=100, epochs=3)
     assert marks == [(2.0, requested)]
+
+
+def test_no_eta_until_the_speed_is_known_and_then_the_start_up_does_not_count():
+    # The first point comes after 8 s of start-up (the graph built, one batch of 32 done).
+    first = training_progress(rows((1, 8.0, None)), steps_per_epoch=1688, epochs=10)
+    assert first.eta_s is None
+    assert format_duration(first.eta_s) == "—"  # not "3 h 44 min" (8 s x 16,879 steps left)
+    second = training_progress(rows((1, 8.0, None), (251, 9.0, 8000.0)), steps_per_epoch=1688,
+                               epochs=10)
+    assert second.eta_s == pytest.approx((16880 - 251) / 250)  # 250 steps a second since
+    assert format_duration(second.eta_s) == "1 min 07 s"

@@ -65,10 +65,25 @@ def training_progress(history: pd.DataFrame, *, steps_per_epoch: int | None,
     step = min(step, total_steps)
     fraction = step / total_steps
     epoch = max(1, math.ceil(step / steps_per_epoch))
-    eta = elapsed * (1 - fraction) / fraction if fraction > 0 else None
+    eta = 0.0 if step >= total_steps else _seconds_left(history, total_steps - step)
     return Progress(fraction=fraction, epoch=epoch, epochs=epochs,
                     batch=step - (epoch - 1) * steps_per_epoch, steps_per_epoch=steps_per_epoch,
                     elapsed_s=elapsed, eta_s=eta, images_per_s=images_per_s)
+
+
+def _seconds_left(history: pd.DataFrame, steps_left: int) -> float | None:
+    """Steps left at the speed measured since the first point; None until it is known.
+
+    The first point's time holds the start-up (building the graph, the first batch), so an
+    ETA from it alone read "3 h 38 min" for a run of a few minutes.
+    """
+    if len(history) < 2:
+        return None
+    first, last = history.iloc[0], history.iloc[-1]
+    steps, seconds = float(last["step"] - first["step"]), float(last["wall_s"] - first["wall_s"])
+    if steps <= 0 or seconds <= 0:
+        return None
+    return steps_left * seconds / steps
 
 
 def format_duration(seconds: float | None) -> str:
