@@ -122,6 +122,17 @@ def test_curves_figure_adds_reference_lines_and_learning_rate_changes():
     assert "lr → 0.01" in texts
 
 
+def test_the_accuracy_axis_leaves_the_first_half_epoch_out_and_reaches_the_references():
+    history = training_history().assign(epoch_progress=[0.4, 0.9, 1.4, 1.9, None, None])
+    figure = figures.curves_figure(history, reference_lines={"LeNet-5": 0.9905, "best": 0.9983})
+    batch_loss, batch_accuracy = figure.data[0], figure.data[3]
+    np.testing.assert_allclose(batch_loss.x, [0.4, 0.9, 1.4, 1.9])  # the loss keeps every batch
+    np.testing.assert_allclose(batch_accuracy.x, [0.9, 1.4, 1.9])  # accuracy from half an epoch
+    expected = pd.Series([0.5, 0.7, 0.9, 0.95]).ewm(alpha=BATCH_SMOOTHING).mean()[1:]
+    np.testing.assert_allclose(batch_accuracy.y, expected)  # the average still runs from the start
+    assert list(figure.layout.yaxis2.autorangeoptions.include) == [0.9905, 0.9983]
+
+
 def test_curves_figure_of_an_empty_history_has_titled_empty_axes():
     figure = figures.curves_figure(pd.DataFrame(), reference_lines={"LeNet-5": 0.9905})
     assert [len(trace.x) for trace in figure.data] == [0, 0]

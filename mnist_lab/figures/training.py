@@ -27,6 +27,9 @@ METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "val_loss": "Validation
 TRAIN_COLOUR, VALIDATION_COLOUR = "#1f77b4", "#ff7f0e"
 # Weight of the newest batch in the moving average drawn through noisy batch losses.
 BATCH_SMOOTHING = 0.3
+# Batch accuracy is drawn from this far into the first epoch: its climb from 10% would stretch
+# the accuracy axis over 0-100% and squash the 98-99% where runs differ (the loss shows it).
+BATCH_ACCURACY_FROM_EPOCH = 0.5
 
 
 def _check_x(x):
@@ -82,7 +85,8 @@ def curve_points(history, curve: Curve, x="epoch"):
     """(x, y) of one curve, both indexed by the history rows they come from.
 
     Batch rows sit at `epoch_progress` on an epoch axis when that column exists, and their
-    values are a moving average: noisy batch losses read as a trend.
+    values are a moving average: noisy batch losses read as a trend. Batch accuracy starts
+    `BATCH_ACCURACY_FROM_EPOCH` into training, so the accuracy axis zooms to where it matters.
     """
     rows = _rows_of_kind(history, curve.kind)
     values = _column(rows, curve.metric)
@@ -90,7 +94,9 @@ def curve_points(history, curve: Curve, x="epoch"):
         return pd.Series(dtype=float), pd.Series(dtype=float)
     x_column = "epoch_progress" if curve.smoothed and x == "epoch" and "epoch_progress" in rows else x
     y = values.ewm(alpha=BATCH_SMOOTHING).mean() if curve.smoothed else values
-    return rows.loc[values.index, x_column], y
+    if curve.smoothed and curve.metric == "accuracy" and "epoch_progress" in rows:
+        y = y[rows.loc[y.index, "epoch_progress"] >= BATCH_ACCURACY_FROM_EPOCH]
+    return rows.loc[y.index, x_column], y
 
 
 def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, live=False):
@@ -122,7 +128,7 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, 
     figure = make_subplots(rows=1, cols=2, subplot_titles=("Loss", "Accuracy"))
     figure.update_xaxes(title_text=X_AXIS_TITLES[x])
     figure.update_yaxes(title_text="Loss", col=1)
-    figure.update_yaxes(title_text="Accuracy", col=2)
+    figure.update_yaxes(title_text="Accuracy", tickformat=".1%", col=2)
     figure.update_layout(height=380, legend={"orientation": "h", "y": -0.2})
     if len(history) and x not in history.columns:
         raise ValueError(f"history has no {x!r} column; its columns are {list(history.columns)}")
@@ -141,6 +147,9 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, 
                              row=1, col=column)
     # Alternate label positions so that nearby lines (99.05% and 99.83%) stay readable.
     label_positions = ("bottom right", "top left", "bottom left", "top right")
+    if reference_lines:
+        # The axis fits the data and always reaches the reference lines.
+        figure.update_yaxes(autorangeoptions={"include": list(reference_lines.values())}, col=2)
     for number, (label, accuracy) in enumerate((reference_lines or {}).items()):
         figure.add_hline(y=accuracy, line_dash="dash", line_color="grey", line_width=1,
                          annotation_text=f"{label} ({accuracy:.2%})",
