@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, get_store
+from app.common import RUN_PARAM, get_store, run_label
 from app.live_server import url_prefix
 from mnist_lab import figures
 from mnist_lab.live import feed
@@ -29,7 +29,7 @@ _live_run = st.components.v2.component(
     isolate_styles=False,  # Plotly styles its chart from the page's stylesheet
 )
 LAST_STARTED = "train_last_started"  # the run this session started last, shown when no ?run= is given
-WATCHED = "train_watched"  # runs this session saw in progress: they stay on the page when they end
+WATCHED = "train_watched"  # runs this session showed here or saw in progress: they stay linked
 
 
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
@@ -107,28 +107,48 @@ def finished_view(run: Run) -> None:
                           icon=":material/compare_arrows:", query_params={RUN_PARAM: run.id})
 
 
+def _current(runs: list[Run], watched: set[str]) -> str | None:
+    """The run the page is about: the URL's, the one this session started, one in progress,
+    or the newest run this session watched."""
+    return (st.query_params.get(RUN_PARAM) or st.session_state.get(LAST_STARTED)
+            or next((run.id for run in runs if run.status.active), None)
+            or next((run.id for run in runs if run.id in watched), None))
+
+
+def run_card(run: Run) -> None:
+    with st.container(border=True):
+        if run.status.active:
+            live_view(run)
+            run_controls(run)
+        else:
+            finished_view(run)
+
+
 def runs_section() -> None:
+    """The current run in full, the others of this session as links that make one current."""
     store = get_store()
     st.header("Runs")
     st.number_input("Runs that may train at once", 1, 8, value=runner.max_running(store), key="max_running",
                     on_change=lambda: store.set_setting(runner.MAX_RUNNING_SETTING,
                                                         str(st.session_state["max_running"])))
     runs = store.list()
-    active = [run.id for run in runs if run.status.active]  # newest first
     watched = st.session_state.setdefault(WATCHED, set())
-    watched.update(active)
-    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(LAST_STARTED) or next(iter(active), None)
+    watched.update(run.id for run in runs if run.status.active)
+    wanted = _current(runs, watched)
     if wanted:
         st.query_params[RUN_PARAM] = wanted  # so a reload comes back to the same run
-    shown = [run for run in runs if run.status.active or run.id == wanted or run.id in watched]
-    if wanted and wanted not in {run.id for run in runs}:
+    current = next((run for run in runs if run.id == wanted), None)
+    if wanted and current is None:
         st.warning(f"There is no run with id '{wanted}'.")
-    if not shown:
+    if current is not None:
+        watched.add(current.id)  # once shown here, it stays one link away
+    others = [run for run in runs if run.id != wanted and (run.status.active or run.id in watched)]
+    if current is None and not others:
         st.info("No run in progress. Design a network above and press Train.")
-    for run in shown:
-        with st.container(border=True):
-            if run.status.active:
-                live_view(run)
-                run_controls(run)
-            else:
-                finished_view(run)
+    if current is not None:
+        run_card(current)
+    if others:
+        with st.expander(f"Other runs of this session ({len(others)})"):
+            for run in others:
+                st.page_link("pages/train.py", label=run_label(run), query_params={RUN_PARAM: run.id},
+                             icon=":material/hourglass_top:" if run.status.active else ":material/done:")

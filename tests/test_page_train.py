@@ -57,8 +57,16 @@ def metric(at: AppTest, label: str) -> str:
 
 def live_views(at: AppTest) -> dict[str, dict]:
     """Run id -> the arguments of its live view, the component that polls the live feed."""
-    views = [json.loads(element.proto.json) for element in at.get("bidi_component")]
+    views = [json.loads(element.proto.json) for element in at.get("bidi_component")
+             if element.proto.component_name.endswith("live_run")]
     return {args["run_id"]: args for args in views}
+
+
+def other_runs(at: AppTest) -> dict[str, str]:
+    """Run id -> status of the runs linked under "Other runs of this session"."""
+    links = [link for link in at.get("page_link") if link.proto.query_string.startswith("run=")
+             and link.proto.page.endswith("train")]
+    return {link.proto.query_string[4:]: link.proto.label.split(" · ")[1] for link in links}
 
 
 def curve_annotations(at: AppTest) -> list[str]:
@@ -131,8 +139,20 @@ def test_a_second_run_waits_its_turn(launched, store):
 
     at = open_train(second)
 
-    assert {run_id: args["status"] for run_id, args in live_views(at).items()} == {
-        first: "running", second: "queued"}
+    assert {run_id: args["status"] for run_id, args in live_views(at).items()} == {second: "queued"}
+    assert other_runs(at) == {first: "running"}  # linked, not drawn: one live view per page
+
+
+def test_the_page_keeps_the_current_run_and_links_the_others(launched, store, mnist):
+    finished = seed_run(store, mnist.y_test, name="earlier")
+    at = open_train(finished)
+    assert metric(at, "Test accuracy") == "99.85%"
+    at.button(key="train").click().run()  # a new run becomes the current one
+    [new] = launched
+    assert list(live_views(at)) == [new]
+    assert not [element for element in at.metric if element.label == "Test accuracy"]
+    assert "Other runs of this session (1)" in [expander.label for expander in at.expander]
+    assert other_runs(at) == {finished: "completed"}
 
 
 def test_the_concurrency_setting_is_saved(launched, store):
