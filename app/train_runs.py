@@ -15,6 +15,7 @@ import streamlit as st
 
 from app.common import RUN_PARAM, get_store, run_label
 from app.live_server import url_prefix
+from app.scroll import scroll_here
 from mnist_lab import figures
 from mnist_lab.live import feed
 from mnist_lab.live.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
@@ -124,8 +125,11 @@ def run_card(run: Run) -> None:
             finished_view(run)
 
 
-def runs_section() -> None:
-    """The current run in full, the others of this session as links that make one current."""
+def runs_section(started: str | None = None) -> None:
+    """The current run in full, the others of this session as links that make one current.
+
+    `started`: a run just started by this rerun, whose card is scrolled into view.
+    """
     store = get_store()
     st.header("Runs")
     st.number_input("Runs that may train at once", 1, 8, value=runner.max_running(store), key="max_running",
@@ -146,6 +150,8 @@ def runs_section() -> None:
     if current is None and not others:
         st.info("No run in progress. Design a network above and press Train.")
     if current is not None:
+        if started == current.id:
+            scroll_here(f"scroll_{current.id}")
         run_card(current)
     if others:
         with st.expander(f"Other runs of this session ({len(others)})"):

@@ -44,12 +44,13 @@ def preview(form: Form) -> bool:
     return problem is None
 
 
-def start_training(form: Form) -> None:
+def start_training(form: Form) -> str:
     store = get_store()
     run_id = store.create_run(form.config.to_dict(), name=form.name or None, tags=form.tags)
     runner.start(store, run_id)
     st.session_state[LAST_STARTED] = run_id
     st.query_params[RUN_PARAM] = run_id
+    return run_id
 
 
 st.title("Train")
@@ -58,7 +59,8 @@ st.caption("Shape the network in the sidebar; the table below follows every chan
 form = config_form()
 trainable = preview(form)
 button, plan = st.columns([1, 5], vertical_alignment="center")
+started = None
 if button.button("Train", type="primary", disabled=not trainable, key="train"):
-    start_training(form)
+    started = start_training(form)
 plan.caption(form.plan())
-runs_section()
+runs_section(started)

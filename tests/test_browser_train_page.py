@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from mnist_lab.store import RunStore
@@ -35,3 +37,30 @@ def test_the_accuracy_axis_zooms_to_the_data_and_keeps_the_reference_lines(tmp_p
         page.locator(".js-plotly-plot").nth(1).screenshot(path=output_dir("train") / "accuracy-axis.png")
     assert 0.9 < low < 0.94  # the fake run's accuracies start at 93.3%
     assert high > 0.9983  # the best published single model's line is in view
+
+
+@pytest.mark.browser
+def test_after_train_the_new_run_is_in_view(tmp_path, small_npz, monkeypatch):
+    require_chromium()
+    monkeypatch.setenv("MNIST_LAB_DATA", str(small_npz))  # the trainer inherits the dashboard's env
+    monkeypatch.setenv("MNIST_LAB_THREADS", "1")
+    with dashboard(tmp_path / "runs", tmp_path / "dashboard.log") as url, \
+            chromium_page(viewport=(1280, 800)) as page:
+        page.goto(url)
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+        page.get_by_text("FLOPs per image").wait_for(timeout=60_000)
+        subset = page.get_by_label("Images per class (0: all)", exact=True)
+        subset.fill("10")
+        subset.press("Enter")
+        page.get_by_text("10 images per class").first.wait_for()
+        train = page.get_by_role("button", name="Train", exact=True)
+        # As a user finds it: scrolled down through the layer table until Train shows at the bottom.
+        train.evaluate("button => button.scrollIntoView({block: 'end'})")
+        train.click()
+        card = page.get_by_text(re.compile(r"^lenet5 · (queued|running|completed) · "))
+        card.first.wait_for(timeout=60_000)
+        page.wait_for_function(
+            "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
+        box = card.first.bounding_box()
+        page.screenshot(path=output_dir("train") / "after-train.png")
+    assert 0 <= box["y"] < 800 - box["height"]

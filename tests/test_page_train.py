@@ -69,6 +69,12 @@ def other_runs(at: AppTest) -> dict[str, str]:
     return {link.proto.query_string[4:]: link.proto.label.split(" · ")[1] for link in links}
 
 
+def scroll_targets(at: AppTest) -> int:
+    """How many places the page asks the browser to scroll to."""
+    return sum(element.proto.component_name.endswith("scroll_into_view")
+               for element in at.get("bidi_component"))
+
+
 def curve_annotations(at: AppTest) -> list[str]:
     """Texts on the loss/accuracy chart (the last Plotly chart): titles, references, lr marks."""
     spec = json.loads(at.get("plotly_chart")[-1].proto.spec)
@@ -153,6 +159,15 @@ def test_the_page_keeps_the_current_run_and_links_the_others(launched, store, mn
     assert not [element for element in at.metric if element.label == "Test accuracy"]
     assert "Other runs of this session (1)" in [expander.label for expander in at.expander]
     assert other_runs(at) == {finished: "completed"}
+
+
+def test_after_train_the_new_run_is_scrolled_into_view_once(launched, store):
+    at = open_train()
+    assert scroll_targets(at) == 0
+    at.button(key="train").click().run()
+    assert scroll_targets(at) == 1
+    at.run()  # any later rerun leaves the page where the user put it
+    assert scroll_targets(at) == 0
 
 
 def test_the_concurrency_setting_is_saved(launched, store):
