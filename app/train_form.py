@@ -27,12 +27,16 @@ from mnist_lab.config import (
     preset,
     preset_names,
 )
+from mnist_lab.links import LinkError, decode_config, encode_config
 from mnist_lab.store import FINISHED, RunNotFoundError, parse_tags, validate_name
 
 CONFIG_KEY = "train_config"  # {"config": dict, "name": str, "tags": str}: the user's choice
 START_KEY = "train_start"
 FROM_PARAM = "from"  # ?from=RUN_ID: the Runs page's "Open in Train"
 FROM_KEY = "train_loaded_from"  # the ?from= run already loaded into the form
+# The form in the URL, so that a reload or a copied link opens the same network:
+# ?config=<links.encode_config>&name=...&tags=...
+CONFIG_PARAM, NAME_PARAM, TAGS_PARAM = "config", "name", "tags"
 PREFIX = "cfg_"
 MAX_BLOCKS, MAX_DENSE = 6, 4
 DEFAULT_PRESET = "lenet5"
@@ -79,6 +83,30 @@ def _load(config: RunConfig, name: str, tags: str = "") -> None:
     st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
 
 
+def _load_from_url() -> None:
+    """A new session's form: the one its URL holds (a reload, a copied link), else the default."""
+    value = st.query_params.get(CONFIG_PARAM)
+    try:
+        config = decode_config(value) if value is not None else None
+    except LinkError as error:
+        st.warning(f"This link's network cannot be opened: {error}. The form starts from "
+                   f"{DEFAULT_PRESET} instead.")
+        config = None
+    if config is None:
+        _load(preset(DEFAULT_PRESET), DEFAULT_PRESET)
+    else:
+        _load(config, st.query_params.get(NAME_PARAM, ""), st.query_params.get(TAGS_PARAM, ""))
+
+
+def _keep_in_url(config: RunConfig, name: str, tags: str) -> None:
+    st.query_params[CONFIG_PARAM] = encode_config(config)
+    for param, value in ((NAME_PARAM, name), (TAGS_PARAM, tags)):
+        if value:
+            st.query_params[param] = value
+        else:
+            st.query_params.pop(param, None)
+
+
 def _start_options() -> dict[str, str]:
     """Option id -> label: every preset, then every run that finished with a saved config."""
     options = {f"preset:{name}": f"preset · {name}" for name in preset_names()}
@@ -114,6 +142,7 @@ def _load_from_link() -> None:
     if run_id and st.session_state.get(FROM_KEY) != run_id:
         st.session_state[FROM_KEY] = run_id
         _load_run(run_id)
+        del st.query_params[FROM_PARAM]  # from now on ?config= holds the form, edits included
 
 
 def _block(number: int, block: ConvBlock, slots: dict) -> ConvBlock:
@@ -151,7 +180,7 @@ def _nth(items: list, index: int, default):
 def config_form() -> Form:
     """Draw the form in the sidebar and return the config it describes (not yet validated)."""
     if CONFIG_KEY not in st.session_state:
-        _load(preset(DEFAULT_PRESET), DEFAULT_PRESET)
+        _load_from_url()
     _load_from_link()
     saved = st.session_state[CONFIG_KEY]
     chosen = RunConfig.from_dict(saved["config"])
@@ -179,6 +208,7 @@ def config_form() -> Form:
     if chosen.preset and config == preset(chosen.preset).replace(preset=None):
         config.preset = chosen.preset
     st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
+    _keep_in_url(config, name, tags)
     return Form(config, name.strip(), parse_tags(tags), slots)
 
 

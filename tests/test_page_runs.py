@@ -9,6 +9,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from mnist_lab.config import RunConfig
+from mnist_lab.links import decode_config
 from mnist_lab.store import RunStatus, RunStore, archive
 from tests.fakes import seed_run
 
@@ -141,11 +143,15 @@ def test_rerun_queues_the_same_config_and_starts_it(seeded, store, monkeypatch):
     assert new.name == "lenet5" and at.query_params["run"] == new.id
 
 
-def test_open_in_train_passes_the_run_as_from(seeded):
+def test_open_in_train_passes_the_run_as_from(seeded, store):
     first, _ = seeded
     at = select(open_runs(), 1)
     at.button(key="open_train").click().run()
-    assert at.query_params["from"] == first
+    # The Train page loads ?from= into its form, then keeps the form in ?config= instead.
+    assert "from" not in at.query_params
+    expected = RunConfig.from_dict(store.get(first).config).replace(preset=None)  # epochs changed
+    assert decode_config(at.query_params["config"]) == expected
+    assert at.text_input(key="cfg_name").value == "lenet5"
 
 
 def test_import_adds_a_run_or_explains_the_refusal(seeded, store):
