@@ -37,6 +37,7 @@ FROM_KEY = "train_loaded_from"  # the ?from= run already loaded into the form
 # The form in the URL, so that a reload or a copied link opens the same network:
 # ?config=<links.encode_config>&name=...&tags=...
 CONFIG_PARAM, NAME_PARAM, TAGS_PARAM = "config", "name", "tags"
+BASE_KEY = "train_base_preset"  # the preset the form was last loaded from: "Reset to" it
 PREFIX = "cfg_"
 MAX_BLOCKS, MAX_DENSE = 6, 4
 DEFAULT_PRESET = "lenet5"
@@ -81,6 +82,8 @@ def _load(config: RunConfig, name: str, tags: str = "") -> None:
     for key in [key for key in st.session_state if str(key).startswith(PREFIX)]:
         del st.session_state[key]
     st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
+    if config.preset:
+        st.session_state[BASE_KEY] = config.preset
 
 
 def _load_from_url() -> None:
@@ -189,6 +192,9 @@ def config_form() -> Form:
         options = _start_options()
         st.selectbox("Start from", list(options), format_func=options.get, key=START_KEY,
                      index=None, placeholder="a preset or a saved run", on_change=_on_start_change)
+        base = st.session_state.get(BASE_KEY, DEFAULT_PRESET)
+        st.button(f"Reset to {base}", key="reset_form", on_click=_load, args=(preset(base), base),
+                  help=f"Every field back to the {base} preset, name and tags included")
         st.subheader("Convolutions")
         count = st.number_input("Conv blocks", 0, MAX_BLOCKS,
                                 key=_seed(PREFIX + "blocks", len(chosen.blocks)))

@@ -1,5 +1,5 @@
 """The Train form in its URL, in AppTest: a reload or a copied link opens the same network; a bad
-link gets a message."""
+link gets a message; "Reset to" a preset in one click."""
 
 from __future__ import annotations
 
@@ -84,6 +84,18 @@ def test_a_bad_link_gets_a_message_and_the_default_form(home, value, reason):
     assert at.warning[0].value.startswith(f"This link's network cannot be opened: the link's config {reason}")
     assert at.warning[0].value.endswith("The form starts from lenet5 instead.")
     assert metric(at, "Parameters") == "61,706"
+
+
+def test_reset_to_the_preset_is_one_click(home):
+    at = open_train()
+    at.selectbox(key="train_start").set_value("preset:keras-convnet").run()
+    at.number_input(key="cfg_train_epochs").set_value(3)
+    at.number_input(key="cfg_blocks").set_value(1).run()
+    assert at.button(key="reset_form").label == "Reset to keras-convnet"
+    at.button(key="reset_form").click().run()
+    assert at.number_input(key="cfg_blocks").value == 2
+    assert at.number_input(key="cfg_train_epochs").value == 15
+    assert decode_config(at.query_params["config"]) == preset("keras-convnet")
 
 
 def test_edits_to_a_run_opened_in_train_survive_a_reload(home, mnist):
