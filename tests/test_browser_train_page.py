@@ -64,3 +64,35 @@ def test_after_train_the_new_run_is_in_view(tmp_path, small_npz, monkeypatch):
         box = card.first.bounding_box()
         page.screenshot(path=output_dir("train") / "after-train.png")
     assert 0 <= box["y"] < 800 - box["height"]
+
+
+def parameters(page) -> str:
+    metric = page.get_by_test_id("stMetric").filter(has_text="Parameters")
+    return metric.get_by_test_id("stMetricValue").inner_text().strip()
+
+
+@pytest.mark.browser
+def test_a_train_page_link_opens_the_same_network_in_a_fresh_browser(tmp_path):
+    require_chromium()
+    with dashboard(tmp_path / "runs", tmp_path / "dashboard.log") as url:
+        with chromium_page(viewport=(1280, 800)) as page:
+            page.goto(url)
+            page.get_by_test_id("stSidebarNav").get_by_role("link", name="Train").click()
+            page.get_by_text("FLOPs per image").wait_for(timeout=60_000)
+            kernel = page.get_by_label("Kernel", exact=True).filter(visible=True).first
+            kernel.fill("3")
+            kernel.press("Enter")
+            page.get_by_text("6@3x3 same, relu").wait_for(state="attached")
+            epochs = page.get_by_label("Epochs", exact=True)
+            epochs.fill("4")
+            epochs.press("Enter")
+            page.get_by_text("4 epochs in batches of 32").wait_for()
+            page.wait_for_function("() => location.search.includes('config=')")
+            link, shared = page.url, parameters(page)
+        with chromium_page(viewport=(1280, 800)) as fresh:  # a new profile: nothing but the link
+            fresh.goto(link)
+            fresh.get_by_text("6@3x3 same, relu").wait_for(state="attached", timeout=60_000)
+            fresh.get_by_text("4 epochs in batches of 32").wait_for()
+            assert parameters(fresh) == shared != "61,706"
+            assert fresh.get_by_label("Kernel", exact=True).filter(visible=True).first.input_value() == "3"
+            fresh.screenshot(path=output_dir("train") / "from-a-link.png")
