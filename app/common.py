@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from mnist_lab import links
 from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
 from mnist_lab.model import saved
 from mnist_lab.store import Run, RunStore, artifacts, default_home
@@ -47,6 +48,23 @@ def pick_run(label: str = "Run", *, finished_only: bool = True, key: str = "run_
     st.query_params[RUN_PARAM] = run.id
     st.session_state[STUDIED_RUN] = run.id
     return run
+
+
+def from_link(key: str, param: str, default, parse):
+    """A widget key whose first value comes from the URL (`?param=`), else from `default`.
+
+    A value the page cannot use (an old link, one edited by hand) gets a message naming it,
+    and the widget starts at its default.
+    """
+    if key not in st.session_state:
+        value = default
+        if param in st.query_params:
+            try:
+                value = parse(st.query_params[param])
+            except links.LinkError as error:
+                st.warning(f"This link's {param} cannot be used: {error}. It starts at its default.")
+        st.session_state[key] = value
+    return key
 
 
 def route_through_dashboard() -> None:

@@ -72,6 +72,13 @@ def parse_digit(value: str) -> int:
     return int(value)
 
 
+def parse_choice(value: str, choices) -> str:
+    """One of `choices` (strings), as a link names it."""
+    if value not in choices:
+        raise LinkError(f"'{value}' is not one of {', '.join(choices)}")
+    return value
+
+
 def encode_cell(true_class: int, predicted_class: int) -> str:
     return f"{true_class}-{predicted_class}"
 

@@ -23,6 +23,7 @@ route_through_dashboard()
 METRICS = {"loss": ("loss", "val_loss"), "accuracy": ("accuracy", "val_accuracy")}
 X_AXES = {"epoch": "epoch", "wall time (s)": "wall_s"}
 GRID_SIZE = 16
+PAIR_PARAMS = {"pair_a": "a", "pair_b": "b"}  # ?a=ID&b=ID: the head-to-head's runs
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -68,15 +69,33 @@ def configs(chosen, labels, changes) -> None:
                  column_config={**numbers, "same": st.column_config.CheckboxColumn("same")})
 
 
-def pair_section(loaded, changes) -> None:
+def pair_from_link(ids: dict[str, str]) -> None:
+    """A and B as the URL names them (`?a=ID&b=ID`) when the page opens; a message if it cannot."""
+    if "pair_a" in st.session_state:
+        return
+    for key, param in PAIR_PARAMS.items():
+        run_id = st.query_params.get(param)
+        if run_id is None:
+            continue
+        if run_id in ids.values():
+            st.session_state[key] = next(label for label, known in ids.items() if known == run_id)
+        else:
+            st.warning(f"This link's run {param.upper()} ('{run_id}') is not among the runs "
+                       "compared with their test predictions; another run takes its place.")
+
+
+def pair_section(loaded, labels, changes) -> None:
     st.header("Two runs head to head")
     names = [run.label for run in loaded]
+    ids = {label: run_id for run_id, label in labels.items() if label in names}
+    pair_from_link(ids)
     # A and B stay two different runs of the selection whatever is added or removed.
     st.session_state["pair_a"], st.session_state["pair_b"] = compare.pair_choice(
         names, st.session_state.get("pair_a"), st.session_state.get("pair_b"))
     left, right = st.columns(2)
     first = left.selectbox("A", names, key="pair_a")
     second = right.selectbox("B", [name for name in names if name != first], key="pair_b")
+    st.query_params.update({PAIR_PARAMS["pair_a"]: ids[first], PAIR_PARAMS["pair_b"]: ids[second]})
     by_label = {run.label: run for run in loaded}
     pair = compare.compare_pair(by_label[first], by_label[second])
     st.markdown(pair.text())
@@ -135,7 +154,7 @@ def predictions_section(chosen, labels, changes) -> None:
         return
     st.header("Accuracy per digit")
     st.plotly_chart(figures.per_class_accuracy_figure(per_class), key="per_class")
-    pair_section(loaded, changes)
+    pair_section(loaded, labels, changes)
     st.header("Ensemble")
     result, rows = compare.ensemble_rows(loaded)
     st.markdown(compare.ensemble_text(result))
@@ -147,7 +166,12 @@ def predictions_section(chosen, labels, changes) -> None:
 
 st.title("Compare runs")
 finished = {run.id: run for run in get_store().list() if run.status.finished}
-wanted = [run_id for run_id in st.query_params.get_all(RUN_PARAM) if run_id in finished]
+linked = st.query_params.get_all(RUN_PARAM)
+wanted = [run_id for run_id in linked if run_id in finished]
+if len(wanted) < len(linked) and "compare_runs" not in st.session_state:
+    missing = ", ".join(f"'{run_id}'" for run_id in linked if run_id not in finished)
+    st.warning(f"This link names runs that are not finished runs of this lab: {missing}. "
+               "They are left out.")
 chosen_ids = st.multiselect("Runs", list(finished), default=wanted,
                             format_func=lambda run_id: run_label(finished[run_id]),
                             key="compare_runs", placeholder="pick two or more finished runs")

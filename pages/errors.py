@@ -13,7 +13,7 @@ from app.common import (
     route_through_dashboard,
 )
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
-from mnist_lab import analysis, figures
+from mnist_lab import analysis, figures, links
 from mnist_lab.analysis import error_table, inspection, why
 from mnist_lab.model import saved
 from mnist_lab.store import artifacts
@@ -21,6 +21,7 @@ from mnist_lab.store import artifacts
 route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 8
+CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -44,9 +45,26 @@ def pair_label(pair):
     return f"{pair[0]} read as {pair[1]} · {counts[pair]:,} test digits"
 
 
+def cell_from_link():
+    """The cell named by the URL (`?cell=4-9`) when the page opens, with a message if unusable."""
+    value = st.query_params.get(CELL_PARAM)
+    if value is None or "pair" in st.session_state:
+        return None
+    try:
+        return links.parse_cell(value)
+    except links.LinkError as error:
+        st.warning(f"This link's cell cannot be shown: {error}. Showing the most confused pair.")
+        return None
+
+
 def choose_pair(event, pairs):
     """The pair to show: a new click on the matrix wins; otherwise the selectbox decides."""
     choices = [(pair.true_class, pair.predicted_class) for pair in pairs]
+    linked = cell_from_link()
+    if linked is not None:
+        st.session_state["pair"] = linked
+        if linked not in choices:
+            choices.append(linked)  # a cell without mistakes in this run: shown as such
     clicked = clicked_cell(event)
     if clicked != st.session_state.get("last_click"):
         st.session_state["last_click"] = clicked
@@ -59,10 +77,13 @@ def choose_pair(event, pairs):
         choices.append(clicked)
     if not choices:
         st.success("This run makes no mistakes on the test set.")
+        st.query_params.pop(CELL_PARAM, None)
         return None
     if st.session_state.get("pair") not in choices:
         st.session_state.pop("pair", None)
-    return st.selectbox("Confused pair", choices, format_func=pair_label, key="pair")
+    pair = st.selectbox("Confused pair", choices, format_func=pair_label, key="pair")
+    st.query_params[CELL_PARAM] = links.encode_cell(*pair)  # a link reproduces the view
+    return pair
 
 
 def show_examples(true_class, predicted_class):

@@ -63,3 +63,80 @@ def test_a_run_picked_on_a_page_is_the_one_the_next_page_opens(two_runs):
     at.selectbox(key="run_picker").select_index(1).run()
     at = follow_sidebar(at, "pages/errors.py")
     assert at.selectbox(key="run_picker").value.id == older
+
+
+def test_an_errors_link_opens_its_cell_and_the_page_keeps_the_cell_in_its_url(store, mnist):
+    run_id = seed_run(store, mnist.y_test)
+    at = open_page("pages/errors.py", run=run_id, cell="7-2")
+    assert not at.exception
+    assert at.selectbox(key="pair").value == (7, 2)
+    assert "5 test 7s predicted as 2" in [element.value for element in at.subheader]
+    at.selectbox(key="pair").set_value((3, 5)).run()
+    assert at.query_params["cell"] == "3-5"
+
+
+@pytest.mark.parametrize("cell", ["4-4", "nine", "4-12"])
+def test_a_bad_errors_link_gets_a_message_and_the_most_confused_pair(store, mnist, cell):
+    run_id = seed_run(store, mnist.y_test)
+    at = open_page("pages/errors.py", run=run_id, cell=cell)
+    assert not at.exception
+    assert at.warning[0].value == (f"This link's cell cannot be shown: '{cell}' is not a cell of "
+                                   "mistakes; write true-predicted, e.g. 4-9. Showing the most "
+                                   "confused pair.")
+    assert at.selectbox(key="pair").value == (4, 9)
+    assert at.query_params["cell"] == "4-9"
+
+
+def test_a_misclassified_link_opens_its_filters_and_the_page_keeps_them_in_its_url(store, mnist):
+    run_id = seed_run(store, mnist.y_test)
+    at = open_page("pages/misclassified.py", run=run_id, true="7", predicted="2",
+                   confidence="0.5-1", sort="loss", order="asc")
+    assert not at.exception
+    assert (at.selectbox(key="true_class").value, at.selectbox(key="predicted_class").value) == (7, 2)
+    assert at.slider(key="confidence").value == (0.5, 1.0)
+    assert (at.radio(key="sort_by").value, at.toggle(key="descending").value) == ("loss", False)
+    assert at.subheader[0].value.endswith("of 15 errors")
+    at.selectbox(key="true_class").set_value("any").run()
+    assert {name: at.query_params[name] for name in ("true", "predicted", "confidence", "sort", "order")} == {
+        "true": "any", "predicted": "2", "confidence": "0.5-1", "sort": "loss", "order": "asc"}
+
+
+def test_a_bad_misclassified_link_names_the_filter_and_keeps_the_rest(store, mnist):
+    run_id = seed_run(store, mnist.y_test)
+    at = open_page("pages/misclassified.py", run=run_id, true="11", predicted="9", sort="newest")
+    assert not at.exception
+    warnings = [warning.value for warning in at.warning]
+    assert warnings == ["This link's true cannot be used: '11' is not a digit 0-9. It starts at its default.",
+                        "This link's sort cannot be used: 'newest' is not one of confidence, loss. "
+                        "It starts at its default."]
+    assert at.selectbox(key="true_class").value == "any"
+    assert at.selectbox(key="predicted_class").value == 9
+    assert at.subheader[0].value == "7 of 15 errors"
+
+
+def test_a_compare_link_opens_its_runs_and_its_a_and_b(store, mnist):
+    first = seed_run(store, mnist.y_test, name="first")
+    second = seed_run(store, mnist.y_test, name="second", mistakes=((4, 9, 20),))
+    third = seed_run(store, mnist.y_test, name="third", mistakes=((4, 9, 12),))
+    at = open_page("pages/compare.py", run=[first, second, third], a=third, b=first)
+    assert not at.exception
+    assert at.multiselect(key="compare_runs").value == [first, second, third]
+    assert at.selectbox(key="pair_a").value == f"third ({third[-6:]})"
+    assert at.selectbox(key="pair_b").value == f"first ({first[-6:]})"
+    at.selectbox(key="pair_b").set_value(f"second ({second[-6:]})").run()
+    assert (at.query_params["a"], at.query_params["b"]) == (third, second)
+    assert at.query_params["run"] == [first, second, third]
+
+
+def test_a_bad_compare_link_says_what_it_leaves_out(store, mnist):
+    first = seed_run(store, mnist.y_test, name="first")
+    second = seed_run(store, mnist.y_test, name="second", mistakes=((4, 9, 20),))
+    gone = "20200101-000000-abcdef"
+    at = open_page("pages/compare.py", run=[first, gone, second], a="not-a-run")
+    assert not at.exception
+    warnings = [warning.value for warning in at.warning]
+    assert warnings[0] == (f"This link names runs that are not finished runs of this lab: '{gone}'. "
+                           "They are left out.")
+    assert ("This link's run A ('not-a-run') is not among the runs compared with their test "
+            "predictions; another run takes its place.") in warnings
+    assert at.selectbox(key="pair_a").value == f"first ({first[-6:]})"
