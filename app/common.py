@@ -17,6 +17,8 @@ from mnist_lab.model import saved
 from mnist_lab.store import Run, RunStore, artifacts, default_home
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
+# For small charts: Plotly's toolbar would cover their titles, and they need no zoom.
+SMALL_CHART = {"displayModeBar": False}
 STUDIED_RUN = "studied_run"  # the run last picked on a page: the sidebar's links carry no ?run=
 
 

@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app.common import (
+    SMALL_CHART,
     artifact_mtime,
     cached_model,
     get_store,
@@ -87,6 +88,7 @@ def choose_pair(event, pairs):
 
 
 def show_examples(true_class, predicted_class):
+    """The cell's digits, most confident mistakes first, each above its probabilities: one figure."""
     indices = analysis.pair_indices(y_test, probabilities, true_class, predicted_class)
     st.subheader(f"{len(indices):,} test {true_class}s predicted as {predicted_class}")
     table = pd.DataFrame({"index": indices})
@@ -94,14 +96,11 @@ def show_examples(true_class, predicted_class):
     page_number = (st.number_input(f"Page (of {page_count})", 1, page_count,
                                    key=f"page_{true_class}_{predicted_class}")
                    if page_count > 1 else 1)
-    shown, _ = error_table.page(table, page_number, EXAMPLES_PER_PAGE)
-    for column, index in zip(st.columns(4) * 2, shown["index"], strict=False):
-        with column:
-            st.image(figures.digit_image(data.x_test[index]), width=84,
-                     caption=f"test #{index}: {probabilities[index, predicted_class]:.0%} "
-                             f"{predicted_class}")
-            st.plotly_chart(figures.probability_bars(probabilities[index], true_class=true_class),
-                            key=f"bars_{index}")
+    shown = error_table.page(table, page_number, EXAMPLES_PER_PAGE)[0]["index"].to_numpy()
+    titles = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}" for index in shown]
+    st.plotly_chart(figures.examples_figure(data.x_test[shown], probabilities[shown], titles,
+                                            true_class=true_class),
+                    key="examples", config=SMALL_CHART)
 
 
 def show_why(true_class, predicted_class):
@@ -151,28 +150,32 @@ run_modified = artifact_mtime(run.id, artifacts.PREDICTIONS_FILE)
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
 pairs = analysis.top_confused_pairs(counts, k=90)
 
-chart, tables = st.columns([3, 2])
+# The cell's digits go beside the matrix, where the eye is after a click; the tables below.
+chart, side = st.columns([3, 2])
 with chart:
     normalize = st.toggle("Share of each true class", key="normalize")
     event = st.plotly_chart(
         figures.confusion_figure(counts, normalize=normalize,
                                  title="Test set: click a cell to see its digits"),
         on_select="rerun", selection_mode="points", key="confusion")
-with tables:
+with side:
+    pair = choose_pair(event, pairs)
+    if pair is not None:
+        show_examples(*pair)
+if pair is not None:
+    show_why(*pair)
+confused, per_class = st.columns(2)
+with confused:
     st.subheader("Most confused pairs")
     st.dataframe(pd.DataFrame([{"true": pair.true_class, "predicted": pair.predicted_class,
                                 "count": pair.count, "share of true": pair.rate_of_true_class}
                                for pair in pairs[:10]]),
                  hide_index=True, column_config={"share of true": st.column_config.NumberColumn(
                      format="percent")})
+with per_class:
     st.subheader("Per class")
     st.dataframe(pd.DataFrame(analysis.per_class_metrics(y_test, probabilities.argmax(axis=1))
                               .to_rows()).round(4), hide_index=True)
-
-pair = choose_pair(event, pairs)
-if pair is not None:
-    show_examples(*pair)
-    show_why(*pair)
 show_training(normalize)
 label_issues_section(run, probabilities, y_test, data)
 training_issues_section(run, data)

@@ -238,3 +238,21 @@ def test_feature_map_figure_follows_the_layer_table():
     assert list(bars.x) == ["input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
     assert list(bars.y) == [28, 28, 14, 10, 5]
     assert bars.text[-1] == "5x5x16"
+
+
+def test_examples_figure_puts_each_digit_above_its_probabilities():
+    digits = [np.zeros((28, 28), dtype=np.uint8)] * 5
+    probabilities = np.full((5, 10), 0.01)
+    probabilities[:, 9] = 0.8
+    probabilities[:, 4] = 0.11
+    figure = figures.examples_figure(digits, probabilities, [f"#{n}: 80% 9" for n in range(5)],
+                                     true_class=4, columns=4)
+    kinds = [trace.type for trace in figure.data]
+    assert kinds == ["image", "bar"] * 5
+    bars = figure.data[1]
+    assert bars.marker.color[9] == WRONG_COLOUR and bars.marker.color[4] == TRUE_COLOUR
+    assert [note.text for note in figure.layout.annotations if note.text] == [
+        f"#{n}: 80% 9" for n in range(5)]
+    assert figure.layout.height == 2 * 200 + 20  # two rows of four
+    with pytest.raises(ValueError, match="got 5 images, 5 probability rows and 4 titles"):
+        figures.examples_figure(digits, probabilities, ["x"] * 4)

@@ -7,6 +7,7 @@ from mnist_lab.figures.compare import confusion_difference_figure, per_class_acc
 from mnist_lab.figures.predictions import (
     confusion_figure,
     digit_image,
+    examples_figure,
     image_grid_figure,
     probability_bars,
 )
@@ -29,7 +30,8 @@ from mnist_lab.figures.training import (
 
 __all__ = [
     "CURVES", "Curve", "classic_curves", "confusion_difference_figure", "confusion_figure",
-    "curve_points", "curves_figure", "digit_image", "feature_map_figure", "field_effect_figure",
-    "image_grid_figure", "importance_figure", "overlay_curves_figure", "parallel_figure", "pareto_figure",
-    "pareto_front", "per_class_accuracy_figure", "probability_bars",
+    "curve_points", "curves_figure", "digit_image", "examples_figure", "feature_map_figure",
+    "field_effect_figure", "image_grid_figure", "importance_figure", "overlay_curves_figure",
+    "parallel_figure", "pareto_figure", "pareto_front", "per_class_accuracy_figure",
+    "probability_bars",
 ]

@@ -106,12 +106,7 @@ def probability_bars(probabilities, *, true_class=None):
     if true_class is not None and true_class not in range(NUM_CLASSES):
         raise ValueError(f"true_class must be a class 0..9 or None, got {true_class!r}")
     predicted = int(probabilities.argmax())
-    colours = [OTHER_COLOUR] * NUM_CLASSES
-    if true_class is None:
-        colours[predicted] = PREDICTED_COLOUR
-    else:
-        colours[predicted] = WRONG_COLOUR
-        colours[true_class] = TRUE_COLOUR
+    colours = _bar_colours(predicted, true_class)
     title = f"predicted {predicted} ({probabilities[predicted]:.0%})"
     if true_class is not None:
         title += f", true {true_class}"
@@ -120,6 +115,72 @@ def probability_bars(probabilities, *, true_class=None):
     figure.update_layout(title=title, height=220, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                          yaxis={"range": [0, 1]},
                          xaxis={"tickmode": "array", "tickvals": list(range(NUM_CLASSES))})
+    return figure
+
+
+def _bar_colours(predicted, true_class):
+    colours = [OTHER_COLOUR] * NUM_CLASSES
+    if true_class is None:
+        colours[predicted] = PREDICTED_COLOUR
+    else:
+        colours[predicted] = WRONG_COLOUR
+        colours[true_class] = TRUE_COLOUR
+    return colours
+
+
+def examples_figure(images, probabilities, titles, *, true_class=None, columns=4):
+    """Digits, each above its ten class probabilities, in one figure (one element to draw).
+
+    Parameters
+    ----------
+    images : sequence of ndarray, each (28, 28)
+        uint8 or float in [0, 1].
+    probabilities : array-like of float, shape (n, 10)
+        One row per image.
+    titles : sequence of str
+        One caption per image, above it.
+    true_class : int or None, default=None
+        The label of every image, when known: its bar is green, a wrong prediction's red.
+    columns : int, default=4
+        Examples per row.
+
+    Returns
+    -------
+    figure : plotly.graph_objects.Figure
+        Per example a go.Image and, below it, a go.Bar with the y axis fixed to [0, 1].
+    """
+    probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1, NUM_CLASSES)
+    if not len(images) == len(probabilities) == len(titles):
+        raise ValueError(f"got {len(images)} images, {len(probabilities)} probability rows and "
+                         f"{len(titles)} titles")
+    if not len(images):
+        return go.Figure()
+    columns = min(columns, len(images))
+    rows = math.ceil(len(images) / columns)
+    grid_titles = []
+    for row in range(rows):
+        shown = list(titles[row * columns:(row + 1) * columns])
+        grid_titles += shown + [""] * (columns - len(shown)) + [""] * columns
+    figure = make_subplots(rows=2 * rows, cols=columns, subplot_titles=grid_titles,
+                           row_heights=[1.0, 0.55] * rows, horizontal_spacing=0.03,
+                           vertical_spacing=0.25 / rows)
+    classes = list(range(NUM_CLASSES))
+    for number, (image, row_probabilities) in enumerate(zip(images, probabilities, strict=True)):
+        row, column = 2 * (number // columns) + 1, number % columns + 1
+        pixels = digit_image(image)
+        figure.add_trace(go.Image(z=np.stack([pixels] * 3, axis=-1), hoverinfo="skip"),
+                         row=row, col=column)
+        colours = _bar_colours(int(row_probabilities.argmax()), true_class)
+        figure.add_trace(go.Bar(x=classes, y=row_probabilities, marker_color=colours, showlegend=False,
+                                hovertemplate="digit %{x}: %{y:.3f}<extra></extra>"),
+                         row=row + 1, col=column)
+        figure.update_xaxes(tickmode="array", tickvals=classes, tickfont_size=9, row=row + 1, col=column)
+        figure.update_yaxes(range=[0, 1], visible=False, row=row + 1, col=column)
+        figure.update_xaxes(visible=False, row=row, col=column)
+        figure.update_yaxes(visible=False, row=row, col=column)
+    figure.update_annotations(font_size=11)
+    figure.update_layout(height=200 * rows + 20, margin={"l": 0, "r": 0, "t": 30, "b": 0},
+                         bargap=0.15)
     return figure
 
 
