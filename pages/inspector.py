@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import cached_model, mnist, pick_run, route_through_dashboard
+from app.common import SMALL_CHART, cached_model, mnist, pick_run, route_through_dashboard
 from mnist_lab import figures
 from mnist_lab.analysis import drawn_digits, inspection
 from mnist_lab.data import DataUnavailableError
@@ -25,7 +25,7 @@ def show_prediction(digit, key):
     picture.image(figures.digit_image(digit), width=140, caption="what the model sees (28x28)")
     verdict.metric("Prediction", str(probabilities.argmax()),
                    f"{probabilities.max():.0%} sure", delta_color="off")
-    bars.plotly_chart(figures.probability_bars(probabilities), key=key)
+    bars.plotly_chart(figures.probability_bars(probabilities), key=key, config=SMALL_CHART)
 
 
 def own_digit():
@@ -69,7 +69,8 @@ with filters_tab:
     st.caption(f"{kernel.shape[3]} filters of {kernel.shape[0]}x{kernel.shape[1]} over "
                f"{kernel.shape[2]} input channels (averaged); each stretched to its own range, "
                "white = largest weight.")
-    st.plotly_chart(grid(inspection.filter_images(layers[name]), "filter"), key="filters")
+    st.plotly_chart(grid(inspection.filter_images(layers[name]), "filter"), key="filters",
+                    config=SMALL_CHART)
 
 with maps_tab:
     try:
@@ -86,7 +87,7 @@ with maps_tab:
             st.markdown(f"**{layer.name}**: {channels} maps of {height}x{width}"
                         + (f" (first {shown})" if shown < channels else ""))
             st.plotly_chart(grid(inspection.channel_images(layer, MAX_CHANNELS), "map"),
-                            key=f"maps_{layer.name}")
+                            key=f"maps_{layer.name}", config=SMALL_CHART)
 
 with draw_tab:
     drawing = own_digit()

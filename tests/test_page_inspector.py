@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,9 @@ def test_filters_and_feature_maps_of_a_trained_model(trained_home, monkeypatch):
     assert layers == ["**block1_conv1**: 6 maps of 28x28", "**block1_pool**: 6 maps of 14x14",
                       "**block2_conv1**: 16 maps of 10x10", "**block2_pool**: 16 maps of 5x5"]
     assert "Test digit #0 is a 7." in [markdown.value for markdown in at.markdown]
+    # Small titled grids and bars: no Plotly toolbar over their titles.
+    configs = [json.loads(chart.proto.config or "{}") for chart in at.get("plotly_chart")]
+    assert configs and all(config.get("displayModeBar") is False for config in configs)
 
 
 def test_an_uploaded_digit_is_prepared_and_classified(trained_home, monkeypatch, mnist):
