@@ -107,6 +107,7 @@ def show_why(true_class, predicted_class):
     st.subheader(f"Why {true_class}s are read as {predicted_class}")
     evidence = explanation(run.id, run_modified, true_class, predicted_class)
     st.write(evidence.summary.text())
+    st.markdown(why.difference_in_words(evidence.difference, true_class, predicted_class))
     st.image([figures.digit_image(evidence.mean_true),
               figures.digit_image(evidence.mean_predicted),
               why.colorize(evidence.difference, signed=True)], width=140,
@@ -118,15 +119,20 @@ def show_why(true_class, predicted_class):
     except saved.ModelError as error:
         st.info(f"No saliency maps: {error}. Saliency needs the run's saved model; "
                 "everything else on this page comes from its predictions.")
-        maps = None
-    for number, index in enumerate(evidence.examples):
-        images, captions = [figures.digit_image(examples[number])], [f"test #{index}"]
-        if maps is not None:
-            images.append(why.colorize(maps[number]))
-            captions.append(f"pixels driving {predicted_class}")
-        images += [figures.digit_image(data.x_train[near]) for near in evidence.neighbors[number]]
-        captions += [f"nearest training {predicted_class}"] * len(evidence.neighbors[number])
-        st.image(images, width=84, caption=captions)
+    else:
+        regions = why.stroke_regions(maps, examples)
+        st.markdown(why.saliency_in_words(regions, predicted_class))
+        titles = [f"#{index}: {region}" for index, region in zip(evidence.examples, regions, strict=True)]
+        st.plotly_chart(figures.saliency_figure(examples, maps, titles, predicted_class=predicted_class),
+                        key="saliency", config=SMALL_CHART)
+    neighbours = [[examples[number], *data.x_train[evidence.neighbors[number]]]
+                  for number in range(len(examples))]
+    st.caption(f"Each mistaken {true_class}, then the training {predicted_class}s nearest to it in pixels.")
+    st.plotly_chart(figures.image_grid_figure(
+        [image for row in neighbours for image in row],
+        [title for index, row in zip(evidence.examples, neighbours, strict=True)
+         for title in [f"test #{index}"] + [f"nearest {predicted_class}"] * (len(row) - 1)],
+        columns=8), key="neighbours", config=SMALL_CHART)
 
 
 def show_training(normalize):

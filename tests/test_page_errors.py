@@ -34,6 +34,16 @@ def epoch_matrix_title(at):
     return json.loads(at.get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
 
 
+REGIONS = {"top left", "top", "top right", "left", "centre", "right", "bottom left", "bottom",
+           "bottom right"}
+
+
+def chart_titles(at, key):
+    """The subplot titles of the chart drawn with `key`."""
+    chart = next(chart for chart in at.get("plotly_chart") if key in chart.proto.id)
+    return [note["text"] for note in json.loads(chart.proto.spec)["layout"].get("annotations", [])]
+
+
 def example_captions(at):
     """The titles over the cell's digits ("#123: 87% 9"), in the examples chart beside the matrix."""
     charts = [chart for chart in at.get("plotly_chart") if chart.proto.id.endswith("examples")
@@ -104,8 +114,11 @@ def test_why_section_summarises_and_notes_the_missing_model(fake_run):
     text = " ".join(markdown.value for markdown in at.markdown)
     assert "7 of 982 test 4s (0.7%) were read as 9." in text
     assert any("No saliency maps: model.keras is missing" in info.value for info in at.info)
-    neighbour_rows = [image for image in at.image if "nearest training 9" in image.captions]
-    assert len(neighbour_rows) == 7
+    assert ("Where the average 4 and 9 differ most: 4s have more ink at the left, a stroke most "
+            "9s lack; 9s have more ink at the top, a stroke most 4s lack.") in text
+    titles = chart_titles(at, "neighbours")
+    assert titles.count("nearest 9") == 7 * 3
+    assert len([title for title in titles if title.startswith("test #")]) == 7
 
 
 def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
@@ -137,7 +150,14 @@ def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypa
 
     assert not at.exception
     _, predicted = at.selectbox(key="pair").value
-    rows = [image.captions for image in at.image if f"nearest training {predicted}" in image.captions]
-    assert len(rows) == 8  # a 1-epoch model on 50 images makes far more than 8 of its top mistake
-    assert all(f"pixels driving {predicted}" in captions for captions in rows)
+    # A 1-epoch model on 50 images makes far more than 8 of its top mistake: 8 maps, each titled
+    # with the region of the stroke that pulls it towards the wrong digit.
+    titles = chart_titles(at, "saliency")
+    assert len(titles) == 8 and all(title.split(": ")[1] in REGIONS for title in titles)
+    chart = next(chart for chart in at.get("plotly_chart") if "saliency" in chart.proto.id)
+    spec = json.loads(chart.proto.spec)
+    assert [trace["type"] for trace in spec["data"][:2]] == ["image", "heatmap"]
+    assert spec["data"][1]["colorbar"]["title"]["text"].startswith(f"pull towards {predicted}")
+    text = " ".join(markdown.value for markdown in at.markdown)
+    assert f"The pixels that pull these digits towards {predicted} lie on strokes at the " in text
     assert not any("No saliency maps" in info.value for info in at.info)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from mnist_lab import analysis
 from mnist_lab.analysis import why
 from mnist_lab.data import Mnist
 
@@ -66,3 +67,46 @@ def test_colorize_maps_signed_values_to_red_and_blue():
     red, blue, middle = rgb[0]
     assert red[0] > red[2] and blue[2] > blue[0]
     assert abs(int(middle[0]) - int(middle[2])) < 10
+
+
+def bar(rows=slice(None), columns=slice(None)):
+    """A 28x28 image with ink only in the given rows and columns."""
+    image = np.zeros((28, 28))
+    image[rows, columns] = 1.0
+    return image
+
+
+@pytest.mark.parametrize(("image", "name"), [
+    (bar(slice(4, 8), slice(10, 18)), "top"), (bar(slice(18, 24), slice(4, 8)), "bottom left"),
+    (bar(slice(10, 18), slice(20, 24)), "right"), (bar(slice(12, 16), slice(12, 16)), "centre"),
+    (bar(slice(4, 8), slice(19, 24)), "top right"),
+])
+def test_region_names_say_where_the_ink_is(image, name):
+    assert why.region_name(image) == name
+
+
+@pytest.mark.parametrize(("true_class", "predicted_class", "true_region", "predicted_region"), [
+    (9, 4, "top", "left"),  # a 9 closes its loop at the top; a 4 has its open arm on the left
+    (5, 6, "top right", "bottom"),  # a 5's top bar; a 6's loop at the bottom
+    (7, 2, "top", "bottom left"),  # a 7's bar; a 2's base
+])
+def test_the_mean_images_differ_where_a_reader_expects(mnist, true_class, predicted_class,
+                                                       true_region, predicted_region):
+    difference = analysis.mean_difference(mnist.x_train, mnist.y_train, true_class, predicted_class)
+    assert why.difference_in_words(difference, true_class, predicted_class) == (
+        f"Where the average {true_class} and {predicted_class} differ most: {true_class}s have more "
+        f"ink at the {true_region}, a stroke most {predicted_class}s lack; {predicted_class}s have "
+        f"more ink at the {predicted_region}, a stroke most {true_class}s lack.")
+
+
+def test_saliency_names_the_stroke_it_falls_on():
+    # Saliency over the whole image, strongest in the top rows; the first digit's ink is a top bar
+    # and a left bar: the stroke the saliency falls on is the top bar.
+    images = np.stack([bar(slice(4, 8), slice(10, 18)) + bar(slice(10, 24), slice(4, 8)),
+                       bar(slice(18, 24), slice(4, 8))])
+    maps = np.stack([bar(slice(0, 10)) * 0.9 + 0.1, bar(slice(16, 28)) * 0.8])
+    regions = why.stroke_regions(maps, (images * 255).astype(np.uint8))
+    assert regions == ["top", "bottom left"]
+    assert why.saliency_in_words(regions + ["top"], 9) == (
+        "The pixels that pull these digits towards 9 lie on strokes at the top (2 of 3), "
+        "the bottom left (1 of 3).")

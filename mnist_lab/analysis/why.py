@@ -99,3 +99,83 @@ def colorize(values, *, signed=False):
     else:
         rgba = colormaps["inferno"](np.clip(values, 0.0, 1.0))
     return np.round(rgba[..., :3] * 255).astype(np.uint8)
+
+
+ROWS, COLUMNS = ("top", "middle", "bottom"), ("left", "centre", "right")
+INK = 0.2  # a pixel brighter than this, on [0, 1], is part of a stroke
+DIGIT_BOX = slice(4, 24)
+
+
+def region_name(weights) -> str:
+    """Where most of a map's positive mass lies, as a reader says it: "top left", "top", "centre".
+
+    The map (for a 28x28 map, the central 20x20 where MNIST puts the digit) is cut into a 3x3
+    grid; the cell holding the largest share names the region.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (height, width)
+        Negative values count as zero.
+    """
+    weights = np.clip(np.asarray(weights, dtype=np.float64), 0.0, None)
+    if weights.ndim != 2 or not weights.any():
+        raise ValueError("weights must be a 2-D map with some positive value")
+    if weights.shape == (28, 28):
+        weights = weights[DIGIT_BOX, DIGIT_BOX]  # MNIST fits each digit in the central 20x20
+    rows = np.array_split(np.arange(weights.shape[0]), 3)
+    columns = np.array_split(np.arange(weights.shape[1]), 3)
+    mass = np.array([[weights[np.ix_(r, c)].sum() for c in columns] for r in rows])
+    row_index, column_index = np.unravel_index(mass.argmax(), mass.shape)
+    row, column = ROWS[row_index], COLUMNS[column_index]
+    if column == "centre":
+        return "centre" if row == "middle" else row
+    return column if row == "middle" else f"{row} {column}"
+
+
+def difference_in_words(difference, true_class, predicted_class) -> str:
+    """Where two digits' mean images differ most, in words a reader can check against them.
+
+    Parameters
+    ----------
+    difference : ndarray, shape (28, 28)
+        Mean image of `true_class` minus that of `predicted_class`.
+    """
+    difference = np.asarray(difference, dtype=np.float64)
+    parts = []
+    for digit, other, extra in ((true_class, predicted_class, difference),
+                                (predicted_class, true_class, -difference)):
+        if (extra > 0).any():
+            parts.append(f"{digit}s have more ink at the {region_name(extra)}, a stroke most "
+                         f"{other}s lack")
+    if not parts:
+        return f"The average {true_class} and {predicted_class} look the same."
+    return f"Where the average {true_class} and {predicted_class} differ most: " + "; ".join(parts) + "."
+
+
+def stroke_regions(maps, images) -> list[str]:
+    """For each example, where its saliency falls on its own strokes: the stroke that drives it.
+
+    Parameters
+    ----------
+    maps : ndarray, shape (n, 28, 28)
+        Saliency in [0, 1].
+    images : ndarray, shape (n, 28, 28)
+        The digits, uint8 or float in [0, 1].
+    """
+    images = np.asarray(images, dtype=np.float64)
+    images = images / 255.0 if images.max(initial=0.0) > 1.0 else images
+    regions = []
+    for saliency, image in zip(np.asarray(maps, dtype=np.float64), images, strict=True):
+        on_ink = saliency * (image > INK)
+        regions.append(region_name(on_ink if on_ink.any() else saliency + 1e-12))
+    return regions
+
+
+def saliency_in_words(regions: list[str], predicted_class: int) -> str:
+    """"The pixels that pull these digits towards 9 lie on strokes at the top (5 of 8), ..."."""
+    if not regions:
+        return ""
+    counts = sorted(((regions.count(name), name) for name in set(regions)),
+                    key=lambda item: (-item[0], item[1]))
+    where = ", ".join(f"the {name} ({count} of {len(regions)})" for count, name in counts)
+    return f"The pixels that pull these digits towards {predicted_class} lie on strokes at {where}."

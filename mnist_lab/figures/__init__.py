@@ -27,11 +27,12 @@ from mnist_lab.figures.training import (
     feature_map_figure,
     overlay_curves_figure,
 )
+from mnist_lab.figures.why import saliency_figure
 
 __all__ = [
     "CURVES", "Curve", "classic_curves", "confusion_difference_figure", "confusion_figure",
     "curve_points", "curves_figure", "digit_image", "examples_figure", "feature_map_figure",
     "field_effect_figure", "image_grid_figure", "importance_figure", "overlay_curves_figure",
     "parallel_figure", "pareto_figure", "pareto_front", "per_class_accuracy_figure",
-    "probability_bars",
+    "probability_bars", "saliency_figure",
 ]
