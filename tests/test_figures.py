@@ -219,12 +219,20 @@ def test_digit_image_scales_floats_and_keeps_uint8():
 def test_image_grid_figure_lays_out_digits_with_titles():
     images = [np.full((28, 28), index / 10) for index in range(10)]
     figure = figures.image_grid_figure(images, [f"#{index}" for index in range(10)], columns=4)
-    assert len(figure.data) == 10
-    assert {trace.type for trace in figure.data} == {"image"}
-    assert figure.data[9].xaxis == "x10"
-    assert np.asarray(figure.data[3].z).shape == (28, 28, 3)
-    assert [annotation.text for annotation in figure.layout.annotations][:2] == ["#0", "#1"]
+    [picture] = figure.data  # one picture: a grid of subplots took up to 0.8 s to build
+    montage = np.asarray(picture.z)
+    band, gap = round(28 * 0.3), 2
+    assert montage.shape == (3 * (band + 28 + gap), 4 * (28 + gap), 3)
+    # Digit 5 sits in row 2, column 2, under its caption's band.
+    top, left = (band + 28 + gap) + band, 28 + gap
+    assert (montage[top:top + 28, left:left + 28, 0] == 128).all()
+    assert (montage[:band, :, 0] == 255).all()  # the caption bands and gaps are white
+    notes = figure.layout.annotations
+    assert [note.text for note in notes][:2] == ["#0", "#1"]
+    assert (notes[5].x, notes[5].y) == (left + 13.5, top - 0.5)
     assert figure.layout.height == 110 * math.ceil(10 / 4) + 30
+    with pytest.raises(ValueError, match="images must share one shape"):
+        figures.image_grid_figure([np.zeros((5, 5)), np.zeros((28, 28))], ["a", "b"])
     assert len(figures.image_grid_figure([], []).data) == 0
     with pytest.raises(ValueError, match="got 2 images but 1 titles"):
         figures.image_grid_figure(images[:2], ["#0"])
@@ -241,18 +249,24 @@ def test_feature_map_figure_follows_the_layer_table():
 
 
 def test_examples_figure_puts_each_digit_above_its_probabilities():
+    from mnist_lab.figures.predictions import BAR_HEIGHT
+
     digits = [np.zeros((28, 28), dtype=np.uint8)] * 5
     probabilities = np.full((5, 10), 0.01)
     probabilities[:, 9] = 0.8
     probabilities[:, 4] = 0.11
     figure = figures.examples_figure(digits, probabilities, [f"#{n}: 80% 9" for n in range(5)],
                                      true_class=4, columns=4)
-    kinds = [trace.type for trace in figure.data]
-    assert kinds == ["image", "bar"] * 5
-    bars = figure.data[1]
-    assert bars.marker.color[9] == WRONG_COLOUR and bars.marker.color[4] == TRUE_COLOUR
-    assert [note.text for note in figure.layout.annotations if note.text] == [
-        f"#{n}: 80% 9" for n in range(5)]
-    assert figure.layout.height == 2 * 200 + 20  # two rows of four
+    [picture] = figure.data  # one picture for every example: no grid of subplots to build
+    montage = np.asarray(picture.z)
+    band = round(28 * 0.3)
+    bars = montage[band + 30:band + 30 + BAR_HEIGHT, 0:28]  # under the first digit
+    red, green = np.array([0xd6, 0x27, 0x28]), np.array([0x2c, 0xa0, 0x2c])
+    red_rows = np.flatnonzero((bars == red).all(axis=2).any(axis=1))
+    green_rows = np.flatnonzero((bars == green).all(axis=2).any(axis=1))
+    assert len(red_rows) == round(0.8 * (BAR_HEIGHT - 1))  # the wrong answer's bar, tall
+    assert len(green_rows) == round(0.11 * (BAR_HEIGHT - 1))  # the true digit's, short
+    assert [note.text for note in figure.layout.annotations] == [f"#{n}: 80% 9" for n in range(5)]
+    assert figure.layout.height == 2 * 150 + 30  # two rows of four
     with pytest.raises(ValueError, match="got 5 images, 5 probability rows and 4 titles"):
         figures.examples_figure(digits, probabilities, ["x"] * 4)
