@@ -112,13 +112,14 @@ def cached_predictions(run: Run):
 
 
 @st.cache_resource(max_entries=2, show_spinner="Loading the model…")
-def _model(run_id: str, modified: float):
+def model_by_id(run_id: str, modified: float):
+    """A run's Keras model by id and file time, loaded once (raises saved.ModelError)."""
     return saved.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
 
 
 def cached_model(run: Run):
     """The run's Keras model, loaded with safe_mode (raises saved.ModelError)."""
-    return _model(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE))
+    return model_by_id(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE))
 
 
 def ago(timestamp: float | None) -> str:

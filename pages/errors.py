@@ -7,10 +7,11 @@ import streamlit as st
 from app.common import (
     SMALL_CHART,
     artifact_mtime,
-    cached_model,
     get_store,
     mnist,
+    model_by_id,
     pick_scored_run,
+    predictions,
     route_through_dashboard,
 )
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
@@ -30,10 +31,35 @@ def validation(run_id, mtime):
     return artifacts.read_validation(get_store().run_dir(run_id))
 
 
+@st.cache_resource(show_spinner=False)
+def mean_digits():
+    """The mean training image of each digit: the same for every run, computed once."""
+    return analysis.mean_images(mnist().x_train, mnist().y_train)
+
+
 @st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
 def explanation(run_id, mtime, true_class, predicted_class):
     probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
-    return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class)
+    return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class,
+                            means=mean_digits())
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def saliency_view(run_id, model_mtime, true_class, predicted_class, examples):
+    """Each example's stroke region and the saliency chart, per run and pair (raises ModelError)."""
+    images = mnist().x_test[list(examples)]
+    maps = inspection.saliency(model_by_id(run_id, model_mtime), images, predicted_class)
+    regions = why.stroke_regions(maps, images)
+    titles = [f"#{index}: {region}" for index, region in zip(examples, regions, strict=True)]
+    return regions, figures.saliency_figure(images, maps, titles, predicted_class=predicted_class)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def examples_chart(run_id, mtime, true_class, predicted_class, shown):
+    probabilities = predictions(run_id, mtime)[0]
+    titles = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}" for index in shown]
+    return figures.examples_figure(mnist().x_test[list(shown)], probabilities[list(shown)], titles,
+                                   true_class=true_class)
 
 
 def clicked_cell(event):
@@ -96,10 +122,8 @@ def show_examples(true_class, predicted_class):
     page_number = (st.number_input(f"Page (of {page_count})", 1, page_count,
                                    key=f"page_{true_class}_{predicted_class}")
                    if page_count > 1 else 1)
-    shown = error_table.page(table, page_number, EXAMPLES_PER_PAGE)[0]["index"].to_numpy()
-    titles = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}" for index in shown]
-    st.plotly_chart(figures.examples_figure(data.x_test[shown], probabilities[shown], titles,
-                                            true_class=true_class),
+    shown = tuple(error_table.page(table, page_number, EXAMPLES_PER_PAGE)[0]["index"].tolist())
+    st.plotly_chart(examples_chart(run.id, run_modified, true_class, predicted_class, shown),
                     key="examples", config=SMALL_CHART)
 
 
@@ -115,16 +139,14 @@ def show_why(true_class, predicted_class):
                       f"{true_class} minus {predicted_class} (red: more ink in {true_class}s)"])
     examples = data.x_test[evidence.examples]
     try:
-        maps = inspection.saliency(cached_model(run), examples, predicted_class)
+        regions, chart = saliency_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
+                                       true_class, predicted_class, tuple(evidence.examples.tolist()))
     except saved.ModelError as error:
         st.info(f"No saliency maps: {error}. Saliency needs the run's saved model; "
                 "everything else on this page comes from its predictions.")
     else:
-        regions = why.stroke_regions(maps, examples)
         st.markdown(why.saliency_in_words(regions, predicted_class))
-        titles = [f"#{index}: {region}" for index, region in zip(evidence.examples, regions, strict=True)]
-        st.plotly_chart(figures.saliency_figure(examples, maps, titles, predicted_class=predicted_class),
-                        key="saliency", config=SMALL_CHART)
+        st.plotly_chart(chart, key="saliency", config=SMALL_CHART)
     neighbours = [[examples[number], *data.x_train[evidence.neighbors[number]]]
                   for number in range(len(examples))]
     st.caption(f"Each mistaken {true_class}, then the training {predicted_class}s nearest to it in pixels.")

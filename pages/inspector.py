@@ -2,11 +2,20 @@
 
 import streamlit as st
 
-from app.common import SMALL_CHART, cached_model, mnist, pick_run, route_through_dashboard
+from app.common import (
+    SMALL_CHART,
+    artifact_mtime,
+    cached_model,
+    mnist,
+    model_by_id,
+    pick_run,
+    route_through_dashboard,
+)
 from mnist_lab import figures
 from mnist_lab.analysis import drawn_digits, inspection
 from mnist_lab.data import DataUnavailableError
 from mnist_lab.model import saved
+from mnist_lab.store import artifacts
 
 route_through_dashboard()
 
@@ -19,8 +28,20 @@ def grid(arrays, label):
     return figures.image_grid_figure(arrays, titles, columns=8)
 
 
-def show_prediction(digit, key):
-    probabilities = inspection.predict(network, digit)[0]
+@st.cache_data(max_entries=32, show_spinner=False)
+def test_digit_view(run_id, model_mtime, index):
+    """A test digit's probabilities and its feature maps, layer by layer, per run and digit."""
+    network = model_by_id(run_id, model_mtime)
+    digit = mnist().x_test[index]
+    probabilities = inspection.predict(network, digit / 255.0)[0]
+    layers = [(layer.name, layer.values.shape, grid(inspection.channel_images(layer, MAX_CHANNELS), "map"))
+              for layer in inspection.feature_maps(network, digit)]
+    return probabilities, layers
+
+
+def show_prediction(digit, key, probabilities=None):
+    if probabilities is None:
+        probabilities = inspection.predict(network, digit)[0]
     picture, verdict, bars = st.columns([1, 1, 3])
     picture.image(figures.digit_image(digit), width=140, caption="what the model sees (28x28)")
     verdict.metric("Prediction", str(probabilities.argmax()),
@@ -80,14 +101,14 @@ with maps_tab:
     else:
         index = st.number_input("Test digit", 0, len(data.x_test) - 1, 0, key="test_digit")
         st.write(f"Test digit #{index} is a {data.y_test[index]}.")
-        show_prediction(data.x_test[index] / 255.0, key="test_prediction")
-        for layer in inspection.feature_maps(network, data.x_test[index]):
-            height, width, channels = layer.values.shape
+        probabilities, layers = test_digit_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
+                                                int(index))
+        show_prediction(data.x_test[index] / 255.0, key="test_prediction", probabilities=probabilities)
+        for layer_name, (height, width, channels), chart in layers:
             shown = min(channels, MAX_CHANNELS)
-            st.markdown(f"**{layer.name}**: {channels} maps of {height}x{width}"
+            st.markdown(f"**{layer_name}**: {channels} maps of {height}x{width}"
                         + (f" (first {shown})" if shown < channels else ""))
-            st.plotly_chart(grid(inspection.channel_images(layer, MAX_CHANNELS), "map"),
-                            key=f"maps_{layer.name}", config=SMALL_CHART)
+            st.plotly_chart(chart, key=f"maps_{layer_name}", config=SMALL_CHART)
 
 with draw_tab:
     drawing = own_digit()

@@ -30,7 +30,7 @@ class PairExplanation:
 
 
 def explain_pair(data: Mnist, y_test, probabilities, true_class, predicted_class, *,
-                 max_examples=8, neighbors=3):
+                 max_examples=8, neighbors=3, means=None):
     """Collect the data-side evidence for `true_class` being read as `predicted_class`.
 
     Parameters
@@ -47,6 +47,10 @@ def explain_pair(data: Mnist, y_test, probabilities, true_class, predicted_class
         The most confident mistakes to find neighbours for.
     neighbors : int, default=3
         Training images of `predicted_class` per example, nearest in pixels first.
+    means : ndarray of shape (10, 28, 28) or None, default=None
+        The training set's mean image per class (`analysis.mean_images`); computed for the
+        two classes when not given. They do not depend on the run, so a page computes them
+        once (averaging 12,000 training images took half a second of every new pair).
 
     Returns
     -------
@@ -59,8 +63,9 @@ def explain_pair(data: Mnist, y_test, probabilities, true_class, predicted_class
         raise ValueError(f"the run was scored on {len(y_test):,} test labels that do not match "
                          f"the {len(data.y_test):,} MNIST test labels loaded from {data.source}")
     summary = analysis.summarize_pair(y_test, probabilities, true_class, predicted_class)
-    pair = np.isin(data.y_train, (true_class, predicted_class))
-    means = analysis.mean_images(data.x_train[pair], data.y_train[pair])
+    if means is None:
+        pair = np.isin(data.y_train, (true_class, predicted_class))
+        means = analysis.mean_images(data.x_train[pair], data.y_train[pair])
     examples = analysis.pair_indices(y_test, probabilities, true_class, predicted_class)
     examples = examples[:max_examples]
     references = np.flatnonzero(data.y_train == predicted_class)
@@ -71,8 +76,7 @@ def explain_pair(data: Mnist, y_test, probabilities, true_class, predicted_class
         summary=summary,
         mean_true=means[true_class],
         mean_predicted=means[predicted_class],
-        difference=analysis.mean_difference(data.x_train[pair], data.y_train[pair],
-                                            true_class, predicted_class),
+        difference=means[true_class] - means[predicted_class],
         examples=examples,
         neighbors=references[nearest],
     )
