@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from benchmarks import dashboard_watch, data_load, overhead, sweep_share
+from benchmarks import dashboard_watch, data_load, overhead, page_latency, sweep_share
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -37,8 +37,10 @@ def main() -> None:
     if shutil.which("chromium"):
         # lenet5 as the check trains it (10 epochs); a quick run keeps enough turns.
         results.update(dashboard_watch.measure(epochs=3 if quick else 10, repeats=1 if quick else 3))
+        # Clicks to answers in the browser: medians of 5 tries (3 in a quick run).
+        results.update(page_latency.measure(repeats=3 if quick else 5))
     else:
-        results["watch"] = "skipped: Debian's chromium is not installed"
+        results["watch"] = results["page_latency"] = "skipped: Debian's chromium is not installed"
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
     lines = ["| measure | value |", "|---|---|"]
