@@ -4,19 +4,11 @@ data's own errors: likely label errors, and the hardest and forgotten training d
 import pandas as pd
 import streamlit as st
 
-from app.common import (
-    SMALL_CHART,
-    artifact_mtime,
-    get_store,
-    mnist,
-    model_by_id,
-    pick_scored_run,
-    predictions,
-    route_through_dashboard,
-)
+from app.common import SMALL_CHART, artifact_mtime, pick_scored_run, route_through_dashboard
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
+from app.error_views import examples_chart, explanation, saliency_view, validation
 from mnist_lab import analysis, figures, links
-from mnist_lab.analysis import error_table, inspection, why
+from mnist_lab.analysis import error_table, why
 from mnist_lab.model import saved
 from mnist_lab.store import artifacts
 
@@ -24,42 +16,6 @@ route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 8
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def validation(run_id, mtime):
-    return artifacts.read_validation(get_store().run_dir(run_id))
-
-
-@st.cache_resource(show_spinner=False)
-def mean_digits():
-    """The mean training image of each digit: the same for every run, computed once."""
-    return analysis.mean_images(mnist().x_train, mnist().y_train)
-
-
-@st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
-def explanation(run_id, mtime, true_class, predicted_class):
-    probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
-    return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class,
-                            means=mean_digits())
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def saliency_view(run_id, model_mtime, true_class, predicted_class, examples):
-    """Each example's stroke region and the saliency chart, per run and pair (raises ModelError)."""
-    images = mnist().x_test[list(examples)]
-    maps = inspection.saliency(model_by_id(run_id, model_mtime), images, predicted_class)
-    regions = why.stroke_regions(maps, images)
-    titles = [f"#{index}: {region}" for index, region in zip(examples, regions, strict=True)]
-    return regions, figures.saliency_figure(images, maps, titles, predicted_class=predicted_class)
-
-
-@st.cache_data(max_entries=64, show_spinner=False)
-def examples_chart(run_id, mtime, true_class, predicted_class, shown):
-    probabilities = predictions(run_id, mtime)[0]
-    titles = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}" for index in shown]
-    return figures.examples_figure(mnist().x_test[list(shown)], probabilities[list(shown)], titles,
-                                   true_class=true_class)
 
 
 def clicked_cell(event):
