@@ -16,9 +16,9 @@ from tests.browser import chromium_page, dashboard, output_dir, require_chromium
 from tests.fakes import seed_run
 
 # Sidebar link -> the page's title, which says the page was drawn.
-WALK = (("Train", "Train"), ("Runs", "Runs"), ("Compare", "Compare runs"), ("Errors", "Errors"),
-        ("Misclassified", "Misclassified digits"), ("Inspector", "Model inspector"),
-        ("Home", "mnist-lab"))
+WALK = (("Train", "Train"), ("Experiments", "Experiments"), ("Runs", "Runs"),
+        ("Compare", "Compare runs"), ("Errors", "Errors"), ("Misclassified", "Misclassified digits"),
+        ("Inspector", "Model inspector"), ("Home", "mnist-lab"))
 
 
 def watch_traffic(page, url):
