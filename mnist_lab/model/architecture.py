@@ -8,6 +8,7 @@ layer names, so tests compare the two layer by layer.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from mnist_lab.config import (
@@ -23,6 +24,8 @@ from mnist_lab.data import IMAGE_SHAPE, NUM_CLASSES
 
 STRIDED_KERNEL = 3
 MAX_FOLDS = 20  # k-fold cross-validation: 2..MAX_FOLDS folds
+MAX_SEED = 2**32 - 1
+PRESET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -162,7 +165,11 @@ def _check_fields(config: RunConfig) -> None:
             f"validation share must be in [0, 0.5], got {config.validation_split}")
     require(config.subset is None or 1 <= config.subset <= 6000,
             f"subset must be 1..6000 images per class, got {config.subset}")
-    require(config.seed >= 0, f"seed must be 0 or more, got {config.seed}")
+    # Training seeds NumPy's legacy generator, which takes 0..2**32 - 1 only.
+    require(0 <= config.seed <= MAX_SEED, f"seed must be 0..{MAX_SEED}, got {config.seed}")
+    # A label for people and the Keras model's name, which must not hold a "/".
+    require(config.preset is None or PRESET_NAME.fullmatch(config.preset) is not None,
+            f"preset must be a preset's name (1-40 letters, digits, . _ -), got {config.preset!r}")
     _check_folds(config)
 
 
