@@ -22,7 +22,7 @@ from typing import Any, BinaryIO
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import describe, saved
 from mnist_lab.store import RunStatus, RunStore, artifacts, marks, validate_name
-from mnist_lab.store.summary import ORIGINAL_CREATED_AT, summary_problems
+from mnist_lab.store.summary import ORIGINAL_CREATED_AT, quoted, summary_problems
 
 FORMAT = "mnist-lab-run"
 VERSION = 1
@@ -195,7 +195,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ArchiveError(f"{MANIFEST_FILE} does not describe an mnist-lab run")
     if manifest.get("version") != VERSION:
-        raise ArchiveError(f"archive version {manifest.get('version')!r} is not supported "
+        raise ArchiveError(f"archive version {quoted(manifest.get('version'))} is not supported "
                            f"(this version reads {VERSION})")
     try:
         validate_name(manifest.get("name"))
@@ -218,7 +218,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     created = manifest.get("created_at")
     if created is not None and (isinstance(created, bool) or not isinstance(created, int | float)
                                 or not 0 <= created < 1e11):
-        raise ArchiveError(f"{MANIFEST_FILE}: created_at must be a time in seconds, got {created!r}")
+        raise ArchiveError(f"{MANIFEST_FILE}: created_at must be a time in seconds, got {quoted(created)}")
     if not isinstance(manifest.get("error"), str | None):
         raise ArchiveError(f"{MANIFEST_FILE}: error must be text or null")
     try:  # archives written before marks existed have none
@@ -256,9 +256,16 @@ def _read_metrics(folder: Path, limits: ArchiveLimits) -> list[dict[str, Any]]:
     return rows
 
 
+SQLITE_INTEGERS = 2**63  # an INTEGER column holds -2**63 .. 2**63 - 1
+
+
 def _is_number(value: Any, kind: type) -> bool:
+    """A count (epoch, step) or a number that SQLite can hold: any float (NaN included, a
+    diverged loss is NaN), an int within SQLite's INTEGER."""
     allowed = (int,) if kind is int else (int, float)
-    return isinstance(value, allowed) and not isinstance(value, bool)
+    if not isinstance(value, allowed) or isinstance(value, bool):
+        return False
+    return isinstance(value, float) or (0 if kind is int else -SQLITE_INTEGERS) <= value < SQLITE_INTEGERS
 
 
 def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> None:

@@ -23,10 +23,24 @@ def _number(kind: type, low: float = 0.0, high: float = math.inf, *, optional: b
         if value is None and optional:
             return None
         if (isinstance(value, bool) or not isinstance(value, allowed)
-                or not math.isfinite(value) or not low <= value <= high):
-            return f"must be {expected}{' or null' if optional else ''}, got {value!r}"
+                or not _finite(value) or not low <= value <= high):
+            return f"must be {expected}{' or null' if optional else ''}, got {quoted(value)}"
         return None
     return check
+
+
+def _finite(value: int | float) -> bool:
+    """Neither NaN nor infinite, nor an int too large to be a float (math.isfinite raises then)."""
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
+def quoted(value: Any) -> str:
+    """A value as a message quotes it: at most 40 characters, for a value from a hostile file."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def _rate_changes(value: Any) -> str | None:
