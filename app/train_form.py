@@ -14,6 +14,14 @@ import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
 from app.common import get_store
+from app.form_limits import (
+    BLOCK_LIMITS,
+    DENSE_LIMITS,
+    MAX_BLOCKS,
+    MAX_DENSE,
+    RUN_LIMITS,
+    fit_to_form,
+)
 from mnist_lab.config import (
     ACTIVATIONS,
     DOWNSAMPLING,
@@ -38,8 +46,8 @@ FROM_KEY = "train_loaded_from"  # the ?from= run already loaded into the form
 # ?config=<links.encode_config>&name=...&tags=...
 CONFIG_PARAM, NAME_PARAM, TAGS_PARAM = "config", "name", "tags"
 BASE_KEY = "train_base_preset"  # the preset the form was last loaded from: "Reset to" it
+NOTES_KEY = "train_unfit"  # what the form could not hold of the config last loaded
 PREFIX = "cfg_"
-MAX_BLOCKS, MAX_DENSE = 6, 4
 DEFAULT_PRESET = "lenet5"
 DOWNSAMPLE_LABELS = {"max": "max pooling", "avg": "average pooling",
                      "strided": "stride-2 convolution", "none": "none"}
@@ -78,9 +86,13 @@ def _seed(key: str, value) -> str:
 
 
 def _load(config: RunConfig, name: str, tags: str = "") -> None:
-    """Make `config` the form's content: forget every widget so they reseed from it."""
+    """Make `config` the form's content: forget every widget so they reseed from it.
+
+    What the widgets cannot hold is brought to their nearest values and noted, for a warning.
+    """
     for key in [key for key in st.session_state if str(key).startswith(PREFIX)]:
         del st.session_state[key]
+    config, st.session_state[NOTES_KEY] = fit_to_form(config)
     st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
     if config.preset:
         st.session_state[BASE_KEY] = config.preset
@@ -153,15 +165,18 @@ def _block(number: int, block: ConvBlock, slots: dict) -> ConvBlock:
     with st.expander(f"Conv block {number}", expanded=number == 1):
         slots[f"block {number}"] = st.empty()
         left, middle, right = st.columns(3)
-        filters = left.number_input("Filters", 1, 1024, key=_seed(key + "filters", block.filters))
-        kernel = middle.number_input("Kernel", 1, 28, key=_seed(key + "kernel", block.kernel_size))
-        convs = right.number_input("Convs", 1, 8, key=_seed(key + "convs", block.convs))
+        filters = left.number_input("Filters", *BLOCK_LIMITS["filters"],
+                                    key=_seed(key + "filters", block.filters))
+        kernel = middle.number_input("Kernel", *BLOCK_LIMITS["kernel_size"],
+                                     key=_seed(key + "kernel", block.kernel_size))
+        convs = right.number_input("Convs", *BLOCK_LIMITS["convs"], key=_seed(key + "convs", block.convs))
         activation = st.selectbox("Activation", ACTIVATIONS, key=_seed(key + "act", block.activation))
         padding = st.selectbox("Padding", PADDINGS, key=_seed(key + "padding", block.padding))
         downsample = st.selectbox("Halve the map by", DOWNSAMPLING, format_func=DOWNSAMPLE_LABELS.get,
                                   key=_seed(key + "down", block.downsample))
         batch_norm = st.checkbox("Batch norm", key=_seed(key + "bn", block.batch_norm))
-        dropout = st.slider("Dropout", 0.0, 0.95, step=0.05, key=_seed(key + "drop", block.dropout))
+        dropout = st.slider("Dropout", *BLOCK_LIMITS["dropout"], step=0.05,
+                            key=_seed(key + "drop", block.dropout))
     return ConvBlock(int(filters), int(kernel), int(convs), activation, padding, downsample,
                      batch_norm, dropout)
 
@@ -170,9 +185,11 @@ def _dense(number: int, layer: DenseLayer, slots: dict) -> DenseLayer:
     key = f"{PREFIX}d{number}_"
     slots[f"dense layer {number}"] = st.empty()
     left, middle, right = st.columns(3)
-    units = left.number_input(f"Dense {number} units", 1, 16384, key=_seed(key + "units", layer.units))
+    units = left.number_input(f"Dense {number} units", *DENSE_LIMITS["units"],
+                              key=_seed(key + "units", layer.units))
     activation = middle.selectbox("Activation", ACTIVATIONS, key=_seed(key + "act", layer.activation))
-    dropout = right.slider("Dropout", 0.0, 0.95, step=0.05, key=_seed(key + "drop", layer.dropout))
+    dropout = right.slider("Dropout", *DENSE_LIMITS["dropout"], step=0.05,
+                           key=_seed(key + "drop", layer.dropout))
     return DenseLayer(int(units), activation, dropout)
 
 
@@ -187,6 +204,10 @@ def config_form() -> Form:
     _load_from_link()
     saved = st.session_state[CONFIG_KEY]
     chosen = RunConfig.from_dict(saved["config"])
+    notes = st.session_state.pop(NOTES_KEY, None)
+    if notes:
+        st.warning(f"This network does not fit the form: {'; '.join(notes)}. The form shows the "
+                   "nearest network it holds.")
     slots: dict = {}
     with st.sidebar:
         options = _start_options()
@@ -203,7 +224,7 @@ def config_form() -> Form:
         count = st.number_input("Dense layers", 0, MAX_DENSE,
                                 key=_seed(PREFIX + "dense", len(chosen.dense)))
         dense = [_dense(n + 1, _nth(chosen.dense, n, DenseLayer()), slots) for n in range(int(count))]
-        head_dropout = st.slider("Dropout before the output", 0.0, 0.95, step=0.05,
+        head_dropout = st.slider("Dropout before the output", *RUN_LIMITS["head_dropout"], step=0.05,
                                  key=_seed(PREFIX + "head_drop", chosen.head_dropout))
         st.subheader("Training")
         slots["training"] = st.empty()
@@ -223,18 +244,19 @@ def _training_settings(chosen: RunConfig) -> dict:
     left, right = st.columns(2)
     optimizer = left.selectbox("Optimizer", OPTIMIZERS, key=_seed(key + "optimizer", chosen.optimizer))
     schedule = right.selectbox("Schedule", SCHEDULES, key=_seed(key + "schedule", chosen.schedule))
-    learning_rate = left.number_input("Learning rate", 1e-6, 10.0, format="%g", step=0.001,
+    learning_rate = left.number_input("Learning rate", *RUN_LIMITS["learning_rate"], format="%g", step=0.001,
                                       key=_seed(key + "lr", chosen.learning_rate))
-    momentum = right.number_input("Momentum", 0.0, 0.99, step=0.05, disabled=optimizer == "adam",
-                                  key=_seed(key + "momentum", chosen.momentum))
-    weight_decay = left.number_input("Weight decay", 0.0, 0.1, format="%g", step=0.0001,
+    momentum = right.number_input("Momentum", *RUN_LIMITS["momentum"], step=0.05,
+                                  disabled=optimizer == "adam", key=_seed(key + "momentum", chosen.momentum))
+    weight_decay = left.number_input("Weight decay", *RUN_LIMITS["weight_decay"], format="%g", step=0.0001,
                                      key=_seed(key + "weight_decay", chosen.weight_decay))
-    epochs = left.number_input("Epochs", 1, 1000, key=_seed(key + "epochs", chosen.epochs))
-    batch_size = right.number_input("Batch size", 1, 60000, key=_seed(key + "batch", chosen.batch_size))
-    subset = left.number_input("Images per class (0: all)", 0, 6000,
+    epochs = left.number_input("Epochs", *RUN_LIMITS["epochs"], key=_seed(key + "epochs", chosen.epochs))
+    batch_size = right.number_input("Batch size", *RUN_LIMITS["batch_size"],
+                                    key=_seed(key + "batch", chosen.batch_size))
+    subset = left.number_input("Images per class (0: all)", *RUN_LIMITS["subset"],
                                key=_seed(key + "subset", chosen.subset or 0))
-    seed = right.number_input("Seed", 0, 2**31 - 1, key=_seed(key + "seed", chosen.seed))
-    validation = st.slider("Validation share", 0.0, 0.5, step=0.05,
+    seed = right.number_input("Seed", *RUN_LIMITS["seed"], key=_seed(key + "seed", chosen.seed))
+    validation = st.slider("Validation share", *RUN_LIMITS["validation_split"], step=0.05,
                            key=_seed(key + "val", chosen.validation_split))
     return {"optimizer": optimizer, "learning_rate": float(learning_rate), "momentum": float(momentum),
             "weight_decay": float(weight_decay),

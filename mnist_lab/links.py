@@ -27,6 +27,12 @@ class LinkError(ValueError):
     """A link value that cannot be used; the message says what and what was expected."""
 
 
+def quoted(value: str, limit: int = 40) -> str:
+    """A value from a link as a message quotes it: in quotes, control characters escaped, at
+    most `limit` characters of it (a link is anyone's text)."""
+    return repr(value[:limit]) + ("…" if len(value) > limit else "")
+
+
 def encode_config(config: RunConfig) -> str:
     """The config as a URL value: `1.` then zlib-compressed JSON in URL-safe base64."""
     text = json.dumps(config.to_dict(), separators=(",", ":"), sort_keys=True)
@@ -39,7 +45,7 @@ def decode_config(value: str) -> RunConfig:
     version, dot, payload = value.partition(".")
     if not dot or version != CONFIG_FORMAT:
         raise LinkError(f"the link's config is not in a format this version reads "
-                        f"(expected '{CONFIG_FORMAT}.' and a code, got '{value[:12]}…')")
+                        f"(expected '{CONFIG_FORMAT}.' and a code, got {quoted(value, 12)})")
     if len(value) > MAX_LINK_CHARS:
         raise LinkError(f"the link's config is {len(value):,} characters long; at most "
                         f"{MAX_LINK_CHARS:,} are read")
@@ -67,15 +73,16 @@ def decode_config(value: str) -> RunConfig:
 
 def parse_digit(value: str) -> int:
     """A digit 0-9 from a link."""
-    if not value.isdigit() or int(value) >= NUM_CLASSES:
-        raise LinkError(f"'{value}' is not a digit 0-9")
+    # Only ASCII digits: "²".isdigit() holds, but int("²") raises.
+    if not (value.isascii() and value.isdigit()) or int(value) >= NUM_CLASSES:
+        raise LinkError(f"{quoted(value)} is not a digit 0-9")
     return int(value)
 
 
 def parse_choice(value: str, choices) -> str:
     """One of `choices` (strings), as a link names it."""
     if value not in choices:
-        raise LinkError(f"'{value}' is not one of {', '.join(choices)}")
+        raise LinkError(f"{quoted(value)} is not one of {', '.join(choices)}")
     return value
 
 
@@ -91,7 +98,7 @@ def parse_cell(value: str) -> tuple[int, int]:
     except LinkError:
         cell = None
     if not dash or cell is None or cell[0] == cell[1]:
-        raise LinkError(f"'{value}' is not a cell of mistakes; write true-predicted, e.g. 4-9")
+        raise LinkError(f"{quoted(value)} is not a cell of mistakes; write true-predicted, e.g. 4-9")
     return cell
 
 
@@ -107,6 +114,6 @@ def parse_range(value: str, lowest: float, highest: float) -> tuple[float, float
     except ValueError:
         low = high = None
     if not dash or low is None or not lowest <= low <= high <= highest:
-        raise LinkError(f"'{value}' is not a range from {lowest:g} to {highest:g}; "
+        raise LinkError(f"{quoted(value)} is not a range from {lowest:g} to {highest:g}; "
                         f"write low-high, e.g. 0.2-0.9")
     return low, high
