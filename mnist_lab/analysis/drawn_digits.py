@@ -26,6 +26,12 @@ SIXTEEN_BIT_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
+# What PIL raises for a damaged file while opening or decoding it: OSError for a cut-off file
+# (also a header cut short, found by fuzzing), SyntaxError for a corrupt chunk, ValueError for
+# a damaged PPM header or too little pixel data (found by fuzzing).
+DAMAGED = (OSError, SyntaxError, ValueError)
+
+
 class ImageError(ValueError):
     """The image cannot be turned into a digit; the message says why, for the user."""
 
@@ -69,6 +75,8 @@ def decode_upload(data, *, max_bytes=5_000_000, max_pixels=16_000_000):
         ) from None
     except Image.DecompressionBombError as error:
         raise ImageError(f"the image is far too large: {error}") from None
+    except DAMAGED as error:  # a header cut short ("Truncated File Read") or damaged
+        raise ImageError(f"the image is truncated or damaged ({error})") from None
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(
@@ -77,8 +85,7 @@ def decode_upload(data, *, max_bytes=5_000_000, max_pixels=16_000_000):
         )
     try:
         image.load()
-    except (OSError, SyntaxError) as error:
-        # PIL reports a cut-off file as OSError and a corrupt chunk as SyntaxError.
+    except DAMAGED as error:
         raise ImageError(f"the image is truncated or damaged ({error})") from None
     return _to_grayscale(ImageOps.exif_transpose(image))
 
@@ -139,7 +146,7 @@ def to_mnist(image):
 
 def _canvas_grayscale(array):
     if array.ndim == 3 and array.shape[-1] in (3, 4):
-        if array.size and (array.min() < 0 or array.max() > 255):
+        if array.size and not (array.min() >= 0 and array.max() <= 255):  # NaN fails too
             raise ImageError(f"colour images must hold values 0..255, got "
                              f"{array.min()}..{array.max()}")
         channels = array.astype(np.float32) / 255
