@@ -12,6 +12,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+TEMP_PREFIX = ".tmp-"  # a file being written; left behind only by a writer killed mid-write
+
 
 def write_atomic(target: Path, write: Callable[[Path], None]) -> Path:
     """Call `write(temporary_path)`, then rename the result to `target`; return `target`.
@@ -21,7 +23,7 @@ def write_atomic(target: Path, write: Callable[[Path], None]) -> Path:
     raises, the temporary file is removed and the target is untouched.
     """
     target = Path(target)
-    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=target.suffix)
+    handle, temp_name = tempfile.mkstemp(dir=target.parent, prefix=TEMP_PREFIX, suffix=target.suffix)
     os.close(handle)
     try:
         write(Path(temp_name))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import shutil
 import stat
 import tempfile
@@ -22,12 +21,17 @@ from typing import Any, BinaryIO
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import describe, saved
 from mnist_lab.store import RunStatus, RunStore, artifacts, marks, validate_name
+from mnist_lab.store.run_folder import (
+    FORMAT,
+    METRICS_FILE,
+    VERSION,
+    metric_rows,
+    metric_rows_problem,
+    run_manifest,
+)
 from mnist_lab.store.summary import ORIGINAL_CREATED_AT, quoted, summary_problems
 
-FORMAT = "mnist-lab-run"
-VERSION = 1
 MANIFEST_FILE = "manifest.json"
-METRICS_FILE = "metrics.json"
 # Artifacts travel as they are; train.log and the config are rebuilt or left behind.
 ARTIFACT_FILES = (artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE, artifacts.VALIDATION_FILE,
                   artifacts.TRACKED_FILE, artifacts.HELDOUT_FILE, artifacts.CURVES_FILE)
@@ -39,7 +43,6 @@ ARRAY_READERS = {artifacts.PREDICTIONS_FILE: artifacts.read_predictions,
 DROPPED_MEMBERS = ("evaluation.json",)
 KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES,
                  *DROPPED_MEMBERS)
-METRIC_KINDS = ("batch", "epoch")
 COPY_CHUNK = 1 << 20
 
 
@@ -66,20 +69,10 @@ def export_run(store: RunStore, run_id: str) -> bytes:
     run = store.get(run_id)
     if run.status.active:
         raise ArchiveError(f"run {run_id} is {run.status}; export it once it has finished")
-    manifest = {"format": FORMAT, "version": VERSION, "id": run.id, "name": run.name,
-                "status": str(run.status), "created_at": run.created_at, "tags": run.tags,
-                "notes": run.notes, "summary": run.summary, "error": run.error,
-                "label_marks": marks.to_json(store.label_marks(run_id))}
-    metrics = store.metrics(run_id)
-    rows = [{"kind": row["kind"], "epoch": int(row["epoch"]), "step": int(row["step"]),
-             "wall_s": float(row["wall_s"]),
-             "values": {name: _plain(value) for name, value in row.items()
-                        if name not in ("id", "kind", "epoch", "step", "wall_s")
-                        and not _missing(value)}}
-            for row in metrics.to_dict("records")]
+    rows = metric_rows(store.metrics(run_id))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST_FILE, json.dumps(manifest, indent=2))
+        archive.writestr(MANIFEST_FILE, json.dumps(run_manifest(run, store.label_marks(run_id)), indent=2))
         archive.writestr(artifacts.CONFIG_FILE, json.dumps(run.config, indent=2))
         archive.writestr(METRICS_FILE, json.dumps(rows))
         for name in ARTIFACT_FILES:
@@ -87,14 +80,6 @@ def export_run(store: RunStore, run_id: str) -> bytes:
             if path.is_file():
                 archive.write(path, name)
     return buffer.getvalue()
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if hasattr(value, "item") else value
 
 
 # Importing ------------------------------------------------------------------------------
@@ -241,31 +226,10 @@ def _read_metrics(folder: Path, limits: ArchiveLimits) -> list[dict[str, Any]]:
     if not (folder / METRICS_FILE).is_file():
         return []
     rows = _read_json(folder, METRICS_FILE)
-    if not isinstance(rows, list) or len(rows) > limits.max_metric_rows:
-        raise ArchiveError(f"{METRICS_FILE} must be a list of at most "
-                           f"{limits.max_metric_rows:,} rows")
-    for number, row in enumerate(rows, 1):
-        values = row.get("values") if isinstance(row, dict) else None
-        if (not isinstance(values, dict) or row.get("kind") not in METRIC_KINDS
-                or not all(_is_number(row.get(key), int) for key in ("epoch", "step"))
-                or not _is_number(row.get("wall_s"), float)
-                or not all(isinstance(name, str) and _is_number(value, float)
-                           for name, value in values.items())):
-            raise ArchiveError(f"{METRICS_FILE}: row {number} is not a metric point "
-                               "(kind, epoch, step, wall_s and numeric values)")
+    problem = metric_rows_problem(rows, limits.max_metric_rows)
+    if problem:
+        raise ArchiveError(problem)
     return rows
-
-
-SQLITE_INTEGERS = 2**63  # an INTEGER column holds -2**63 .. 2**63 - 1
-
-
-def _is_number(value: Any, kind: type) -> bool:
-    """A count (epoch, step) or a number that SQLite can hold: any float (NaN included, a
-    diverged loss is NaN), an int within SQLite's INTEGER."""
-    allowed = (int,) if kind is int else (int, float)
-    if not isinstance(value, allowed) or isinstance(value, bool):
-        return False
-    return isinstance(value, float) or (0 if kind is int else -SQLITE_INTEGERS) <= value < SQLITE_INTEGERS
 
 
 def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> None:

@@ -32,7 +32,7 @@ class RunStatus(StrEnum):
     @property
     def active(self) -> bool:
         """A process owns the run and keeps its heartbeat fresh."""
-        return self in (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
+        return self in ACTIVE
 
     @property
     def finished(self) -> bool:
@@ -44,6 +44,7 @@ class RunStatus(StrEnum):
 
 
 FINISHED = (RunStatus.COMPLETED, RunStatus.STOPPED)
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED)
 
 
 class RequestKind(StrEnum):

@@ -8,6 +8,7 @@ a temporary name and renamed, so no reader ever sees half a file.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import secrets
@@ -19,11 +20,12 @@ from typing import Any
 
 import pandas as pd
 
-from mnist_lab.atomic import write_atomic
-from mnist_lab.store import marks
-from mnist_lab.store.artifacts import LOG_FILE
+from mnist_lab.store import marks, run_folder
+from mnist_lab.store.artifacts import CONFIG_FILE
 from mnist_lab.store.database import add_missing_columns, connect
+from mnist_lab.store.liveness import STALE_AFTER_S, dead_runs, pid_alive
 from mnist_lab.store.records import (
+    ACTIVE,
     Request,
     RequestKind,
     Run,
@@ -53,7 +55,9 @@ CREATE TABLE IF NOT EXISTS requests (
 );
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-STALE_AFTER_S = 30.0
+__all__ = ["STALE_AFTER_S", "RunStore", "default_home", "pid_alive"]
+
+
 def default_home() -> Path:
     return Path(os.environ.get("MNIST_LAB_HOME", "runs"))
 
@@ -84,6 +88,7 @@ class RunStore:
         name = validate_name(name or config.get("preset") or "custom")
         tags = [validate_name(tag) for tag in tags or []]
         self.run_dir(run_id).mkdir(parents=True)
+        self.write_artifact(run_id, CONFIG_FILE, lambda path: path.write_text(json.dumps(config, indent=2)))
         with self._connect() as connection:
             connection.execute(
                 "INSERT INTO runs (id, name, status, created_at, config_json, tags_json, sweep_id,"
@@ -101,7 +106,7 @@ class RunStore:
             row = connection.execute("SELECT * FROM runs WHERE id = ?", (run_id,)).fetchone()
         if row is None:
             raise RunNotFoundError(run_id)
-        return Run.from_row(row)
+        return self._read(row)
 
     def list(self, *, statuses: tuple[RunStatus, ...] | None = None,
              study: str | None = None) -> list[Run]:
@@ -113,8 +118,20 @@ class RunStore:
             else:
                 rows = connection.execute("SELECT * FROM runs WHERE sweep_id = ?"
                                           " ORDER BY created_at DESC", (study,)).fetchall()
-        runs = [Run.from_row(row) for row in rows]
+        runs = [self._read(row) for row in rows]
         return [run for run in runs if statuses is None or run.status in statuses]
+
+    def _read(self, row) -> Run:
+        """A run from its row, flagged when its folder is gone (deleted by hand)."""
+        run = Run.from_row(row)
+        try:
+            folder = self.run_dir(run.id)
+        except ValueError:
+            return run
+        if folder.is_dir():
+            return run
+        missing = f"its folder {folder} is missing"
+        return dataclasses.replace(run, problem="; ".join(filter(None, [run.problem, missing])))
 
     def update(self, run_id: str, *, name: str | None = None, tags: list[str] | None = None,
                notes: str | None = None) -> None:
@@ -183,6 +200,8 @@ class RunStore:
             cursor = connection.execute(
                 "UPDATE runs SET status = ?, ended_at = ?, error = ? WHERE id = ? AND status = ?",
                 (RunStatus.STOPPED, time.time(), reason, run_id, RunStatus.QUEUED))
+        if cursor.rowcount == 1:
+            self._save_record(run_id)
         return cursor.rowcount == 1
 
     def set_status(self, run_id: str, status: RunStatus, *, error: str | None = None) -> None:
@@ -212,55 +231,37 @@ class RunStore:
             return
         assignments = ", ".join(f"{column} = ?" for column in changes)
         with self._connect() as connection:
-            cursor = connection.execute(
-                f"UPDATE runs SET {assignments} WHERE id = ?", (*changes.values(), run_id)
-            )
-        if cursor.rowcount == 0:
+            row = connection.execute(
+                f"UPDATE runs SET {assignments} WHERE id = ? RETURNING status",
+                (*changes.values(), run_id)).fetchone()
+        if row is None:
             raise RunNotFoundError(run_id)
+        if row["status"] not in ACTIVE:
+            self._save_record(run_id)
+
+    def _save_record(self, run_id: str) -> None:
+        """Keep an ended run's folder record up to date (see `store.run_folder`)."""
+        run = self.get(run_id)
+        run_folder.write_record(self.run_dir(run_id), run, self.label_marks(run_id),
+                                self.metrics(run_id))
 
     def reap_stale(self) -> list[str]:
         """Give every active run whose trainer is gone its final status; return their ids.
 
-        A running or paused run whose pid is gone or whose heartbeat is stale is interrupted,
-        with its history kept. A queued run whose process is gone never trained: it fails
-        with the last line its trainer logged, and the runs behind it move up. A queued run
-        that no process ever claimed (no pid after `STALE_AFTER_S`) fails too.
+        See `store.liveness` for the rules. What a killed writer left half-written in the
+        run's folder is deleted, and the run's folder record is written.
         """
         now = time.time()
         with self._connect() as connection:
-            rows = connection.execute(
-                "SELECT id, status, pid, heartbeat_at, created_at FROM runs"
-                " WHERE status IN (?, ?, ?)",
-                (RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.PAUSED),
-            ).fetchall()
-            ended = {}
-            for row in rows:
-                if row["heartbeat_at"] is None:
-                    if row["status"] == RunStatus.QUEUED and now - row["created_at"] > STALE_AFTER_S:
-                        ended[row["id"]] = (RunStatus.FAILED, "no trainer process was started for it")
-                elif now - row["heartbeat_at"] > STALE_AFTER_S or not pid_alive(row["pid"]):
-                    ended[row["id"]] = (
-                        (RunStatus.FAILED, self._early_death(row["id"]))
-                        if row["status"] == RunStatus.QUEUED
-                        else (RunStatus.INTERRUPTED, "the training process ended unexpectedly"))
+            ended = dead_runs(connection, self.home, now)
             for run_id, (status, error) in ended.items():
                 connection.execute(
                     "UPDATE runs SET status = ?, ended_at = ?, error = COALESCE(error, ?)"
                     " WHERE id = ?", (status, now, error, run_id))
+        for run_id in ended:
+            run_folder.remove_leftovers(self.run_dir(run_id))
+            self._save_record(run_id)
         return list(ended)
-
-    def _early_death(self, run_id: str) -> str:
-        """Why a queued run's trainer is gone, with the last line it logged if there is one."""
-        reason = "the trainer process ended before training started"
-        try:
-            with open(self.run_dir(run_id) / LOG_FILE, "rb") as log:
-                log.seek(0, os.SEEK_END)
-                log.seek(max(0, log.tell() - 4096))
-                lines = [line.strip() for line in log.read().decode(errors="replace").splitlines()]
-        except OSError:
-            return reason
-        last = next((line for line in reversed(lines) if line), None)
-        return f"{reason}; it last wrote: {last[:300]}" if last else reason
 
     # Metrics ----------------------------------------------------------------------------
     def log_metrics(self, run_id: str, kind: str, epoch: int, step: int, wall_s: float,
@@ -326,10 +327,12 @@ class RunStore:
     # Label marks ----------------------------------------------------------------------
     def set_label_marks(self, run_id: str, changes: dict[int, marks.LabelMark | None]) -> None:
         """Say what is wrong with some of the run's test images (None clears a mark)."""
-        self.get(run_id)
+        run = self.get(run_id)
         with self._connect() as connection:
             for image, mark in changes.items():
                 marks.write(connection, run_id, image, mark)
+        if not run.status.active:
+            self._save_record(run_id)
 
     def label_marks(self, run_id: str) -> dict[int, marks.LabelMark]:
         validate_run_id(run_id)
@@ -358,22 +361,6 @@ class RunStore:
         return self.run_dir(run_id) / name
 
     def write_artifact(self, run_id: str, name: str, write: Callable[[Path], None]) -> Path:
-        """Call `write(temp_path)`, then rename into place, so readers see all or nothing."""
-        return write_atomic(self.artifact(run_id, name), write)
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this pid exists on this machine (zombies count as dead)."""
-    if pid is None:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
+        """Call `write(temp_path)`, then rename into place, so readers see all or nothing; an
+        `ArtifactWriteError` names the file when it cannot be saved (a full disk)."""
+        return run_folder.write_artifact(self.run_dir(run_id), self.artifact(run_id, name).name, write)

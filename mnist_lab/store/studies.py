@@ -2,7 +2,8 @@
 
 A study's trials are ordinary runs tagged with its name (`Run.sweep_id`); this table holds only
 what the runs cannot: the spec to resume from, the driving process and its heartbeat, and a
-stop request. Everything else about a study is rebuilt from its runs.
+stop request. Everything else about a study is rebuilt from its runs. The spec is also saved
+as `<home>/studies/<name>.spec.json`, so `reindex` can restore the study with its runs.
 """
 
 from __future__ import annotations
@@ -10,12 +11,17 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from mnist_lab.store import run_folder
 from mnist_lab.store.database import connect
+from mnist_lab.store.liveness import STALE_AFTER_S, pid_alive
 from mnist_lab.store.records import validate_name
-from mnist_lab.store.runs import STALE_AFTER_S, RunStore, pid_alive
+from mnist_lab.store.runs import RunStore
 
+STUDY_FOLDER = "studies"  # <home>/studies/: each study's spec, and the log of its processes
+SPEC_SUFFIX = ".spec.json"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS studies (
     name TEXT PRIMARY KEY, spec_json TEXT NOT NULL, created_at REAL NOT NULL,
@@ -81,10 +87,17 @@ class StudyIndex:
         with connect(self.store.db_path) as connection:
             connection.execute("INSERT INTO studies (name, spec_json, created_at) VALUES (?, ?, ?)",
                                (name, json.dumps(spec), time.time()))
+        self._save_spec(name, spec)
         return self.get(name)
 
     def update_spec(self, name: str, spec: dict[str, Any]) -> None:
         self._set(name, spec_json=json.dumps(spec))
+        self._save_spec(name, spec)
+
+    def _save_spec(self, name: str, spec: dict[str, Any]) -> None:
+        folder = study_folder(self.store.home)
+        run_folder.write_artifact(folder, name + SPEC_SUFFIX,
+                                  lambda path: path.write_text(json.dumps(spec, indent=1)))
 
     def start_driving(self, name: str, pid: int) -> None:
         """A driver takes the study over: a fresh heartbeat, no stop request, not ended."""
@@ -114,3 +127,9 @@ def _record(row) -> StudyRecord:
         name=row["name"], spec=json.loads(row["spec_json"]), created_at=row["created_at"],
         driver_pid=row["driver_pid"], heartbeat_at=row["heartbeat_at"],
         stop_requested=bool(row["stop_requested"]), ended_at=row["ended_at"], error=row["error"])
+
+
+def study_folder(home: Path) -> Path:
+    folder = home / STUDY_FOLDER
+    folder.mkdir(exist_ok=True)
+    return folder

@@ -14,15 +14,13 @@ import sys
 from pathlib import Path
 
 from mnist_lab.store import RunStore
+from mnist_lab.store.studies import study_folder
 from mnist_lab.training.runner import PROJECT_ROOT, max_running
-
-STUDY_LOGS = "studies"  # <home>/studies/<name>.log: what the driver and its trainers printed
 
 
 def study_log(store: RunStore, name: str) -> Path:
-    folder = store.home / STUDY_LOGS
-    folder.mkdir(exist_ok=True)
-    return folder / f"{name}.log"
+    """<home>/studies/<name>.log: what the study's driver and its trainers printed."""
+    return study_folder(store.home) / f"{name}.log"
 
 
 class LocalExecutor:

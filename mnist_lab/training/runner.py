@@ -199,9 +199,19 @@ def _train_run(store: RunStore, run_id: str, wait_for_slot, *, data_source: str 
     except ConfigError as error:
         store.set_status(run_id, RunStatus.FAILED, error=f"invalid config: {error}")
     except Exception as error:
-        traceback.print_exc()
         store.set_status(run_id, RunStatus.FAILED, error=f"{type(error).__name__}: {error}")
+        _print_traceback()
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
         heartbeat.done.set()
     return store.get(run_id).status
+
+
+def _print_traceback() -> None:
+    """The traceback on stderr (the run's train.log), after the run is marked failed: on a
+    full disk the log cannot take it, and the run's status must not depend on it."""
+    try:
+        traceback.print_exc()
+        sys.stderr.flush()
+    except OSError:
+        pass
