@@ -9,6 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from mnist_lab.store import IndexDamagedError, RunStore
+
 # The browser tab's icon, served by the dashboard itself: Streamlit fetches a `:material/`
 # page icon from fonts.gstatic.com, which fails offline. (The icons in the pages come from
 # the Material Symbols font bundled with Streamlit.)
@@ -32,9 +34,11 @@ if __name__ == "__main__":
         ],
     }
 
-    st.navigation(PAGES).run()
+    try:
+        st.navigation(PAGES).run()
+    except IndexDamagedError as error:  # every page reads the index: one message, not a trace
+        st.error(f"The runs cannot be shown: {error}")
 else:
     from app.live_server import live_routes
-    from mnist_lab.store import RunStore
 
-    app = st.App(__file__, routes=live_routes(RunStore(), st.get_option("server.baseUrlPath")))
+    app = st.App(__file__, routes=live_routes(RunStore, st.get_option("server.baseUrlPath")))

@@ -8,6 +8,8 @@ dashboard works offline.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from importlib.resources import files
 
 from starlette.requests import Request
@@ -15,7 +17,7 @@ from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from mnist_lab.live.feed import LiveFeed
-from mnist_lab.store import RunNotFoundError, RunStore
+from mnist_lab.store import IndexDamagedError, RunNotFoundError, RunStore
 
 PLOTLY_FILE = files("plotly") / "package_data" / "plotly.min.js"
 
@@ -32,20 +34,26 @@ def url_prefix(base_path: str) -> str:
     return f"/{base_path.strip('/')}" if base_path.strip("/") else ""
 
 
-def live_routes(store: RunStore, base_path: str = "") -> list[Route]:
-    """The routes, under `base_path` (Streamlit's server.baseUrlPath, "" for none)."""
-    feed = LiveFeed(store)
+def live_routes(open_store: Callable[[], RunStore], base_path: str = "") -> list[Route]:
+    """The routes, under `base_path` (Streamlit's server.baseUrlPath, "" for none).
+
+    The store is opened on the first request, so a damaged index is a message on every
+    request (503) instead of a server that does not start.
+    """
+    feed = functools.cache(lambda: LiveFeed(open_store()))
     prefix = url_prefix(base_path)
 
     def live(request: Request) -> Response:
         # A plain function: Starlette runs it in a worker thread, off the event loop.
         try:
-            update = feed.poll(request.path_params["run_id"], after_id=_count(request, "after"),
-                               marks=_count(request, "marks"))
+            update = feed().poll(request.path_params["run_id"], after_id=_count(request, "after"),
+                                 marks=_count(request, "marks"))
         except RunNotFoundError as error:
             return JSONResponse({"error": str(error)}, status_code=404)
         except ValueError as error:
             return JSONResponse({"error": str(error)}, status_code=400)
+        except IndexDamagedError as error:
+            return JSONResponse({"error": str(error)}, status_code=503)
         return JSONResponse(update, headers={"Cache-Control": "no-store"})
 
     def plotly_js(_request: Request) -> Response:

@@ -25,8 +25,10 @@ from mnist_lab.store import (
     RunStatus,
     RunStore,
     artifacts,
+    default_home,
     parse_tags,
 )
+from mnist_lab.store.database import IndexDamagedError
 from mnist_lab.store.studies import StudyNotFoundError
 from mnist_lab.sweeps.command import add_commands as add_study_commands
 from mnist_lab.sweeps.command import run_studies, run_sweep, run_worker
@@ -80,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", type=Path, required=True, help="the zip file to write")
     run_commands.add_parser("import", help="check a run zip and add it as a new run").add_argument(
         "archive", type=Path)
+    run_commands.add_parser("reindex", help="rebuild a damaged index from the run folders "
+                            "(the old index is kept)")
     issues = run_commands.add_parser(
         "label-issues", help="likely label errors (cleanlab) from the runs' averaged test "
         "probabilities, or with --train from the held-out folds of k fold runs")
@@ -101,11 +105,16 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
         if args.verbose:
             os.environ[VERBOSE_ENV] = "1"  # trainers started from here inherit it
+        if args.command == "runs" and args.runs_command == "reindex":
+            return _reindex(args)  # before opening the index, which may be what is damaged
         store = RunStore(args.home) if args.command in STORE_COMMANDS else None
         return _COMMANDS[args.command](args, store)
     except (UsageError, ConfigError, RunNotFoundError, StudyNotFoundError, ValueError) as error:
         print(f"mnist-lab: error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    except IndexDamagedError as error:
+        print(f"mnist-lab: error: {error}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("mnist-lab: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -237,6 +246,15 @@ def _archive(args: argparse.Namespace, store: RunStore) -> int:
     run_id = archive.import_run(store, args.archive)
     run = store.get(run_id)
     print(f"imported {args.archive} as run {run_id} ({run.name})")
+    return 0
+
+
+def _reindex(args: argparse.Namespace) -> int:
+    from mnist_lab.store.reindex import reindex
+
+    home = Path(args.home) if args.home else default_home()
+    for line in reindex(home).lines():
+        print(line)
     return 0
 
 

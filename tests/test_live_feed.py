@@ -70,9 +70,10 @@ def test_a_diverged_loss_ends_its_line_and_the_feed_stays_json():
 
 
 def test_routes_sit_under_the_base_url_path(store):
-    assert [route.path for route in live_routes(store, "/mnist/")] == [
+    assert [route.path for route in live_routes(lambda: store, "/mnist/")] == [
         "/mnist/lab/live/{run_id}", "/mnist/lab/plotly.min.js"]
-    assert [route.path for route in live_routes(store)] == ["/lab/live/{run_id}", "/lab/plotly.min.js"]
+    assert [route.path for route in live_routes(lambda: store)] == [
+        "/lab/live/{run_id}", "/lab/plotly.min.js"]
 
 
 def test_notes_for_a_queued_run_and_one_still_loading(store):

@@ -2,6 +2,7 @@
 and the dashboard; a run's files and their readers (`artifacts`); zip export and import
 (`archive`); what people say about a run's test images (`marks`)."""
 
+from mnist_lab.store.database import IndexDamagedError
 from mnist_lab.store.marks import LabelMark
 from mnist_lab.store.records import (
     FINISHED,
@@ -17,7 +18,8 @@ from mnist_lab.store.records import (
 from mnist_lab.store.runs import STALE_AFTER_S, RunStore, default_home
 
 __all__ = [
-    "FINISHED", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "LabelMark", "RequestKind", "Run",
+    "FINISHED", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "IndexDamagedError", "LabelMark",
+    "RequestKind", "Run",
     "RunNotFoundError",
     "RunStatus", "RunStore", "default_home", "parse_tags", "validate_name", "validate_run_id",
 ]

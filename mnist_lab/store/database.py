@@ -2,7 +2,9 @@
 
 WAL lets the dashboard read while trainers write; a busy timeout on every connection makes a
 writer wait its turn instead of failing with "database is locked"; a connection never outlives
-its transaction, so no reader holds back a checkpoint.
+its transaction, so no reader holds back a checkpoint. An index file that is not a database
+any more (bytes overwritten, a disk error) is reported as `IndexDamagedError`, which says how
+to rebuild it from the run folders.
 """
 
 from __future__ import annotations
@@ -13,6 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 BUSY_TIMEOUT_MS = 10_000
+# SQLite's primary result codes for a file that is not a database or is corrupt.
+_DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
+
+
+class IndexDamagedError(RuntimeError):
+    """The index file cannot be read as a database; the message names it and the way out."""
 
 
 @contextmanager
@@ -26,6 +34,12 @@ def connect(db_path: Path) -> Iterator[sqlite3.Connection]:
         connection.execute("PRAGMA synchronous = NORMAL")
         with connection:
             yield connection
+    except sqlite3.DatabaseError as error:
+        if (getattr(error, "sqlite_errorcode", 0) or 0) & 0xFF not in _DAMAGED:
+            raise
+        raise IndexDamagedError(
+            f"the run index {db_path} is damaged ({error}); the run folders beside it are "
+            "intact: rebuild the index from them with `mnist-lab runs reindex`") from None
     finally:
         connection.close()
 
