@@ -11,6 +11,7 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from app.user_text import no_html
 from mnist_lab import links
 from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
 from mnist_lab.model import saved
@@ -64,7 +65,7 @@ def from_link(key: str, param: str, default, parse):
             try:
                 value = parse(st.query_params[param])
             except links.LinkError as error:
-                st.warning(f"This link's {param} cannot be used: {error}. It starts at its default.")
+                st.warning(f"This link's {param} cannot be used: {no_html(error)}. It starts at its default.")
         st.session_state[key] = value
     return key
 
@@ -146,7 +147,7 @@ def pick_scored_run(title: str):
         probabilities, y_test = cached_predictions(run)
         data = mnist()
     except (artifacts.ArtifactError, DataUnavailableError) as error:
-        st.error(str(error))
+        st.error(no_html(error))
         st.stop()
     if not np.array_equal(y_test, data.y_test):
         st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from app.common import artifact_mtime, cached_predictions, get_store, run_label
+from app.user_text import no_html
 from mnist_lab import compare, figures
 from mnist_lab.analysis.forgetting import EXAMPLE_KINDS, forgetting
 from mnist_lab.store import LabelMark, Run, artifacts
@@ -58,7 +59,7 @@ def label_issues_section(run: Run, probabilities, y_test, data) -> None:
         issues = test_issues(tuple(item.id for item in runs), tuple(
             artifact_mtime(item.id, artifacts.PREDICTIONS_FILE) for item in runs))
     except ValueError as error:
-        st.error(str(error))
+        st.error(no_html(error))
         return
     accuracy = compare.marked_accuracy(get_store(), run, probabilities, y_test)
     plain, aside = st.columns(2)
@@ -66,7 +67,7 @@ def label_issues_section(run: Run, probabilities, y_test, data) -> None:
     aside.metric("Without the images marked “label wrong”", f"{accuracy.without:.2%}",
                  delta=f"{(accuracy.without - accuracy.plain) * 100:+.2f} points "
                        f"({accuracy.set_aside} set aside)", delta_color="off")
-    st.caption(f"{issues.text()} Mark what you see; the marks are kept with this run.")
+    st.caption(f"{no_html(issues.text())} Mark what you see; the marks are kept with this run.")
     marks = get_store().label_marks(run.id)
     shown = issues.rows(ISSUES_SHOWN)
     for column, row in zip(st.columns(COLUMNS) * -(-len(shown) // COLUMNS), shown, strict=False):
@@ -92,14 +93,14 @@ def training_issues_section(run: Run, data) -> None:
         issues = training_issues(tuple(item.id for item in folds), tuple(
             artifact_mtime(item.id, artifacts.HELDOUT_FILE) for item in folds))
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(no_html(error))
         return
     if len(issues.index) and (issues.index.max() >= len(data.y_train)
                               or (data.y_train[issues.index] != issues.given).any()):
         st.error(f"These fold runs were trained on other training images than the MNIST "
                  f"loaded from {data.source}.")
         return
-    st.caption(issues.text("training images"))
+    st.caption(no_html(issues.text("training images")))
     rows = issues.rows(ISSUES_SHOWN * 2)
     if rows:
         st.plotly_chart(figures.image_grid_figure(
@@ -114,7 +115,7 @@ def forgetting_section(run: Run, data) -> None:
     try:
         record = tracked(run.id, artifact_mtime(run.id, artifacts.TRACKED_FILE))
     except artifacts.ArtifactError as error:
-        st.info(f"No per-epoch record of training images: {error}")
+        st.info(f"No per-epoch record of training images: {no_html(error)}")
         return
     counts = record.counts()
     st.caption(f"{counts['tracked images']:,} training images, a stratified sample, read after "

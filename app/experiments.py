@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from app.common import RUN_PARAM, get_store
+from app.user_text import as_text, no_html
 from mnist_lab import figures
 from mnist_lab.config import ConfigError, preset_names
 from mnist_lab.store import artifacts
@@ -44,7 +45,7 @@ def start(**what) -> None:
     try:
         spec = prepare_study(store, **what)
     except (ConfigError, ValueError) as error:
-        st.error(f"This study cannot run: {error}")
+        st.error(f"This study cannot run: {no_html(error)}")
         return
     if StudyIndex(store).get(spec.name).driven:
         st.info(f"Study {spec.name} is already running.")
@@ -137,7 +138,7 @@ def _status(report: StudyReport) -> None:
     counts = ", ".join(f"{count} {state}" for state, count in sorted(report.counts.items()))
     state = "running" if record.driven else "stopped" if record.stop_requested else "idle"
     text, act = st.columns([4, 1], vertical_alignment="center")
-    text.markdown(f"**{record.name}** · {state} · {counts or 'no trials yet'}")
+    text.markdown(f"**{as_text(record.name)}** · {state} · {counts or 'no trials yet'}")
     if record.driven and act.button("Stop the study", key=f"stop_{record.name}"):
         StudyIndex(store).request_stop(record.name)
         st.toast("Stop requested: queued trials leave the queue, the running one stops after "

@@ -22,6 +22,7 @@ from app.form_limits import (
     RUN_LIMITS,
     fit_to_form,
 )
+from app.user_text import as_text, no_html
 from mnist_lab.config import (
     ACTIVATIONS,
     DOWNSAMPLING,
@@ -104,7 +105,7 @@ def _load_from_url() -> None:
     try:
         config = decode_config(value) if value is not None else None
     except LinkError as error:
-        st.warning(f"This link's network cannot be opened: {error}. The form starts from "
+        st.warning(f"This link's network cannot be opened: {no_html(error)}. The form starts from "
                    f"{DEFAULT_PRESET} instead.")
         config = None
     if config is None:
@@ -146,9 +147,9 @@ def _load_run(run_id: str) -> None:
         run = get_store().get(run_id)
         _load(RunConfig.from_dict(run.config), run.name, ", ".join(run.tags))
     except (RunNotFoundError, ValueError):
-        st.toast(f"Run {run_id} does not exist.")
+        st.toast(f"Run {as_text(run_id)} does not exist.")
     except ConfigError as error:
-        st.toast(f"Run {run_id} has a config this version cannot use: {error}")
+        st.toast(f"Run {as_text(run_id)} has a config this version cannot use: {no_html(error)}")
 
 
 def _load_from_link() -> None:

@@ -16,10 +16,11 @@ import streamlit as st
 from app.common import RUN_PARAM, get_store, run_label
 from app.live_server import url_prefix
 from app.scroll import scroll_here
+from app.user_text import as_text, no_html
 from mnist_lab import figures
 from mnist_lab.live import feed
 from mnist_lab.live.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
-from mnist_lab.store import RequestKind, Run, RunStatus
+from mnist_lab.store import RUN_ID_PATTERN, RequestKind, Run, RunStatus, validate_run_id
 from mnist_lab.store.artifacts import CURVES_FILE
 from mnist_lab.training import runner
 
@@ -50,11 +51,11 @@ def live_view(run: Run) -> None:
     Nothing here reruns while the run trains: the component appends what is new to the
     chart it holds, and asks for a rerun only when the run's status changes.
     """
-    st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
+    st.markdown(f"**{as_text(run.name)}** · {run.status} · `{run.id}`")
     base = url_prefix(st.get_option("server.baseUrlPath")) + "/"
     _live_run(key=f"live_{run.id}", on_status_change=lambda: None,
-              data={"run_id": run.id, "status": str(run.status), "figure": chart_template(),
-                    "base": base})
+              data={"run_id": run.id, "run_id_pattern": RUN_ID_PATTERN, "status": str(run.status),
+                    "figure": chart_template(), "base": base})
 
 
 def run_controls(run: Run) -> None:
@@ -80,13 +81,13 @@ def run_controls(run: Run) -> None:
 
 def finished_view(run: Run) -> None:
     summary = run.summary
-    st.markdown(f"**{run.name}** · {run.status} · `{run.id}`")
+    st.markdown(f"**{as_text(run.name)}** · {run.status} · `{run.id}`")
     if run.problem:
-        st.warning(f"This run's record is damaged: {run.problem}. What could be read is shown.")
+        st.warning(f"This run's record is damaged: {no_html(run.problem)}. What could be read is shown.")
     planned = summary.get("epochs", run.config.get("epochs"))
     trained = summary.get("epochs_trained", 0.0)
     if run.status in (RunStatus.FAILED, RunStatus.INTERRUPTED):
-        st.error(f"This run {run.status}: {run.error or 'no reason was recorded'}")
+        st.error(f"This run {run.status}: {no_html(run.error or 'no reason was recorded')}")
     elif run.status is RunStatus.STOPPED:
         st.warning(f"Stopped on request after {trained:g} of {planned} epochs.")
     accuracy, speed = summary.get("test_accuracy"), summary.get("images_per_second")
@@ -116,6 +117,15 @@ def _current(runs: list[Run], watched: set[str]) -> str | None:
             or next((run.id for run in runs if run.id in watched), None))
 
 
+def _not_a_run(wanted: str) -> str:
+    """Why the URL's run cannot be shown: not a run id at all (refused), or no such run."""
+    try:
+        validate_run_id(wanted)
+    except ValueError as error:
+        return f"This link's run cannot be shown: {no_html(error)}."
+    return f"There is no run with id '{wanted}'."
+
+
 def run_card(run: Run) -> None:
     with st.container(border=True):
         if run.status.active:
@@ -143,7 +153,7 @@ def runs_section(started: str | None = None) -> None:
         st.query_params[RUN_PARAM] = wanted  # so a reload comes back to the same run
     current = next((run for run in runs if run.id == wanted), None)
     if wanted and current is None:
-        st.warning(f"There is no run with id '{wanted}'.")
+        st.warning(_not_a_run(wanted))
     if current is not None:
         watched.add(current.id)  # once shown here, it stays one link away
     others = [run for run in runs if run.id != wanted and (run.status.active or run.id in watched)]
@@ -156,5 +166,6 @@ def runs_section(started: str | None = None) -> None:
     if others:
         with st.expander(f"Other runs of this session ({len(others)})"):
             for run in others:
-                st.page_link("pages/train.py", label=run_label(run), query_params={RUN_PARAM: run.id},
+                st.page_link("pages/train.py", label=as_text(run_label(run)),
+                             query_params={RUN_PARAM: run.id},
                              icon=":material/hourglass_top:" if run.status.active else ":material/done:")

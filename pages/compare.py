@@ -14,6 +14,7 @@ from app.common import (
     route_through_dashboard,
     run_label,
 )
+from app.user_text import as_text, no_html
 from mnist_lab import compare, figures
 from mnist_lab.data import DataUnavailableError
 from mnist_lab.store import Run, artifacts
@@ -60,7 +61,7 @@ def configs(chosen, labels, changes) -> None:
     try:
         layers = pd.DataFrame(compare.architecture_diff(config_by_label))
     except ValueError as error:
-        st.warning(str(error))
+        st.warning(no_html(error))
         return
     st.subheader("Layer by layer")
     numbers = {column: st.column_config.NumberColumn(format="localized")
@@ -80,7 +81,7 @@ def pair_from_link(ids: dict[str, str]) -> None:
         if run_id in ids.values():
             st.session_state[key] = next(label for label, known in ids.items() if known == run_id)
         else:
-            st.warning(f"This link's run {param.upper()} ('{run_id}') is not among the runs "
+            st.warning(f"This link's run {param.upper()} ('{as_text(run_id)}') is not among the runs "
                        "compared with their test predictions; another run takes its place.")
 
 
@@ -98,17 +99,17 @@ def pair_section(loaded, labels, changes) -> None:
     st.query_params.update({PAIR_PARAMS["pair_a"]: ids[first], PAIR_PARAMS["pair_b"]: ids[second]})
     by_label = {run.label: run for run in loaded}
     pair = compare.compare_pair(by_label[first], by_label[second])
-    st.markdown(pair.text())
+    st.markdown(no_html(pair.text()))
     caveat = compare.confounder_text({label: changes[label] for label in (first, second)})
     if caveat:
-        st.warning(caveat)
+        st.warning(no_html(caveat))
     st.plotly_chart(figures.confusion_difference_figure(
         pair.confusion_difference, "A", "B"), key="confusion_difference")
     st.caption("Red: a mistake A makes more often than B; blue: one B makes more often.")
     try:
         images = mnist().x_test
     except DataUnavailableError as error:
-        st.warning(f"The test images are not available to show the digits: {error}")
+        st.warning(f"The test images are not available to show the digits: {no_html(error)}")
         return
     for a_right, title in ((True, "only A gets right"), (False, "only B gets right")):
         indices, captions = compare.disagreement_examples(pair, a_right, GRID_SIZE)
@@ -129,7 +130,7 @@ def forgetting_section(chosen, labels) -> None:
     records, skipped = compare.forgetting_records(get_store(), chosen, labels, read=lambda run: tracked(
         run.id, artifact_mtime(run.id, artifacts.TRACKED_FILE)))
     for line in skipped:
-        st.caption(f"No per-epoch record of training images: {line}")
+        st.caption(f"No per-epoch record of training images: {no_html(line)}")
     if not records:
         return
     st.dataframe(pd.DataFrame(compare.forgetting_rows(records)), hide_index=True)
@@ -143,21 +144,21 @@ def predictions_section(chosen, labels, changes) -> None:
     loaded, skipped = compare.load_predictions(get_store(), chosen, labels,
                                                            read=cached_predictions)
     for line in skipped:
-        st.warning(f"Left out of the test-set comparison: {line}")
+        st.warning(f"Left out of the test-set comparison: {no_html(line)}")
     if len(loaded) < 2:
         st.info("Two runs with test predictions are needed to compare their errors.")
         return
     try:
         per_class = compare.per_class_accuracy(loaded)
     except ValueError as error:
-        st.error(str(error))
+        st.error(no_html(error))
         return
     st.header("Accuracy per digit")
     st.plotly_chart(figures.per_class_accuracy_figure(per_class), key="per_class")
     pair_section(loaded, labels, changes)
     st.header("Ensemble")
     result, rows = compare.ensemble_rows(loaded)
-    st.markdown(compare.ensemble_text(result))
+    st.markdown(no_html(compare.ensemble_text(result)))
     st.dataframe(pd.DataFrame(rows), hide_index=True, column_config={
         "accuracy alone": st.column_config.NumberColumn(format="percent"),
         "adds to the ensemble": st.column_config.NumberColumn(
@@ -169,7 +170,7 @@ finished = {run.id: run for run in get_store().list() if run.status.finished}
 linked = st.query_params.get_all(RUN_PARAM)
 wanted = [run_id for run_id in linked if run_id in finished]
 if len(wanted) < len(linked) and "compare_runs" not in st.session_state:
-    missing = ", ".join(f"'{run_id}'" for run_id in linked if run_id not in finished)
+    missing = ", ".join(f"'{as_text(run_id)}'" for run_id in linked if run_id not in finished)
     st.warning(f"This link names runs that are not finished runs of this lab: {missing}. "
                "They are left out.")
 chosen_ids = st.multiselect("Runs", list(finished), default=wanted,
@@ -188,9 +189,9 @@ st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column
     "FLOPs": st.column_config.NumberColumn(format="localized")})
 load_note = compare.throughput_note(chosen, get_store().list())
 if load_note:
-    st.warning(load_note)
+    st.warning(no_html(load_note))
 for group in compare.seed_groups(chosen):
-    st.info(f"Same config, different seeds: {group.text()}")
+    st.info(f"Same config, different seeds: {no_html(group.text())}")
 if len(chosen) >= 3:
     st.header("Ranking")
     st.caption("Configs by test accuracy, best first; a config trained with several seeds is "

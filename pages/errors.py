@@ -7,6 +7,7 @@ import streamlit as st
 from app.common import SMALL_CHART, artifact_mtime, pick_scored_run, route_through_dashboard
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
 from app.error_views import examples_chart, explanation, saliency_view, validation
+from app.user_text import no_html
 from mnist_lab import analysis, figures, links
 from mnist_lab.analysis import error_table, why
 from mnist_lab.model import saved
@@ -36,7 +37,7 @@ def cell_from_link():
     try:
         return links.parse_cell(value)
     except links.LinkError as error:
-        st.warning(f"This link's cell cannot be shown: {error}. Showing the most confused pair.")
+        st.warning(f"This link's cell cannot be shown: {no_html(error)}. Showing the most confused pair.")
         return None
 
 
@@ -86,7 +87,7 @@ def show_examples(true_class, predicted_class):
 def show_why(true_class, predicted_class):
     st.subheader(f"Why {true_class}s are read as {predicted_class}")
     evidence = explanation(run.id, run_modified, true_class, predicted_class)
-    st.write(evidence.summary.text())
+    st.markdown(no_html(evidence.summary.text()))
     st.markdown(why.difference_in_words(evidence.difference, true_class, predicted_class))
     st.image([figures.digit_image(evidence.mean_true),
               figures.digit_image(evidence.mean_predicted),
@@ -98,7 +99,7 @@ def show_why(true_class, predicted_class):
         regions, chart = saliency_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
                                        true_class, predicted_class, tuple(evidence.examples.tolist()))
     except saved.ModelError as error:
-        st.info(f"No saliency maps: {error}. Saliency needs the run's saved model; "
+        st.info(f"No saliency maps: {no_html(error)}. Saliency needs the run's saved model; "
                 "everything else on this page comes from its predictions.")
     else:
         st.markdown(why.saliency_in_words(regions, predicted_class))
@@ -118,7 +119,7 @@ def show_training(normalize):
     try:
         history = validation(run.id, artifact_mtime(run.id, artifacts.VALIDATION_FILE))
     except artifacts.ArtifactError as error:
-        st.info(f"No per-epoch validation predictions: {error}")
+        st.info(f"No per-epoch validation predictions: {no_html(error)}")
         return
     epochs = len(history.predicted)
     epoch = st.slider("Epoch", 1, epochs, epochs, key="epoch") if epochs > 1 else 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.common import RUN_PARAM, ago, get_store, mnist, route_through_dashboard
+from app.user_text import as_text
 from mnist_lab.config import PRESET_DESCRIPTIONS, preset, preset_names
 from mnist_lab.data import DataUnavailableError, class_counts
 from mnist_lab.live.progress import training_progress
@@ -51,7 +52,7 @@ for run in active:
     progress = training_progress(store.metrics(run.id), steps_per_epoch=run.summary.get("steps_per_epoch"),
                                  epochs=run.summary.get("epochs"))
     state = progress.label if progress is not None and run.status is not RunStatus.QUEUED else run.status
-    st.page_link("pages/train.py", label=f"{run.name} · {state} · started {ago(run.created_at)}",
+    st.page_link("pages/train.py", label=f"{as_text(run.name)} · {state} · started {ago(run.created_at)}",
                  icon=":material/hourglass_top:", query_params={RUN_PARAM: run.id})
 
 st.header("Recent runs")
@@ -61,8 +62,8 @@ for run in ended:
     accuracy = run.summary.get("test_accuracy")
     score = f"{accuracy:.2%} test accuracy" if accuracy is not None else "no test accuracy"
     icon = ":material/check_circle:" if run.status is RunStatus.COMPLETED else ":material/warning:"
-    st.page_link("pages/train.py", label=f"{run.name} · {run.status} · {score} · {ago(run.ended_at)}",
-                 icon=icon, query_params={RUN_PARAM: run.id})
+    label = f"{as_text(run.name)} · {run.status} · {score} · {ago(run.ended_at)}"
+    st.page_link("pages/train.py", label=label, icon=icon, query_params={RUN_PARAM: run.id})
 
 st.header("Train a preset")
 for name in preset_names():

@@ -11,6 +11,7 @@ from app.common import (
     pick_run,
     route_through_dashboard,
 )
+from app.user_text import as_text, no_html
 from mnist_lab import figures
 from mnist_lab.analysis import drawn_digits, inspection
 from mnist_lab.data import DataUnavailableError
@@ -66,7 +67,7 @@ def own_digit():
     try:
         return drawn_digits.decode_upload(upload.getvalue())
     except drawn_digits.ImageError as error:
-        st.error(f"{upload.name} cannot be used: {error}")
+        st.error(f"{as_text(upload.name)} cannot be used: {no_html(error)}")
         return None
 
 
@@ -77,7 +78,7 @@ if run is None:
 try:
     network = cached_model(run)
 except saved.ModelError as error:
-    st.info(f"This run has no model to inspect: {error}. The inspector needs the saved "
+    st.info(f"This run has no model to inspect: {no_html(error)}. The inspector needs the saved "
             "model of a run that trained to the end; the Errors and Misclassified pages "
             "work from its predictions alone.")
     st.stop()
@@ -97,7 +98,7 @@ with maps_tab:
     try:
         data = mnist()
     except DataUnavailableError as error:
-        st.error(str(error))
+        st.error(no_html(error))
     else:
         index = st.number_input("Test digit", 0, len(data.x_test) - 1, 0, key="test_digit")
         st.write(f"Test digit #{index} is a {data.y_test[index]}.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app.common import RUN_PARAM, get_store, route_through_dashboard
+from app.user_text import as_text, no_html
 from mnist_lab.compare.run_table import RunFilter, accuracy_scale, all_tags, rerun, runs_table
 from mnist_lab.store import RunStatus, archive, parse_tags
 from mnist_lab.training import runner
@@ -70,9 +71,9 @@ def import_archive(upload_key: str) -> None:
     try:
         run_id = archive.import_run(store, upload.getvalue())
     except archive.ArchiveError as error:
-        say("error", f"This archive was refused: {error}")
+        say("error", f"This archive was refused: {no_html(error)}")
         return
-    say("success", f"Imported {upload.name} as run {store.get(run_id).name} ({run_id}).")
+    say("success", f"Imported {as_text(upload.name)} as run {as_text(store.get(run_id).name)} ({run_id}).")
     # A fresh uploader: the archive just imported cannot be imported again by a second click.
     st.session_state[UPLOADS_KEY] = st.session_state.get(UPLOADS_KEY, 0) + 1
 
@@ -90,23 +91,23 @@ def save(run) -> None:
     try:
         store.update(run.id, name=name, tags=parse_tags(tags), notes=notes)
     except ValueError as error:
-        say("error", str(error))
+        say("error", no_html(error))
     else:
-        say("success", f"Saved the name, tags and notes of {name} ({run.id}).")
+        say("success", f"Saved the name, tags and notes of {as_text(name)} ({run.id}).")
 
 
 def delete_run(run) -> None:
     try:
         store.delete(run.id)
     except ValueError as error:
-        say("error", str(error))
+        say("error", no_html(error))
     else:
-        say("success", f"Deleted {run.name} ({run.id}).")
+        say("success", f"Deleted {as_text(run.name)} ({run.id}).")
 
 
 def manage(run) -> None:
     """Rename, tag, notes, re-run, open in Train, export and delete one selected run."""
-    st.subheader(f"{run.name} · {run.status}")
+    st.subheader(f"{as_text(run.name)} · {run.status}")
     with st.form(f"edit_{run.id}"):
         st.text_input("Name", run.name, key=f"name_{run.id}")
         st.text_input("Tags (comma-separated)", ", ".join(run.tags), key=f"tags_{run.id}")
@@ -128,7 +129,7 @@ def manage(run) -> None:
                                file_name=f"{run.name}-{run.id}.zip".replace(" ", "_"),
                                mime="application/zip", key="export",
                                help="One zip with the config, metrics, model and predictions")
-    confirmed = delete.checkbox(f"Yes, delete {run.name}", key=f"confirm_{run.id}")
+    confirmed = delete.checkbox(f"Yes, delete {as_text(run.name)}", key=f"confirm_{run.id}")
     delete.button("Delete", disabled=not confirmed, key="delete", on_click=delete_run, args=(run,))
 
 

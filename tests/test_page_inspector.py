@@ -12,6 +12,7 @@ import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from app.user_text import as_text
 from tests.fakes import seed_run
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "inspector.py")
@@ -116,4 +117,4 @@ def test_a_bad_upload_is_named_not_traced(trained_home, monkeypatch):
     at.file_uploader(key="upload").upload("notes.txt", b"not an image at all").run()
 
     assert not at.exception
-    assert at.error[0].value.startswith("notes.txt cannot be used: the file is not an image")
+    assert at.error[0].value.startswith(f"{as_text('notes.txt')} cannot be used: the file is not an image")

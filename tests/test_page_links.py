@@ -8,6 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app.user_text import as_text
 from mnist_lab.store import RunStore
 from tests.fakes import seed_run
 
@@ -135,8 +136,9 @@ def test_a_bad_compare_link_says_what_it_leaves_out(store, mnist):
     at = open_page("pages/compare.py", run=[first, gone, second], a="not-a-run")
     assert not at.exception
     warnings = [warning.value for warning in at.warning]
-    assert warnings[0] == (f"This link names runs that are not finished runs of this lab: '{gone}'. "
-                           "They are left out.")
-    assert ("This link's run A ('not-a-run') is not among the runs compared with their test "
+    # What a link holds is quoted escaped (shown as typed, never as Markdown).
+    assert warnings[0] == ("This link names runs that are not finished runs of this lab: "
+                           f"'{as_text(gone)}'. They are left out.")
+    assert (f"This link's run A ('{as_text('not-a-run')}') is not among the runs compared with their test "
             "predictions; another run takes its place.") in warnings
     assert at.selectbox(key="pair_a").value == f"first ({first[-6:]})"

@@ -9,6 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from app.user_text import as_text
 from mnist_lab.config import RunConfig
 from mnist_lab.links import decode_config
 from mnist_lab.store import RunStatus, RunStore, archive
@@ -165,7 +166,7 @@ def test_import_adds_a_run_or_explains_the_refusal(seeded, store):
     at.button(key="import_button").click().run()
     assert not at.exception
     assert len(store.list()) == 3
-    assert at.success[0].value.startswith("Imported lenet5.zip as run lenet5 (")
+    assert at.success[0].value.startswith(f"Imported {as_text('lenet5.zip')} as run lenet5 (")
     evil = io.BytesIO(data)
     with zipfile.ZipFile(evil, "a") as zipped:
         zipped.writestr("../evil", "x")

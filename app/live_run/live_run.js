@@ -1,16 +1,17 @@
 // The live view of one run: a Streamlit components v2 element, mounted into the page.
 //
-// Streamlit calls the default export with data {run_id, status, figure, base}. From then on it
+// Streamlit calls the default export with data {run_id, run_id_pattern, status, figure, base}. From then on it
 // asks the live feed every POLL_MS for what is newer than the points it holds and appends them
 // to its chart: the page never reruns while a run trains. When the run's status differs from
 // the one the page was drawn with (paused, finished, ...), it sets the trigger value "status",
 // and Streamlit reruns the page to redraw the run and its controls.
 //
 // Plotly's script comes from the dashboard (<base>lab/plotly.min.js) and is loaded once per
-// page, however many runs are shown. Only a run id comes from the data; it is checked.
+// page, however many runs are shown. Only a run id comes from the data; it is checked against
+// the store's own pattern (run_id_pattern), so there is one definition of a run id. Text is
+// written with textContent, never as HTML.
 
 const POLL_MS = 2000;
-const RUN_ID = /^\d{8}-\d{6}-[0-9a-f]{6}$/;
 
 function loadPlotly(base) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
@@ -110,7 +111,7 @@ export default function liveRun({data, parentElement, setTriggerValue}) {
   }
 
   async function start() {
-    if (!RUN_ID.test(data.run_id)) {
+    if (!new RegExp(`^(?:${data.run_id_pattern})$`).test(data.run_id)) {
       drawNote(`Not a run id: ${data.run_id}`);
       return;
     }

@@ -1,7 +1,7 @@
 """Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits),
 training (live and overlaid curves, the classic Matplotlib figure, the feature-map diagram),
-comparisons and studies. The numbers come from `analysis` and `compare`; nothing here imports
-Streamlit."""
+comparisons and studies; `text` keeps people's text (run names) plain inside a figure. The
+numbers come from `analysis` and `compare`; nothing here imports Streamlit."""
 
 from mnist_lab.figures.compare import confusion_difference_figure, per_class_accuracy_figure
 from mnist_lab.figures.predictions import (

@@ -7,6 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from mnist_lab.data import NUM_CLASSES
+from mnist_lab.figures.text import plotly_text
 
 
 def confusion_difference_figure(difference, label_a: str, label_b: str) -> go.Figure:
@@ -21,6 +22,7 @@ def confusion_difference_figure(difference, label_a: str, label_b: str) -> go.Fi
     np.fill_diagonal(colour, np.nan)
     largest = float(np.nanmax(np.abs(colour))) or 1.0
     classes = list(range(NUM_CLASSES))
+    label_a, label_b = plotly_text(label_a), plotly_text(label_b)
     hover = [[f"true {true} → predicted {predicted}: {label_a} {counts[true, predicted]:+,} "
               f"against {label_b}" for predicted in classes] for true in classes]
     figure = go.Figure(go.Heatmap(
@@ -39,8 +41,8 @@ def confusion_difference_figure(difference, label_a: str, label_b: str) -> go.Fi
 def per_class_accuracy_figure(table: pd.DataFrame) -> go.Figure:
     """Grouped bars: each digit's test accuracy, one bar per run (columns of `table`)."""
     figure = go.Figure([
-        go.Bar(x=list(table.index), y=table[label], name=label,
-               hovertemplate=f"{label}<br>digit %{{x}}: %{{y:.2%}}<extra></extra>")
+        go.Bar(x=list(table.index), y=table[label], name=plotly_text(label),
+               hovertemplate=f"{plotly_text(label)}<br>digit %{{x}}: %{{y:.2%}}<extra></extra>")
         for label in table.columns])
     lowest = float(np.nanmin(table.to_numpy())) if table.size else 0.0
     figure.update_layout(

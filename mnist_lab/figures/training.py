@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator
 from plotly.subplots import make_subplots
 
 from mnist_lab.data import IMAGE_SHAPE
+from mnist_lab.figures.text import plotly_text
 from mnist_lab.model import Architecture
 
 BATCH_KIND = "batch"
@@ -189,7 +190,7 @@ def overlay_curves_figure(histories, *, metric="val_accuracy", x="epoch"):
         values = _column(epochs, metric)
         if values is not None:
             figure.add_trace(go.Scatter(x=epochs.loc[values.index, x], y=values,
-                                        mode="markers+lines", name=label))
+                                        mode="markers+lines", name=plotly_text(label)))
     figure.update_layout(xaxis_title=X_AXIS_TITLES[x],
                          yaxis_title=METRIC_TITLES.get(metric, metric), height=380)
     return figure

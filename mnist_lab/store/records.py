@@ -16,8 +16,11 @@ from typing import Any
 from mnist_lab.store.summary import readable_summary
 
 TERMINATED_BY_SIGTERM = "terminated (SIGTERM)"  # the error of a run ended by SIGTERM
-_NAME_PATTERN = re.compile(r"^[\w .,:+=()@#-]{1,80}$")
-_ID_PATTERN = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+_NAME_PATTERN = re.compile(r"[\w .,:+=()@#-]{1,80}")
+# A run id, and nothing else: the one definition (the live view's script is handed it too).
+# Always matched whole (`fullmatch`): `$` would let "ID\n" through.
+RUN_ID_PATTERN = "[0-9]{8}-[0-9]{6}-[0-9a-f]{6}"
+_ID_PATTERN = re.compile(RUN_ID_PATTERN, re.ASCII)
 
 
 class RunStatus(StrEnum):
@@ -128,7 +131,7 @@ class Request:
 
 def validate_name(name: str) -> str:
     """Run names are free text for people, but never a path, a control character or huge."""
-    if not isinstance(name, str) or not _NAME_PATTERN.match(name) or name.strip(" .") == "":
+    if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name.strip(" .") == "":
         raise ValueError(
             f"invalid run name {name!r}: use 1-80 letters, digits, spaces and . , : + = ( ) @ # - _"
         )
@@ -142,6 +145,6 @@ def parse_tags(text: str) -> list[str]:
 
 def validate_run_id(run_id: str) -> str:
     """Ids name folders in the store, so only the exact generated form is accepted."""
-    if not isinstance(run_id, str) or not _ID_PATTERN.match(run_id):
+    if not isinstance(run_id, str) or not _ID_PATTERN.fullmatch(run_id):
         raise ValueError(f"invalid run id {run_id!r}: expected the form 20260101-120000-a1b2c3")
     return run_id
