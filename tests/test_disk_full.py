@@ -7,8 +7,10 @@ works), and, everywhere, a writer that fails with ENOSPC half-way through the mo
 from __future__ import annotations
 
 import errno
+import io
 import os
 import subprocess
+import sys
 
 import pytest
 
@@ -40,6 +42,13 @@ def assert_nothing_half_written(folder) -> None:
             read(folder)
 
 
+class FullLog(io.StringIO):
+    """A log file on a full disk: every write fails."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, NO_SPACE)
+
+
 def test_a_write_that_fails_for_space_fails_the_run_with_the_reason(store, small_data, monkeypatch):
     real = run_folder.write_atomic
 
@@ -55,12 +64,14 @@ def test_a_write_that_fails_for_space_fails_the_run_with_the_reason(store, small
         return real(target, half_then_full)
 
     monkeypatch.setattr(run_folder, "write_atomic", full_disk)
+    monkeypatch.setattr(sys, "stderr", FullLog())  # the trainer's log is on the full disk too
     run_id = store.create_run(TINY.to_dict(), name="full disk")
     assert runner.execute(store, run_id) is RunStatus.FAILED
 
     folder = store.run_dir(run_id)
     run = store.get(run_id)
     assert run.error == f"ArtifactWriteError: could not save model.keras in {folder}: {NO_SPACE}"
+    assert "\n" not in run.error
     assert not (folder / artifacts.MODEL_FILE).exists()
     assert_nothing_half_written(folder)
     assert len(store.metrics(run_id)) >= 2  # the curves up to the failure are kept
