@@ -172,6 +172,16 @@ def test_a_run_folder_deleted_by_hand_is_flagged_and_the_rest_works(store, mnist
     errors = errors.run().switch_page("pages/errors.py").run()
     assert [error.value for error in errors.error] == [
         f"predictions.npz is missing from {store.run_dir(gone)}"]
+    compare = AppTest.from_file(DASHBOARD, default_timeout=90)
+    compare.query_params["run"] = [good, gone]
+    compare = compare.run().switch_page("pages/compare.py").run()
+    assert not compare.exception
+    assert compare.dataframe[0].value["name"].tolist() == ["good", "gone"]  # the metrics table
+    assert any(f"predictions.npz is missing from {store.run_dir(gone)}" in warning.value
+               for warning in compare.warning)
+    capsys.readouterr()
+    assert main(["--home", str(store.home), "runs", "compare", good, gone]) == 0
+    assert "predictions.npz is missing" in capsys.readouterr().out
 
     assert main(["--home", str(store.home), "runs", "delete", gone]) == 0
     assert [run.id for run in store.list()] == [good]
