@@ -39,19 +39,30 @@ SETTLE_S = 3.0
 
 
 def cpu_seconds(names: tuple[str, ...]) -> float:
-    """User + system CPU seconds of every live process whose command line mentions a name."""
-    total = 0.0
-    for entry in os.listdir("/proc"):
+    """User + system CPU seconds of this benchmark's own processes whose command line mentions a
+    name: its dashboard server and its browser, not those of anything else on the machine."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{entry}/cmdline", "rb") as handle:
                 command = handle.read().decode(errors="replace")
-            if any(name in command for name in names):
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
             continue
-    return total
+        parents[int(entry)] = int(fields[1])
+        if any(name in command for name in names):
+            times[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def ours(pid: int) -> bool:
+        while pid > 1:
+            if pid == os.getpid():
+                return True
+            pid = parents.get(pid, 0)
+        return False
+
+    return sum(seconds for pid, seconds in times.items() if ours(pid))
 
 
 def phase_speeds(batches: pd.DataFrame, switches: list[tuple[int, bool | None]], batch_size: int) -> dict:
