@@ -12,7 +12,7 @@ import copy
 import math
 
 from mnist_lab.config import ACTIVATIONS, DOWNSAMPLING, OPTIMIZERS, PADDINGS, SCHEDULES, RunConfig
-from mnist_lab.model.architecture import MAX_SEED
+from mnist_lab.model.validation import MAX_SEED
 
 MAX_BLOCKS, MAX_DENSE = 6, 4
 # field -> (lowest, highest) of its widget

@@ -24,9 +24,9 @@ MAX_CHANNELS = 32
 CANVAS_SIZE = 280
 
 
-def grid(arrays, label):
+def grid(arrays, label, columns=8):
     titles = [f"{label} {number}" for number in range(len(arrays))]
-    return figures.image_grid_figure(arrays, titles, columns=8)
+    return figures.image_grid_figure(arrays, titles, columns=columns)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -35,9 +35,14 @@ def test_digit_view(run_id, model_mtime, index):
     network = model_by_id(run_id, model_mtime)
     digit = mnist().x_test[index]
     probabilities = inspection.predict(network, digit / 255.0)[0]
-    layers = [(layer.name, layer.values.shape, grid(inspection.channel_images(layer, MAX_CHANNELS), "map"))
-              for layer in inspection.feature_maps(network, digit)]
-    return probabilities, layers
+    rows = []
+    for row in inspection.side_by_side(inspection.feature_maps(network, digit)):
+        # Parallel branches share a row, each with fewer channels shown.
+        limit = MAX_CHANNELS if len(row) == 1 else MAX_CHANNELS // 2
+        rows.append([(layer.name, layer.inputs, layer.values.shape, limit,
+                      grid(inspection.channel_images(layer, limit), "map",
+                           columns=8 if len(row) == 1 else 4)) for layer in row])
+    return probabilities, rows
 
 
 def show_prediction(digit, key, probabilities=None):
@@ -102,14 +107,17 @@ with maps_tab:
     else:
         index = st.number_input("Test digit", 0, len(data.x_test) - 1, 0, key="test_digit")
         st.write(f"Test digit #{index} is a {data.y_test[index]}.")
-        probabilities, layers = test_digit_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
-                                                int(index))
+        probabilities, rows = test_digit_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
+                                              int(index))
         show_prediction(data.x_test[index] / 255.0, key="test_prediction", probabilities=probabilities)
-        for layer_name, (height, width, channels), chart in layers:
-            shown = min(channels, MAX_CHANNELS)
-            st.markdown(f"**{layer_name}**: {channels} maps of {height}x{width}"
-                        + (f" (first {shown})" if shown < channels else ""))
-            st.plotly_chart(chart, key=f"maps_{layer_name}", config=SMALL_CHART)
+        for row in rows:
+            for column, (name, inputs, (height, width, channels), limit, chart) in zip(
+                    st.columns(len(row)), row, strict=True):
+                shown = min(channels, limit)
+                joined = f" ← {' + '.join(inputs)}" if len(inputs) > 1 else ""
+                column.markdown(f"**{name}**{joined}: {channels} maps of {height}x{width}"
+                                + (f" (first {shown})" if shown < channels else ""))
+                column.plotly_chart(chart, key=f"maps_{name}", config=SMALL_CHART)
 
 with draw_tab:
     drawing = own_digit()

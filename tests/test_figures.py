@@ -242,10 +242,12 @@ def test_feature_map_figure_follows_the_layer_table():
     from mnist_lab.config import preset
     from mnist_lab.model import describe
 
-    bars = figures.feature_map_figure(describe(preset("lenet5"))).data[0]
-    assert list(bars.x) == ["input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
-    assert list(bars.y) == [28, 28, 14, 10, 5]
-    assert bars.text[-1] == "5x5x16"
+    edges, maps = figures.feature_map_figure(describe(preset("lenet5"))).data
+    assert list(maps.customdata) == ["input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
+    assert list(maps.x) == [0, 1, 2, 3, 4] and set(maps.y) == {0}
+    assert list(maps.marker.size) == [8 + side for side in (28, 28, 14, 10, 5)]
+    assert maps.text[-1] == "5x5x16"
+    assert [value for value in edges.x if value is not None] == [0, 1, 1, 2, 2, 3, 3, 4]
 
 
 def test_examples_figure_puts_each_digit_above_its_probabilities():
@@ -270,3 +272,34 @@ def test_examples_figure_puts_each_digit_above_its_probabilities():
     assert figure.layout.height == 2 * 150 + 30  # two rows of four
     with pytest.raises(ValueError, match="got 5 images, 5 probability rows and 4 titles"):
         figures.examples_figure(digits, probabilities, ["x"] * 4)
+
+
+def test_diagram_draws_shortcuts_and_branches():
+    from mnist_lab.config import preset
+    from mnist_lab.model import describe
+
+    nodes, edges = figures.network_layout(describe(preset("resnet-small")))
+    place = {node.name: (node.column, node.lane) for node in nodes}
+    # Identity shortcut: the stem's output goes straight into the first addition.
+    assert ("block1_conv1", "block2_add") in edges and ("block2_conv2", "block2_add") in edges
+    # Projection shortcut: its own node below the main line, beside the first convolution.
+    assert place["block3_shortcut"] == (place["block3_conv1"][0], -1.0)
+    assert {("block3_shortcut", "block3_add"), ("block2_pool", "block3_shortcut")} <= set(edges)
+    lines = figures.feature_map_figure(describe(preset("resnet-small"))).data[0]
+    segments, current = [], []
+    for x, y in zip(lines.x, lines.y, strict=True):
+        if x is None:
+            segments.append(current)
+            current = []
+        else:
+            current.append((x, y))
+    # The identity shortcut jumps the block's convolutions, bending below the main line.
+    assert [(1, 0.0), (1.5, -1.0), (3.5, -1.0), (4, 0.0)] in segments
+    assert [(0, 0.0), (1, 0.0)] in segments  # input -> stem is straight
+    nodes, edges = figures.network_layout(describe(preset("inception-small")))
+    place = {node.name: (node.column, node.lane) for node in nodes}
+    branches = ["block2_1x1", "block2_3x3", "block2_5x5", "block2_branch_pool"]
+    assert [place[name] for name in branches] == [(3, 1.5), (3, 0.5), (3, -0.5), (3, -1.5)]
+    assert place["block2_concat"] == (5, 0.0)
+    assert [start for start, end in edges if end == "block2_concat"] == [
+        "block2_1x1", "block2_3x3", "block2_5x5", "block2_pool_proj"]

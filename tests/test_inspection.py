@@ -63,6 +63,23 @@ def test_feature_maps_have_the_shapes_describe_infers(model, mnist, config):
     assert expected[0][1] == (28, 28, 6)
 
 
+def test_feature_maps_of_a_branched_model_follow_its_graph(mnist):
+    from mnist_lab.config import ConvBlock, RunConfig
+    from mnist_lab.model.build import build_model
+
+    config = RunConfig(blocks=[ConvBlock(4, 3, kind="residual", convs=2, batch_norm=True),
+                               ConvBlock(4, kind="inception", downsample="none")],
+                       augment_rotation=10)
+    expected = {layer.name: (layer.output_shape, layer.inputs) for layer in describe(config).layers
+                if layer.kind in ("conv", "max pool", "add", "concat")}
+
+    maps = inspection.feature_maps(build_model(config), mnist.x_test[0])
+
+    assert {layer.name: (layer.values.shape, layer.inputs) for layer in maps} == expected
+    assert expected["block1_add"][1] == ("block1_bn2", "block1_shortcut_bn")
+    assert len(expected["block2_concat"][1]) == 4
+
+
 def test_predict_gives_probabilities_that_sum_to_one(model, mnist):
     probabilities = inspection.predict(model, mnist.x_test[0] / 255.0)
 
@@ -98,3 +115,17 @@ def test_filter_and_channel_images_are_unit_scaled_one_per_filter(model, mnist):
     assert min(image.min() for image in filters) == 0.0
     assert max(image.max() for image in filters) == 1.0
     assert len(channels) == 4 and channels[0].shape == (28, 28)
+
+
+def test_feature_maps_of_a_sequential_model_saved_before_block_kinds(tmp_path, mnist):
+    import keras
+
+    old = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(6, 5, name="block1_conv1"),
+                            keras.layers.MaxPooling2D(2, name="block1_pool"),
+                            keras.layers.Flatten(name="flatten"), keras.layers.Dense(10, name="output")])
+    old.save(tmp_path / "model.keras")
+
+    maps = inspection.feature_maps(saved.load_model(tmp_path / "model.keras"), mnist.x_test[0])
+
+    assert [(layer.name, layer.values.shape, layer.inputs) for layer in maps] == [
+        ("block1_conv1", (24, 24, 6), ("input",)), ("block1_pool", (12, 12, 6), ("block1_conv1",))]

@@ -11,6 +11,7 @@ import pytest
 import streamlit as st
 from PIL import Image
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Column
 
 from app.user_text import as_text
 from tests.fakes import seed_run
@@ -118,3 +119,40 @@ def test_a_bad_upload_is_named_not_traced(trained_home, monkeypatch):
 
     assert not at.exception
     assert at.error[0].value.startswith(f"{as_text('notes.txt')} cannot be used: the file is not an image")
+
+
+@pytest.fixture(scope="module")
+def branched_home(tmp_path_factory, mnist):
+    """A store holding a tiny trained network with a residual and an inception block."""
+    from mnist_lab.config import ConvBlock, RunConfig
+    from mnist_lab.store import RunStore
+    from mnist_lab.training.train import train
+
+    home = tmp_path_factory.mktemp("branched") / "runs"
+    store = RunStore(home)
+    config = RunConfig(blocks=[ConvBlock(4, 3, kind="residual", convs=2),
+                               ConvBlock(2, kind="inception", downsample="none")],
+                       subset=5, epochs=1, batch_size=16)
+    train(config, store, store.create_run(config.to_dict(), name="branched"), mnist)
+    return home
+
+
+def test_branches_share_a_row_and_merges_name_their_inputs(branched_home, monkeypatch):
+    use_store(monkeypatch, branched_home)
+
+    at = open_page()
+
+    assert not at.exception
+    layers = [markdown.value for markdown in at.markdown if markdown.value.startswith("**block")]
+    assert "**block1_add** ← block1_conv2 + block1_shortcut: 4 maps of 28x28" in layers
+    assert ("**block2_concat** ← block2_1x1 + block2_3x3 + block2_5x5 + block2_pool_proj: "
+            "8 maps of 14x14") in layers
+    # The four branches and the residual block's first convolution beside its projection.
+    rows = [[markdown.value.split("**")[1] for column in row.children.values()
+             for markdown in column.markdown]
+            for row in at.main if getattr(row, "type", None) == "flex_container"
+            and any(isinstance(child, Column) for child in row.children.values())]
+    assert ["block1_conv1", "block1_shortcut"] in rows
+    assert sorted(["block2_branch_pool", "block2_1x1", "block2_3x3", "block2_5x5"]) in [
+        sorted(row) for row in rows]
+    assert ["block1_add"] in rows

@@ -12,15 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D")
+# Layers whose output is a new feature map: convolutions, pooling, additions, concatenations.
+MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Add", "Concatenate")
 
 
 @dataclass(frozen=True, eq=False)
 class LayerArray:
-    """One named layer's array: a conv kernel (kernel, kernel, in, out) or a feature map (h, w, c)."""
+    """One named layer's array: a conv kernel (kernel, kernel, in, out) or a feature map (h, w, c).
+
+    `inputs` names the layers feeding a feature map's layer (two for a residual addition,
+    four for an inception concatenation); empty for a kernel.
+    """
 
     name: str
     values: np.ndarray
+    inputs: tuple[str, ...] = ()
 
 
 def _batch(images):
@@ -89,30 +95,85 @@ def conv_filters(model):
             for layer in model.layers if type(layer).__name__ == "Conv2D"]
 
 
+def layer_inputs(model) -> dict[str, tuple[str, ...]]:
+    """Each layer's name -> the names of the layers feeding it, read from the model's config.
+
+    A functional model lists its connections; a Sequential one (runs saved before block kinds
+    existed) is a chain.
+    """
+    def histories(value):
+        if isinstance(value, dict):
+            history = value.get("config", {}).get("keras_history") if value.get(
+                "class_name") == "__keras_tensor__" else None
+            return [history[0]] if history else [name for item in value.values()
+                                                  for name in histories(item)]
+        if isinstance(value, list | tuple):
+            return [name for item in value for name in histories(item)]
+        return []
+
+    layers = model.get_config()["layers"]
+    if all("inbound_nodes" in layer for layer in layers):
+        return {layer["config"]["name"]: tuple(histories(layer["inbound_nodes"])) for layer in layers}
+    names = [layer.name for layer in model.layers]
+    return {name: (previous,) for previous, name in zip(["input", *names], names, strict=False)}
+
+
 def feature_maps(model, image):
-    """One digit's activations after every convolution and pooling layer.
+    """One digit's activations after every convolution, pooling, addition and concatenation.
 
     Parameters
     ----------
     model : keras.Model
-        A Sequential model, as `model.build.build_model` makes.
+        Functional (as `model.build.build_model` makes) or Sequential (older runs).
     image : ndarray, shape (28, 28) or (28, 28, 1)
 
     Returns
     -------
     maps : list of LayerArray
-        values has the layer's output shape (height, width, channels), as listed by
-        `model.describe`.
+        In layer order; values has the layer's output shape (height, width, channels), as
+        listed by `model.describe`, and inputs the layers feeding it. Augmentation is off,
+        as at inference.
     """
-    activations = _batch(image)
-    if len(activations) != 1:
-        raise ValueError(f"feature_maps takes one image, got {len(activations)}")
-    maps = []
-    for layer in model.layers:
-        activations = layer(activations, training=False)
-        if type(layer).__name__ in MAP_LAYER_TYPES:
-            maps.append(LayerArray(layer.name, np.asarray(activations)[0]))
-    return maps
+    import keras
+
+    batch = _batch(image)
+    if len(batch) != 1:
+        raise ValueError(f"feature_maps takes one image, got {len(batch)}")
+    chosen = [layer for layer in model.layers if type(layer).__name__ in MAP_LAYER_TYPES]
+    if not chosen:
+        return []
+    if isinstance(model, keras.Sequential):
+        # Older runs: a chain, loaded without a graph to probe; run it layer by layer.
+        outputs, activations = [], batch
+        for layer in model.layers:
+            activations = layer(activations, training=False)
+            if layer in chosen:
+                outputs.append(activations)
+    else:
+        outputs = keras.Model(model.input, [layer.output for layer in chosen])(batch, training=False)
+    inputs = layer_inputs(model)
+    return [LayerArray(layer.name, np.asarray(values)[0], inputs.get(layer.name, ()))
+            for layer, values in zip(chosen, outputs, strict=True)]
+
+
+def side_by_side(maps):
+    """Feature maps in rows: maps fed by the same layers (an inception block's branches, a
+    residual block's first convolution and its projection shortcut) share a row.
+
+    Parameters
+    ----------
+    maps : list of LayerArray
+        From `feature_maps`.
+
+    Returns
+    -------
+    rows : list of list of LayerArray
+        In the order of `maps`, each map once.
+    """
+    rows: dict[tuple[str, ...], list] = {}
+    for layer in maps:
+        rows.setdefault(layer.inputs or (layer.name,), []).append(layer)
+    return list(rows.values())
 
 
 def _unit_scaled(image):

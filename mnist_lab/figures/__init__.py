@@ -1,9 +1,11 @@
 """Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits),
-training (live and overlaid curves, the classic Matplotlib figure, the feature-map diagram),
-comparisons and studies; `text` keeps people's text (run names) plain inside a figure. The
-numbers come from `analysis` and `compare`; nothing here imports Streamlit."""
+training (live and overlaid curves, the classic Matplotlib figure), the network (its
+feature maps, branches and shortcuts), comparisons and studies; `text` keeps people's text
+(run names) plain inside a figure. The numbers come from `analysis` and `compare`; nothing
+here imports Streamlit."""
 
 from mnist_lab.figures.compare import confusion_difference_figure, per_class_accuracy_figure
+from mnist_lab.figures.network import feature_map_figure, network_layout
 from mnist_lab.figures.predictions import (
     confusion_figure,
     digit_image,
@@ -24,7 +26,6 @@ from mnist_lab.figures.training import (
     classic_curves,
     curve_points,
     curves_figure,
-    feature_map_figure,
     overlay_curves_figure,
 )
 from mnist_lab.figures.why import saliency_figure
@@ -32,7 +33,7 @@ from mnist_lab.figures.why import saliency_figure
 __all__ = [
     "CURVES", "Curve", "classic_curves", "confusion_difference_figure", "confusion_figure",
     "curve_points", "curves_figure", "digit_image", "examples_figure", "feature_map_figure",
-    "field_effect_figure", "image_grid_figure", "importance_figure", "overlay_curves_figure",
-    "parallel_figure", "pareto_figure", "pareto_front", "per_class_accuracy_figure",
-    "probability_bars", "saliency_figure",
+    "field_effect_figure", "image_grid_figure", "importance_figure", "network_layout",
+    "overlay_curves_figure", "parallel_figure", "pareto_figure", "pareto_front",
+    "per_class_accuracy_figure", "probability_bars", "saliency_figure",
 ]

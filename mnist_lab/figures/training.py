@@ -1,5 +1,5 @@
 """Training drawn as figures: live curves, curves of several runs, the classic Matplotlib
-figure, and how a network's feature map shrinks layer by layer.
+figure.
 
 Drawing only, no Streamlit: the trainer, the CLI and the tests build the same figures.
 Matplotlib is used through `Figure` alone, never pyplot, so no GUI backend is picked.
@@ -16,9 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from plotly.subplots import make_subplots
 
-from mnist_lab.data import IMAGE_SHAPE
 from mnist_lab.figures.text import plotly_text
-from mnist_lab.model import Architecture
 
 BATCH_KIND = "batch"
 EPOCH_KIND = "epoch"
@@ -225,15 +223,4 @@ def classic_curves(history):
         axes.grid(True, alpha=0.3)
         if axes.lines:
             axes.legend()
-    return figure
-
-
-def feature_map_figure(architecture: Architecture) -> go.Figure:
-    """Bars of the feature map's side after each layer that keeps a spatial map."""
-    maps = [("input", *IMAGE_SHAPE)] + [(layer.name, *layer.output_shape)
-                                        for layer in architecture.layers if len(layer.output_shape) == 3]
-    figure = go.Figure(go.Bar(x=[name for name, *_ in maps], y=[height for _, height, _, _ in maps],
-                              text=[f"{h}x{w}x{c}" for _, h, w, c in maps], textposition="outside"))
-    figure.update_layout(height=260, yaxis={"title": "map side (pixels)", "range": [0, 34]},
-                         margin={"l": 10, "r": 10, "t": 30, "b": 10}, title="How the feature map shrinks")
     return figure

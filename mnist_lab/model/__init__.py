@@ -1,11 +1,9 @@
-"""A network from its config: validation and the layer table (`architecture`, no Keras) and the
-Keras model (`build`, imported only where a model is really built)."""
+"""A network from its config: validation and the layer table (`architecture`, `blocks`,
+`layer_table`, `validation`: no Keras) and the Keras model (`build`, `families`,
+`augmentation`: imported only where a model is really built)."""
 
-from mnist_lab.model.architecture import (
-    STRIDED_KERNEL,
-    Architecture,
-    LayerInfo,
-    describe,
-)
+from mnist_lab.model.architecture import Architecture, augmentation_steps, describe
+from mnist_lab.model.layer_table import INPUT_NAME, STRIDED_KERNEL, LayerInfo
 
-__all__ = ["STRIDED_KERNEL", "Architecture", "LayerInfo", "describe"]
+__all__ = ["INPUT_NAME", "STRIDED_KERNEL", "Architecture", "LayerInfo", "augmentation_steps",
+           "describe"]
