@@ -29,6 +29,7 @@ from mnist_lab.store import (
     parse_tags,
 )
 from mnist_lab.store.database import IndexDamagedError
+from mnist_lab.store.lineage import parent_model_path
 from mnist_lab.store.studies import StudyNotFoundError
 from mnist_lab.sweeps.command import add_commands as add_study_commands
 from mnist_lab.sweeps.command import run_studies, run_sweep, run_worker
@@ -139,6 +140,8 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
         return _finished(store, args.run_id, execute(store, args.run_id, data_source=args.data))
     config = _load_config(args)
     architecture = describe(config)
+    if config.init_from:
+        parent_model_path(store, config.init_from)  # a missing parent is named before a run exists
     if args.dry_run:
         print(config.to_json())
         _print_table(architecture.rows())

@@ -287,33 +287,45 @@ def normalize(images: np.ndarray) -> np.ndarray:
     return (images.astype(np.float32) / 255.0)[..., np.newaxis]
 
 
+def of_classes(labels: np.ndarray, classes: list[int] | None) -> np.ndarray:
+    """Sorted positions of the labels in `classes` (all positions when None)."""
+    if classes is None:
+        return np.arange(len(labels))
+    return np.flatnonzero(np.isin(labels, classes))
+
+
 def prepare(
     data: Mnist,
     *,
     validation_split: float = 0.1,
     subset: int | None = None,
+    classes: list[int] | None = None,
     seed: int = 0,
     folds: int | None = None,
     fold: int | None = None,
 ) -> Splits:
     """Training, validation and test arrays; the test set is never subset or split.
 
-    With `folds` and `fold`, that fold of the pool is held out before the validation split.
+    `classes` keeps only those digits, in all three sets; `subset` then takes that many
+    images of each. With `folds` and `fold`, that fold of the pool is held out before the
+    validation split.
     """
-    pool = fold_pool(data.y_train, subset, seed)
+    pool = of_classes(data.y_train, classes)
+    pool = pool[fold_pool(data.y_train[pool], subset, seed)]
     held_out = pool[:0]
     if folds is not None and fold is not None:
         kept, held_out_positions = split_fold(data.y_train[pool], folds, fold, seed)
         pool, held_out = pool[kept], pool[held_out_positions]
     train_positions, val_positions = split_validation(data.y_train[pool], validation_split, seed)
     train_index, val_index = pool[train_positions], pool[val_positions]
+    test_index = of_classes(data.y_test, classes)
     return Splits(
         x_train=normalize(data.x_train[train_index]),
         y_train=data.y_train[train_index],
         x_val=normalize(data.x_train[val_index]),
         y_val=data.y_train[val_index],
-        x_test=normalize(data.x_test),
-        y_test=data.y_test,
+        x_test=normalize(data.x_test[test_index]),
+        y_test=data.y_test[test_index],
         train_index=train_index,
         val_index=val_index,
         x_heldout=normalize(data.x_train[held_out]),

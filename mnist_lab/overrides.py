@@ -12,9 +12,11 @@ from typing import Any
 
 from mnist_lab.config import (
     ACTIVATIONS,
+    BLOCK_KINDS,
     DOWNSAMPLING,
     OPTIMIZERS,
     SCHEDULES,
+    TRANSFER_MODES,
     ConfigError,
     ConvBlock,
     DenseLayer,
@@ -40,9 +42,24 @@ OVERRIDE_FLAGS: dict[str, dict[str, Any]] = {
     "--batch-norm": {"action": argparse.BooleanOptionalAction, "default": None},
     "--dropout": {"type": float, "help": "dropout after every convolution block"},
     "--dense": {"help": "hidden dense layer sizes, e.g. 120,84 (0 for none)"},
+    "--kind": {"help": f"block kind, one of {'|'.join(BLOCK_KINDS)}, for all blocks or per block"},
+    "--global-pooling": {"action": argparse.BooleanOptionalAction, "default": None,
+                         "help": "average each channel instead of flattening the last map"},
+    "--beta-1": {"type": float, "help": "Adam's first-moment decay"},
+    "--beta-2": {"type": float, "help": "Adam's second-moment decay"},
+    "--label-smoothing": {"type": float, "help": "label smoothing of the loss (0 for none)"},
+    "--classes": {"help": "train and evaluate on these digits only, e.g. 0-4 or 1,7"},
+    "--augment-rotation": {"type": float, "help": "random rotation, degrees either way"},
+    "--augment-translation": {"type": float, "help": "random shift, share of the side"},
+    "--augment-zoom": {"type": float, "help": "random zoom, share of the side"},
+    "--augment-elastic": {"type": float, "help": "elastic distortion strength, 0..1"},
+    "--init-from": {"metavar": "RUN_ID", "help": "start from this saved run's weights"},
+    "--transfer": {"choices": TRANSFER_MODES, "help": "with --init-from: fine-tune all or freeze the base"},
 }
 _SCALARS = ("epochs", "batch_size", "subset", "learning_rate", "optimizer", "weight_decay",
-            "schedule", "seed", "validation_split", "folds", "fold")
+            "schedule", "seed", "validation_split", "folds", "fold", "global_pooling", "beta_1",
+            "beta_2", "label_smoothing", "augment_rotation", "augment_translation", "augment_zoom",
+            "augment_elastic", "init_from", "transfer")
 
 
 def _split(text: str, flag: str, kind: type) -> list:
@@ -50,6 +67,18 @@ def _split(text: str, flag: str, kind: type) -> list:
         return [kind(item) for item in text.split(",") if item.strip()]
     except ValueError:
         raise ConfigError(f"{flag}: expected comma-separated {kind.__name__} values, got '{text}'") from None
+
+
+def parse_classes(text: str) -> list[int]:
+    """`0-4` -> [0, 1, 2, 3, 4]; `1,7` -> [1, 7]; ranges and digits may be mixed."""
+    digits: list[int] = []
+    for part in filter(None, (item.strip() for item in text.split(","))):
+        low, _, high = part.partition("-")
+        try:
+            digits += list(range(int(low), int(high or low) + 1))
+        except ValueError:
+            raise ConfigError(f"--classes: expected digits or ranges like 0-4, got '{part}'") from None
+    return digits
 
 
 def _per_block(blocks: list[ConvBlock], values: list, field: str, flag: str) -> None:
@@ -79,6 +108,14 @@ def apply_overrides(config: RunConfig, args: argparse.Namespace) -> RunConfig:
         if unknown:
             raise ConfigError(f"--downsample: unknown mode '{unknown[0]}'; use one of {DOWNSAMPLING}")
         _per_block(config.blocks, modes, "downsample", "--downsample")
+    if args.kind:
+        kinds = _split(args.kind, "--kind", str)
+        unknown = [kind for kind in kinds if kind not in BLOCK_KINDS]
+        if unknown:
+            raise ConfigError(f"--kind: unknown kind '{unknown[0]}'; use one of {BLOCK_KINDS}")
+        _per_block(config.blocks, kinds, "kind", "--kind")
+    if args.classes is not None:
+        config.classes = parse_classes(args.classes) or None
     if args.batch_norm is not None:
         _per_block(config.blocks, [args.batch_norm], "batch_norm", "--batch-norm")
     if args.dropout is not None:

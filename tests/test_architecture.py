@@ -159,6 +159,7 @@ def test_a_config_stored_before_block_kinds_loads_with_the_defaults():
     (RunConfig(classes=[3, 12]), r"classes must be digits 0..9, got \[3, 12\]"),
     (RunConfig(classes=[3, 3]), "classes must not repeat a digit"),
     (RunConfig(classes=[3]), "classes needs at least two digits"),
+    (RunConfig(classes=[3, 4], folds=5, fold=1), "classes: k-fold runs hold out folds of every digit"),
     (RunConfig(augment_rotation=200), "augment rotation must be 0..180 degrees, got 200"),
     (RunConfig(augment_zoom=-0.1), r"augment zoom must be in \[0, 0.5\] of the image side"),
     (RunConfig(augment_translation=0.6), "augment translation must be in"),

@@ -8,7 +8,6 @@ Keras layer names, so tests compare the two layer by layer, connections included
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from mnist_lab.config import RunConfig

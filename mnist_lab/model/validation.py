@@ -95,6 +95,8 @@ def _check_data(config: RunConfig) -> None:
                  f"classes must be digits 0..9, got {digits}")
         _require(len(set(digits)) == len(digits), f"classes must not repeat a digit, got {digits}")
         _require(len(digits) >= 2, f"classes needs at least two digits to tell apart, got {digits}")
+        _require(config.folds is None,
+                 "classes: k-fold runs hold out folds of every digit; leave classes or folds unset")
     _require(0.0 <= config.augment_rotation <= MAX_ROTATION_DEGREES,
              f"augment rotation must be 0..{MAX_ROTATION_DEGREES:g} degrees, "
              f"got {config.augment_rotation}")

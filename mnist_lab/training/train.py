@@ -28,6 +28,7 @@ from mnist_lab.store.artifacts import (
     TRACKED_FILE,
     VALIDATION_FILE,
 )
+from mnist_lab.training import transfer
 from mnist_lab.training.callbacks import (
     ConsolePrinter,
     EpochPredictions,
@@ -66,7 +67,8 @@ def configure_threads(threads: int | None = None) -> None:
 def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
     weight_decay = config.weight_decay or None  # Keras: None means no decay
     if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=config.learning_rate, weight_decay=weight_decay)
+        return keras.optimizers.Adam(learning_rate=config.learning_rate, beta_1=config.beta_1,
+                                     beta_2=config.beta_2, weight_decay=weight_decay)
     return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum,
                                 weight_decay=weight_decay)
 
@@ -83,19 +85,21 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
 
     # Prepare the data: scaled to [0, 1], a stratified validation split, one-hot labels.
     splits = prepare(data, validation_split=config.validation_split, subset=config.subset,
-                     seed=config.seed, folds=config.folds, fold=config.fold)
+                     classes=config.classes, seed=config.seed, folds=config.folds, fold=config.fold)
     y_train = keras.utils.to_categorical(splits.y_train, NUM_CLASSES)
     steps_per_epoch = -(-len(splits.x_train) // config.batch_size)
 
-    # Build the model.
+    # Build the model, from a saved run's weights if asked.
     model = build_model(config)
-    model.compile(optimizer=make_optimizer(config), loss="categorical_crossentropy",
-                  metrics=["accuracy"])
+    inherited = transfer.initialize(model, config, store)
+    model.compile(optimizer=make_optimizer(config), metrics=["accuracy"],
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing))
     store.write_artifact(run_id, CONFIG_FILE, lambda path: path.write_text(config.to_json()))
     # What the live view needs for progress and ETA, known before the first batch.
     plan = {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
             "train_images": len(splits.x_train),
-            "params": architecture.params, "flops": architecture.flops}
+            "params": architecture.params, "flops": architecture.flops,
+            **(inherited.summary() if inherited else {})}
     store.set_summary(run_id, plan)
 
     # Train, recording into the run store and obeying its requests.

@@ -1,0 +1,73 @@
+"""Transfer learning: start a model from a saved run's weights.
+
+Layers are matched by name (the names follow the config, so `block2_conv1` is the same layer
+in both) and copied only when every weight has the same shape. "fine-tune" copies every
+such layer and trains everything; "freeze-base" copies only the convolution blocks, freezes
+them (batch norm then keeps its learned statistics) and leaves the dense head new.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import keras
+
+from mnist_lab.config import RunConfig
+from mnist_lab.model import describe, saved
+from mnist_lab.store import RunStore
+from mnist_lab.store.lineage import parent_model_path
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """What came from the parent: layers copied, layers frozen, layers left new."""
+
+    parent: str
+    copied: tuple[str, ...]
+    frozen: tuple[str, ...]
+    new: tuple[str, ...]
+
+    def summary(self) -> dict:
+        return {"copied_layers": list(self.copied), "frozen_layers": list(self.frozen)}
+
+
+def base_layers(config: RunConfig) -> set[str]:
+    """The names of the layers inside convolution blocks: the base that "freeze-base" freezes."""
+    return {layer.name for layer in describe(config).layers if layer.block is not None}
+
+
+def copy_matching(model: keras.Model, parent: keras.Model, config: RunConfig,
+                  parent_id: str = "") -> Transfer:
+    """Copy `parent`'s weights into `model` where names and shapes match, freezing as configured."""
+    freeze = config.transfer == "freeze-base"
+    candidates = base_layers(config) if freeze else {layer.name for layer in model.layers}
+    parent_layers = {layer.name: layer for layer in parent.layers}
+    copied, new = [], []
+    for layer in model.layers:
+        if not layer.weights:
+            continue
+        source = parent_layers.get(layer.name)
+        shapes = [tuple(weight.shape) for weight in layer.weights]
+        if layer.name in candidates and source is not None and shapes == [
+                tuple(weight.shape) for weight in source.weights]:
+            layer.set_weights(source.get_weights())
+            copied.append(layer.name)
+        else:
+            new.append(layer.name)
+    frozen = copied if freeze else []
+    for name in frozen:
+        model.get_layer(name).trainable = False
+    return Transfer(parent_id, tuple(copied), tuple(frozen), tuple(new))
+
+
+def initialize(model: keras.Model, config: RunConfig, store: RunStore) -> Transfer | None:
+    """Start `model` from the run named by `config.init_from`; None when it starts fresh."""
+    if config.init_from is None:
+        return None
+    parent = saved.load_model(parent_model_path(store, config.init_from), compile=False)
+    transfer = copy_matching(model, parent, config, config.init_from)
+    print(f"started from run {transfer.parent} ({config.transfer}): copied "
+          f"{', '.join(transfer.copied) or 'nothing'}; frozen {', '.join(transfer.frozen) or 'nothing'}; "
+          f"new {', '.join(transfer.new) or 'nothing'}", file=sys.stderr, flush=True)
+    return transfer
