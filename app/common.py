@@ -13,7 +13,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from app.user_text import no_html
 from mnist_lab import links
-from mnist_lab.data import DataUnavailableError, Mnist, load_mnist
+from mnist_lab.data import DataUnavailableError, Mnist, load_mnist, restricted_to
 from mnist_lab.model import saved
 from mnist_lab.store import Run, RunStore, artifacts, default_home
 
@@ -149,6 +149,8 @@ def pick_scored_run(title: str):
     except (artifacts.ArtifactError, DataUnavailableError) as error:
         st.error(no_html(error))
         st.stop()
+    # A run on some digits was scored on the test images of those digits only.
+    data = restricted_to(data, run.config.get("classes"))
     if not np.array_equal(y_test, data.y_test):
         st.error(f"This run was scored on {len(y_test):,} test labels that do not match the "
                  f"{len(data.y_test):,} MNIST test labels loaded from {data.source}.")

@@ -2,7 +2,8 @@
 
 Profiled on a switch of run and on a cell click: the mean images, the saliency and the charts
 were rebuilt on every rerun. The means are the same for every run and computed once; the rest
-is keyed by run id, file time and pair.
+is keyed by run id, file time and pair. A run on some digits (`classes`) was scored on the
+test images of those digits only, so its indices are read against them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import streamlit as st
 from app.common import get_store, mnist, model_by_id, predictions
 from mnist_lab import analysis, figures
 from mnist_lab.analysis import inspection, why
+from mnist_lab.data import restricted_to
 from mnist_lab.store import artifacts
 
 
@@ -27,16 +29,16 @@ def mean_digits():
 
 
 @st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
-def explanation(run_id, mtime, true_class, predicted_class):
+def explanation(run_id, mtime, classes, true_class, predicted_class):
     probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
-    return why.explain_pair(mnist(), y_test, probabilities, true_class, predicted_class,
-                            means=mean_digits())
+    return why.explain_pair(restricted_to(mnist(), classes), y_test, probabilities, true_class,
+                            predicted_class, means=mean_digits())
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def saliency_view(run_id, model_mtime, true_class, predicted_class, examples):
+def saliency_view(run_id, model_mtime, classes, true_class, predicted_class, examples):
     """Each example's stroke region and the saliency chart, per run and pair (raises ModelError)."""
-    images = mnist().x_test[list(examples)]
+    images = restricted_to(mnist(), classes).x_test[list(examples)]
     maps = inspection.saliency(model_by_id(run_id, model_mtime), images, predicted_class)
     regions = why.stroke_regions(maps, images)
     titles = [f"#{index}: {region}" for index, region in zip(examples, regions, strict=True)]
@@ -44,8 +46,8 @@ def saliency_view(run_id, model_mtime, true_class, predicted_class, examples):
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def examples_chart(run_id, mtime, true_class, predicted_class, shown):
+def examples_chart(run_id, mtime, classes, true_class, predicted_class, shown):
     probabilities = predictions(run_id, mtime)[0]
     titles = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}" for index in shown]
-    return figures.examples_figure(mnist().x_test[list(shown)], probabilities[list(shown)], titles,
-                                   true_class=true_class)
+    images = restricted_to(mnist(), classes).x_test[list(shown)]
+    return figures.examples_figure(images, probabilities[list(shown)], titles, true_class=true_class)

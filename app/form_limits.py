@@ -11,8 +11,18 @@ from __future__ import annotations
 import copy
 import math
 
-from mnist_lab.config import ACTIVATIONS, DOWNSAMPLING, OPTIMIZERS, PADDINGS, SCHEDULES, RunConfig
-from mnist_lab.model.validation import MAX_SEED
+from mnist_lab.config import (
+    ACTIVATIONS,
+    BLOCK_KINDS,
+    DOWNSAMPLING,
+    OPTIMIZERS,
+    PADDINGS,
+    SCHEDULES,
+    TRANSFER_MODES,
+    RunConfig,
+)
+from mnist_lab.data import NUM_CLASSES
+from mnist_lab.model.validation import MAX_SEED, MAX_SHIFT
 
 MAX_BLOCKS, MAX_DENSE = 6, 4
 # field -> (lowest, highest) of its widget
@@ -20,10 +30,14 @@ BLOCK_LIMITS = {"filters": (1, 1024), "kernel_size": (1, 28), "convs": (1, 8), "
 DENSE_LIMITS = {"units": (1, 16384), "dropout": (0.0, 0.95)}
 RUN_LIMITS = {"head_dropout": (0.0, 0.95), "learning_rate": (1e-6, 10.0), "momentum": (0.0, 0.99),
               "weight_decay": (0.0, 0.1), "epochs": (1, 1000), "batch_size": (1, 60000),
-              "subset": (0, 6000), "seed": (0, MAX_SEED), "validation_split": (0.0, 0.5)}
-BLOCK_CHOICES = {"activation": ACTIVATIONS, "padding": PADDINGS, "downsample": DOWNSAMPLING}
+              "subset": (0, 6000), "seed": (0, MAX_SEED), "validation_split": (0.0, 0.5),
+              "beta_1": (0.0, 0.999), "beta_2": (0.0, 0.9999), "label_smoothing": (0.0, 0.5),
+              "augment_rotation": (0.0, 45.0), "augment_translation": (0.0, MAX_SHIFT),
+              "augment_zoom": (0.0, MAX_SHIFT), "augment_elastic": (0.0, 1.0)}
+BLOCK_CHOICES = {"kind": BLOCK_KINDS, "activation": ACTIVATIONS, "padding": PADDINGS,
+                 "downsample": DOWNSAMPLING}
 DENSE_CHOICES = {"activation": ACTIVATIONS}
-RUN_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES}
+RUN_CHOICES = {"optimizer": OPTIMIZERS, "schedule": SCHEDULES, "transfer": TRANSFER_MODES}
 
 
 def fit_to_form(config: RunConfig) -> tuple[RunConfig, list[str]]:
@@ -41,6 +55,12 @@ def fit_to_form(config: RunConfig) -> tuple[RunConfig, list[str]]:
     for number, layer in enumerate(config.dense, 1):
         notes += _fit(layer, DENSE_LIMITS, DENSE_CHOICES, f"dense layer {number} ")
     notes += _fit(config, RUN_LIMITS, RUN_CHOICES, "")
+    if config.classes is not None:
+        digits = sorted({digit for digit in config.classes
+                         if isinstance(digit, int) and 0 <= digit < NUM_CLASSES})
+        if digits != config.classes:
+            notes.append(f"classes {_number(str(config.classes))} (set to {digits or 'all ten'})")
+            config.classes = digits or None
     if config.folds is not None or config.fold is not None:
         notes.append(f"k-fold settings (fold {config.fold} of {config.folds}; start such runs with "
                      "`mnist-lab train --folds K --fold N`)")

@@ -13,22 +13,12 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from app import train_sections as sections
 from app.common import get_store
-from app.form_limits import (
-    BLOCK_LIMITS,
-    DENSE_LIMITS,
-    MAX_BLOCKS,
-    MAX_DENSE,
-    RUN_LIMITS,
-    fit_to_form,
-)
+from app.form_limits import MAX_BLOCKS, MAX_DENSE, RUN_LIMITS, fit_to_form
+from app.train_sections import PREFIX, seed
 from app.user_text import as_text, no_html
 from mnist_lab.config import (
-    ACTIVATIONS,
-    DOWNSAMPLING,
-    OPTIMIZERS,
-    PADDINGS,
-    SCHEDULES,
     ConfigError,
     ConvBlock,
     DenseLayer,
@@ -48,10 +38,8 @@ FROM_KEY = "train_loaded_from"  # the ?from= run already loaded into the form
 CONFIG_PARAM, NAME_PARAM, TAGS_PARAM = "config", "name", "tags"
 BASE_KEY = "train_base_preset"  # the preset the form was last loaded from: "Reset to" it
 NOTES_KEY = "train_unfit"  # what the form could not hold of the config last loaded
-PREFIX = "cfg_"
 DEFAULT_PRESET = "lenet5"
-DOWNSAMPLE_LABELS = {"max": "max pooling", "avg": "average pooling",
-                     "strided": "stride-2 convolution", "none": "none"}
+FINE_TUNE_RATE = 0.1  # "Start from run…" proposes a tenth of the parent's learning rate
 _WHERE = re.compile(r"^(block|dense layer) (\d+):")
 
 
@@ -77,13 +65,6 @@ class Form:
         match = _WHERE.match(message)
         where = f"{match[1]} {match[2]}" if match else "training"
         self.slots.get(where, self.slots["training"]).error(message)
-
-
-def _seed(key: str, value) -> str:
-    """A widget key whose first value comes from the chosen config."""
-    if key not in st.session_state:
-        st.session_state[key] = value
-    return key
 
 
 def _load(config: RunConfig, name: str, tags: str = "") -> None:
@@ -152,6 +133,24 @@ def _load_run(run_id: str) -> None:
         st.toast(f"Run {as_text(run_id)} has a config this version cannot use: {no_html(error)}")
 
 
+def _on_parent_change(key: str) -> None:
+    """Starting from a run's weights: its network, a tenth of its rate, the rest as it was."""
+    parent_id = st.session_state[key]
+    if not parent_id:
+        return
+    try:
+        parent = get_store().get(parent_id)
+        network = RunConfig.from_dict(parent.config)
+    except ConfigError as error:
+        st.toast(f"Run {as_text(parent_id)} has a config this version cannot use: {no_html(error)}")
+        return
+    current = RunConfig.from_dict(st.session_state[CONFIG_KEY]["config"])
+    _load(current.replace(blocks=network.blocks, dense=network.dense,
+                          global_pooling=network.global_pooling, init_from=parent_id,
+                          learning_rate=network.learning_rate * FINE_TUNE_RATE, preset=None),
+          f"from {parent.name}")
+
+
 def _load_from_link() -> None:
     """`?from=RUN_ID` loads that run's config into the form, once per link."""
     run_id = st.query_params.get(FROM_PARAM)
@@ -159,39 +158,6 @@ def _load_from_link() -> None:
         st.session_state[FROM_KEY] = run_id
         _load_run(run_id)
         del st.query_params[FROM_PARAM]  # from now on ?config= holds the form, edits included
-
-
-def _block(number: int, block: ConvBlock, slots: dict) -> ConvBlock:
-    key = f"{PREFIX}b{number}_"
-    with st.expander(f"Conv block {number}", expanded=number == 1):
-        slots[f"block {number}"] = st.empty()
-        left, middle, right = st.columns(3)
-        filters = left.number_input("Filters", *BLOCK_LIMITS["filters"],
-                                    key=_seed(key + "filters", block.filters))
-        kernel = middle.number_input("Kernel", *BLOCK_LIMITS["kernel_size"],
-                                     key=_seed(key + "kernel", block.kernel_size))
-        convs = right.number_input("Convs", *BLOCK_LIMITS["convs"], key=_seed(key + "convs", block.convs))
-        activation = st.selectbox("Activation", ACTIVATIONS, key=_seed(key + "act", block.activation))
-        padding = st.selectbox("Padding", PADDINGS, key=_seed(key + "padding", block.padding))
-        downsample = st.selectbox("Halve the map by", DOWNSAMPLING, format_func=DOWNSAMPLE_LABELS.get,
-                                  key=_seed(key + "down", block.downsample))
-        batch_norm = st.checkbox("Batch norm", key=_seed(key + "bn", block.batch_norm))
-        dropout = st.slider("Dropout", *BLOCK_LIMITS["dropout"], step=0.05,
-                            key=_seed(key + "drop", block.dropout))
-    return ConvBlock(int(filters), int(kernel), int(convs), activation, padding, downsample,
-                     batch_norm, dropout)
-
-
-def _dense(number: int, layer: DenseLayer, slots: dict) -> DenseLayer:
-    key = f"{PREFIX}d{number}_"
-    slots[f"dense layer {number}"] = st.empty()
-    left, middle, right = st.columns(3)
-    units = left.number_input(f"Dense {number} units", *DENSE_LIMITS["units"],
-                              key=_seed(key + "units", layer.units))
-    activation = middle.selectbox("Activation", ACTIVATIONS, key=_seed(key + "act", layer.activation))
-    dropout = right.slider("Dropout", *DENSE_LIMITS["dropout"], step=0.05,
-                           key=_seed(key + "drop", layer.dropout))
-    return DenseLayer(int(units), activation, dropout)
 
 
 def _nth(items: list, index: int, default):
@@ -218,51 +184,32 @@ def config_form() -> Form:
         st.button(f"Reset to {base}", key="reset_form", on_click=_load, args=(preset(base), base),
                   help=f"Every field back to the {base} preset, name and tags included")
         st.subheader("Convolutions")
-        count = st.number_input("Conv blocks", 0, MAX_BLOCKS,
-                                key=_seed(PREFIX + "blocks", len(chosen.blocks)))
-        blocks = [_block(n + 1, _nth(chosen.blocks, n, ConvBlock()), slots) for n in range(int(count))]
+        count = st.number_input("Conv blocks", 0, MAX_BLOCKS, key=seed(PREFIX + "blocks", len(chosen.blocks)))
+        blocks = [sections.block(n + 1, _nth(chosen.blocks, n, ConvBlock()), slots)
+                  for n in range(int(count))]
         st.subheader("Dense head")
-        count = st.number_input("Dense layers", 0, MAX_DENSE,
-                                key=_seed(PREFIX + "dense", len(chosen.dense)))
-        dense = [_dense(n + 1, _nth(chosen.dense, n, DenseLayer()), slots) for n in range(int(count))]
+        global_pooling = st.checkbox("Average each channel instead of flattening (global pooling)",
+                                     key=seed(PREFIX + "global_pool", chosen.global_pooling))
+        count = st.number_input("Dense layers", 0, MAX_DENSE, key=seed(PREFIX + "dense", len(chosen.dense)))
+        dense = [sections.dense(n + 1, _nth(chosen.dense, n, DenseLayer()), slots) for n in range(int(count))]
         head_dropout = st.slider("Dropout before the output", *RUN_LIMITS["head_dropout"], step=0.05,
-                                 key=_seed(PREFIX + "head_drop", chosen.head_dropout))
+                                 key=seed(PREFIX + "head_drop", chosen.head_dropout))
         st.subheader("Training")
         slots["training"] = st.empty()
-        training = _training_settings(chosen)
-        name = st.text_input("Run name", key=_seed(PREFIX + "name", saved["name"]))
-        tags = st.text_input("Tags (comma-separated)", key=_seed(PREFIX + "tags", saved["tags"]))
-    config = RunConfig(blocks=blocks, dense=dense, head_dropout=head_dropout, **training)
+        training = sections.training(chosen)
+        st.subheader("Data and augmentation")
+        data = sections.data(chosen)
+        st.subheader("Transfer")
+        transfer = sections.transfer(chosen, _on_parent_change)
+        name = st.text_input("Run name", key=seed(PREFIX + "name", saved["name"]))
+        tags = st.text_input("Tags (comma-separated)", key=seed(PREFIX + "tags", saved["tags"]))
+    config = RunConfig(blocks=blocks, dense=dense, head_dropout=head_dropout,
+                       global_pooling=global_pooling, **training, **data, **transfer)
     if chosen.preset and config == preset(chosen.preset).replace(preset=None):
         config.preset = chosen.preset
     st.session_state[CONFIG_KEY] = {"config": config.to_dict(), "name": name, "tags": tags}
     _keep_in_url(config, name, tags)
     return Form(config, name.strip(), parse_tags(tags), slots)
-
-
-def _training_settings(chosen: RunConfig) -> dict:
-    key = PREFIX + "train_"
-    left, right = st.columns(2)
-    optimizer = left.selectbox("Optimizer", OPTIMIZERS, key=_seed(key + "optimizer", chosen.optimizer))
-    schedule = right.selectbox("Schedule", SCHEDULES, key=_seed(key + "schedule", chosen.schedule))
-    learning_rate = left.number_input("Learning rate", *RUN_LIMITS["learning_rate"], format="%g", step=0.001,
-                                      key=_seed(key + "lr", chosen.learning_rate))
-    momentum = right.number_input("Momentum", *RUN_LIMITS["momentum"], step=0.05,
-                                  disabled=optimizer == "adam", key=_seed(key + "momentum", chosen.momentum))
-    weight_decay = left.number_input("Weight decay", *RUN_LIMITS["weight_decay"], format="%g", step=0.0001,
-                                     key=_seed(key + "weight_decay", chosen.weight_decay))
-    epochs = left.number_input("Epochs", *RUN_LIMITS["epochs"], key=_seed(key + "epochs", chosen.epochs))
-    batch_size = right.number_input("Batch size", *RUN_LIMITS["batch_size"],
-                                    key=_seed(key + "batch", chosen.batch_size))
-    subset = left.number_input("Images per class (0: all)", *RUN_LIMITS["subset"],
-                               key=_seed(key + "subset", chosen.subset or 0))
-    seed = right.number_input("Seed", *RUN_LIMITS["seed"], key=_seed(key + "seed", chosen.seed))
-    validation = st.slider("Validation share", *RUN_LIMITS["validation_split"], step=0.05,
-                           key=_seed(key + "val", chosen.validation_split))
-    return {"optimizer": optimizer, "learning_rate": float(learning_rate), "momentum": float(momentum),
-            "weight_decay": float(weight_decay),
-            "schedule": schedule, "epochs": int(epochs), "batch_size": int(batch_size),
-            "validation_split": float(validation), "subset": int(subset) or None, "seed": int(seed)}
 
 
 def check_names(form: Form) -> str | None:

@@ -11,7 +11,7 @@ import gzip
 import importlib.util
 import os
 import pickle
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -294,6 +294,14 @@ def of_classes(labels: np.ndarray, classes: list[int] | None) -> np.ndarray:
     return np.flatnonzero(np.isin(labels, classes))
 
 
+def restricted_to(data: Mnist, classes: list[int] | None) -> Mnist:
+    """`data` with only the test images of `classes`, in order: the test set of such a run."""
+    if classes is None:
+        return data
+    positions = of_classes(data.y_test, classes)
+    return replace(data, x_test=data.x_test[positions], y_test=data.y_test[positions])
+
+
 def prepare(
     data: Mnist,
     *,
@@ -318,14 +326,14 @@ def prepare(
         pool, held_out = pool[kept], pool[held_out_positions]
     train_positions, val_positions = split_validation(data.y_train[pool], validation_split, seed)
     train_index, val_index = pool[train_positions], pool[val_positions]
-    test_index = of_classes(data.y_test, classes)
+    test = restricted_to(data, classes)
     return Splits(
         x_train=normalize(data.x_train[train_index]),
         y_train=data.y_train[train_index],
         x_val=normalize(data.x_train[val_index]),
         y_val=data.y_train[val_index],
-        x_test=normalize(data.x_test[test_index]),
-        y_test=data.y_test[test_index],
+        x_test=normalize(test.x_test),
+        y_test=test.y_test,
         train_index=train_index,
         val_index=val_index,
         x_heldout=normalize(data.x_train[held_out]),

@@ -190,6 +190,8 @@ st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column
 load_note = compare.throughput_note(chosen, get_store().list())
 if load_note:
     st.warning(no_html(load_note))
+for line in compare.lineage_lines(chosen):
+    st.info(no_html(line))
 for group in compare.seed_groups(chosen):
     st.info(f"Same config, different seeds: {no_html(group.text())}")
 if len(chosen) >= 3:

@@ -80,13 +80,13 @@ def show_examples(true_class, predicted_class):
                                    key=f"page_{true_class}_{predicted_class}")
                    if page_count > 1 else 1)
     shown = tuple(error_table.page(table, page_number, EXAMPLES_PER_PAGE)[0]["index"].tolist())
-    st.plotly_chart(examples_chart(run.id, run_modified, true_class, predicted_class, shown),
+    st.plotly_chart(examples_chart(run.id, run_modified, classes, true_class, predicted_class, shown),
                     key="examples", config=SMALL_CHART)
 
 
 def show_why(true_class, predicted_class):
     st.subheader(f"Why {true_class}s are read as {predicted_class}")
-    evidence = explanation(run.id, run_modified, true_class, predicted_class)
+    evidence = explanation(run.id, run_modified, classes, true_class, predicted_class)
     st.markdown(no_html(evidence.summary.text()))
     st.markdown(why.difference_in_words(evidence.difference, true_class, predicted_class))
     st.image([figures.digit_image(evidence.mean_true),
@@ -96,7 +96,7 @@ def show_why(true_class, predicted_class):
                       f"{true_class} minus {predicted_class} (red: more ink in {true_class}s)"])
     examples = data.x_test[evidence.examples]
     try:
-        regions, chart = saliency_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
+        regions, chart = saliency_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE), classes,
                                        true_class, predicted_class, tuple(evidence.examples.tolist()))
     except saved.ModelError as error:
         st.info(f"No saliency maps: {no_html(error)}. Saliency needs the run's saved model; "
@@ -132,6 +132,7 @@ def show_training(normalize):
 
 run, probabilities, y_test, data = pick_scored_run("Errors")
 run_modified = artifact_mtime(run.id, artifacts.PREDICTIONS_FILE)
+classes = run.config.get("classes")  # a run on some digits is read against their test images
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
 pairs = analysis.top_confused_pairs(counts, k=90)
 

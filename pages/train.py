@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.augmentation_preview import augmentation_figure
 from app.common import RUN_PARAM, get_store, route_through_dashboard
 from app.train_form import Form, check_names, config_form
 from app.train_runs import LAST_STARTED, runs_section
@@ -37,6 +38,11 @@ def preview(form: Form) -> bool:
     st.dataframe(pd.DataFrame(architecture.rows()), hide_index=True, column_config={
         column: st.column_config.NumberColumn(format="localized") for column in ("params", "flops")})
     st.plotly_chart(figures.feature_map_figure(architecture))
+    if form.config.augmented:
+        st.subheader("What training shows the network")
+        st.caption("Sample training digits through the augmentation layers: a new draw for every "
+                   "image of every batch while training, none at inference.")
+        st.plotly_chart(augmentation_figure(form.config), key="augmentation_preview")
     problem = check_names(form)
     if problem:
         form.show_error(problem)

@@ -61,11 +61,14 @@ def with_flipped(probabilities: np.ndarray, labels: np.ndarray, flipped) -> np.n
 def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", preset_name: str = "lenet5",
              epochs: int = 3, status: RunStatus = RunStatus.COMPLETED, mistakes=MISTAKES,
              seed: int = 0, study: str | None = None, trial: dict | None = None, flipped=(),
-             config: RunConfig | None = None) -> str:
+             config: RunConfig | None = None, summary: dict | None = None) -> str:
     """A finished run with metrics, summary and every artifact but the model file; with
     `study` and `trial`, one trial of that study; with `config`, that config in place of the
-    preset's."""
+    preset's (with `classes`, trained and scored on those digits only); `summary` adds to
+    the summary."""
     config = config or preset(preset_name).replace(epochs=epochs)
+    if config.classes:
+        y_test = y_test[np.isin(y_test, config.classes)]
     run_id = store.create_run(config.to_dict(), name=name, sweep_id=study, trial=trial)
     store.write_artifact(run_id, artifacts.CONFIG_FILE, lambda path: path.write_text(config.to_json()))
     steps = 100
@@ -94,7 +97,7 @@ def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", prese
         "train_seconds": 2.0 * epochs, "images_per_second": 5000.0, "epochs_completed": epochs,
         "best_val_accuracy": 1 - 0.12 / (epochs + 1), "final_val_accuracy": 1 - 0.12 / (epochs + 1),
         "steps_per_epoch": steps, "epochs": epochs, "train_images": 54000,
-        "params": 61706, "flops": 839344, "learning_rate_changes": [],
+        "params": 61706, "flops": 839344, "learning_rate_changes": [], **(summary or {}),
     })
     store.set_status(run_id, status)
     return run_id

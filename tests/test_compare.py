@@ -261,3 +261,17 @@ def test_throughput_measured_under_different_load_gets_a_note(store):
     assert note == ("images/s and train s were measured under different load, so they compare the "
                     f"machine's load as much as the networks: {labels[first]} alongside 1 other run; "
                     f"{labels[alone]} alone.")
+
+
+def test_lineage_names_the_parent_even_when_it_is_not_compared(store, mnist):
+    parent = seed_run(store, mnist.y_test, name="base")
+    child = seed_run(store, mnist.y_test, name="child", config=preset("lenet5").replace(init_from=parent))
+    other = seed_run(store, mnist.y_test, name="other")
+    assert compare.lineage_lines([store.get(child), store.get(other)]) == [
+        f"child ({child[-6:]}) started from the weights of run {parent} (not among these runs) "
+        "(fine-tune)."]
+    from mnist_lab.compare.report import comparison_sections
+
+    sections = comparison_sections(store, [store.get(parent), store.get(child)])
+    assert sections[0].title == "started from another run"
+    assert sections[0].lines[0].startswith(f"child ({child[-6:]}) started from the weights of base (")

@@ -177,3 +177,20 @@ def test_runs_trained_under_different_load_get_a_note_on_throughput(store):
     assert f"busy ({busy[-6:]}) alongside 1 other run; alone ({alone[-6:]}) alone." in at.warning[0].value
     at = open_compare([busy, other])
     assert not [warning for warning in at.warning if "different load" in warning.value]
+
+
+def test_a_parent_and_its_child_are_named_and_compared(store, mnist):
+    lenet5 = preset("lenet5").replace(epochs=3)
+    parent = seed_run(store, mnist.y_test, name="base 0-4", config=lenet5.replace(classes=[0, 1, 2, 3, 4]))
+    child = seed_run(store, mnist.y_test, name="transfer 5-9",
+                     config=lenet5.replace(classes=[5, 6, 7, 8, 9], init_from=parent, transfer="freeze-base"),
+                     summary={"copied_layers": ["block1_conv1", "block2_conv1"],
+                              "frozen_layers": ["block1_conv1", "block2_conv1"]})
+
+    at = open_compare([parent, child])
+
+    assert not at.exception
+    assert at.info[0].value == (f"transfer 5-9 ({child[-6:]}) started from the weights of "
+                                f"base 0-4 ({parent[-6:]}) (freeze-base): 2 layers copied, 2 frozen.")
+    # Trained on different digits: their curves and configs compare, their test sets do not.
+    assert any("different test sets" in element.value for element in at.error)

@@ -66,6 +66,20 @@ def test_an_empty_store_says_there_is_nothing_to_analyse(home):
     assert "No finished runs yet" in at.info[0].value
 
 
+def test_a_run_on_two_digits_is_analysed_on_their_test_images(home, mnist):
+    from mnist_lab.config import preset
+    from mnist_lab.store import RunStore
+
+    run_id = seed_run(RunStore(home), mnist.y_test, mistakes=((4, 9, 7),),
+                      config=preset("lenet5").replace(epochs=3, classes=[4, 9]))
+
+    at = open_page(run_id)
+
+    assert not at.exception and not at.error
+    assert at.dataframe[0].value.iloc[0][["true", "predicted", "count"]].tolist() == [4, 9, 7]
+    assert len(example_captions(at)) == 7
+
+
 def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
     at = open_page(fake_run)
 

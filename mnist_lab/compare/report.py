@@ -66,6 +66,9 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
     diff = compare.config_diff(configs) + compare.during_training_rows(changes)
     sections = [Section("config differences", _strings(diff),
                         [] if diff else ["(none: the configs are identical)"])]
+    lineage = compare.lineage_lines(runs)
+    if lineage:
+        sections.insert(0, Section("started from another run", lines=lineage))
     try:
         sections.append(Section("layers", _strings(compare.architecture_diff(configs))))
     except ValueError as error:

@@ -15,7 +15,7 @@ import pandas as pd
 from mnist_lab.analysis import significance
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import Architecture, describe
-from mnist_lab.store import Run, RunStatus
+from mnist_lab.store import Run, RunStatus, lineage
 
 METRIC_COLUMNS = (
     ("test_accuracy", "test accuracy"),
@@ -189,6 +189,22 @@ def architecture_summary(config: dict[str, Any]) -> str:
     if parsed.dense:
         parts.append("dense " + "-".join(str(layer.units) for layer in parsed.dense))
     return " / ".join(parts) or "softmax only"
+
+
+def lineage_lines(runs: list[Run]) -> list[str]:
+    """One sentence per run started from another run's weights: which, how, what it kept."""
+    labels = run_labels(runs)
+    lines = []
+    for run in runs:
+        parent = lineage.parent_id(run)
+        if parent is None:
+            continue
+        source = labels.get(parent, f"run {parent} (not among these runs)")
+        how = run.config.get("transfer", "fine-tune")
+        copied, frozen = run.summary.get("copied_layers"), run.summary.get("frozen_layers")
+        kept = "" if copied is None else f": {len(copied)} layers copied, {len(frozen or [])} frozen"
+        lines.append(f"{labels[run.id]} started from the weights of {source} ({how}){kept}.")
+    return lines
 
 
 def metrics_rows(runs: list[Run]) -> list[dict[str, Any]]:
