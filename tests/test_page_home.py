@@ -57,7 +57,7 @@ def test_an_empty_store_shows_the_data_and_the_presets(launched, small_npz):
         "No finished runs yet."]
     assert [button.label for button in at.button] == [
         "Train lenet5", "Train lenet5-strided", "Train keras-convnet", "Train vgg-small",
-        "Train resnet-small", "Train inception-small"]
+        "Train resnet-small", "Train inception-small", "Train fast", "Train best"]
     assert "LeNet-5 with each pooling replaced by a stride-2 convolution" in [
         markdown.value for markdown in at.markdown]
 
