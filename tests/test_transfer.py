@@ -15,7 +15,7 @@ from mnist_lab.training.transfer import copy_matching
 
 PARENT = RunConfig(blocks=[ConvBlock(4, 3, batch_norm=True), ConvBlock(8, 3, kind="residual", convs=2)],
                    dense=[DenseLayer(16)])
-# block2 is wider, so block2's layers and dense1 (fed by it) change shape; block1 and output do not.
+# block2 is wider, so block2's layers and dense1 (fed by it) change shape; block1 does not.
 CHILD = PARENT.replace(blocks=[ConvBlock(4, 3, batch_norm=True),
                                ConvBlock(6, 3, kind="residual", convs=2)])
 
@@ -35,20 +35,29 @@ def same(a, b) -> bool:
     return len(a) == len(b) and all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
 
 
-def test_fine_tune_copies_exactly_the_layers_whose_shapes_match():
+def test_fine_tune_copies_exactly_the_layers_whose_shapes_match_but_the_output():
     parent, child = models(CHILD.replace(init_from="x", transfer="fine-tune"))
     before = {layer.name: layer.get_weights() for layer in child.layers}
 
     result = copy_matching(child, parent, CHILD.replace(transfer="fine-tune"))
 
-    assert result.copied == ("block1_conv1", "block1_bn1", "output")
-    assert set(result.new) == {"block2_conv1", "block2_conv2", "block2_shortcut", "dense1"}
+    assert result.copied == ("block1_conv1", "block1_bn1")
+    # The output layer matches in shape but starts new: it classified the parent's digits.
+    assert set(result.new) == {"block2_conv1", "block2_conv2", "block2_shortcut", "dense1", "output"}
     assert result.frozen == ()
     for name in result.copied:
         assert same(weights(child, name), weights(parent, name)), name
     for name in result.new:
         assert same(weights(child, name), before[name]), name
     assert all(layer.trainable for layer in child.layers)
+
+
+def test_fine_tuning_the_same_network_copies_everything_but_the_output():
+    parent, child = models(PARENT)
+    result = copy_matching(child, parent, PARENT)
+    assert result.new == ("output",)
+    assert result.copied == ("block1_conv1", "block1_bn1", "block2_conv1", "block2_conv2",
+                             "block2_shortcut", "dense1")
 
 
 def test_freeze_base_copies_and_freezes_only_the_matching_convolution_layers():
@@ -104,3 +113,4 @@ def test_a_parent_without_a_model_is_named(store):
     run_id = store.create_run(PARENT.to_dict(), name="unfinished")
     with pytest.raises(ConfigError, match=f"init from: run {run_id} .unfinished, queued. has no saved model"):
         parent_model_path(store, run_id)
+

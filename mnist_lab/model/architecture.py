@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from mnist_lab.config import RunConfig
 from mnist_lab.data import NUM_CLASSES
 from mnist_lab.model import blocks
-from mnist_lab.model.layer_table import INPUT_NAME, LayerInfo, Walker
+from mnist_lab.model.layer_table import INPUT_NAME, OUTPUT_NAME, LayerInfo, Walker
 from mnist_lab.model.validation import check_fields
 
 # Augmentation layers, named after their config fields, with how their detail reads.
@@ -89,6 +89,6 @@ def describe(config: RunConfig) -> Architecture:
     if config.head_dropout:
         walk.add("head_dropout", "dropout", None, 0, features, f"{config.head_dropout:g}",
                  shape=(features,))
-    walk.add("output", "dense", None, features * NUM_CLASSES + NUM_CLASSES,
+    walk.add(OUTPUT_NAME, "dense", None, features * NUM_CLASSES + NUM_CLASSES,
              2 * features * NUM_CLASSES, "10, softmax", shape=(NUM_CLASSES,))
     return Architecture(walk.layers)

@@ -12,7 +12,7 @@ from keras import layers
 
 from mnist_lab.config import RunConfig
 from mnist_lab.data import IMAGE_SHAPE, NUM_CLASSES
-from mnist_lab.model import INPUT_NAME, describe
+from mnist_lab.model import INPUT_NAME, OUTPUT_NAME, describe
 from mnist_lab.model.augmentation import augmentation_layers
 from mnist_lab.model.families import conv_block
 
@@ -37,5 +37,5 @@ def build_model(config: RunConfig) -> keras.Model:
             x = layers.Dropout(dense.dropout, name=f"dense{number}_dropout")(x)
     if config.head_dropout:
         x = layers.Dropout(config.head_dropout, name="head_dropout")(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="output")(x)
+    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name=OUTPUT_NAME)(x)
     return keras.Model(inputs, outputs, name=config.preset or "mnist_lab_cnn")

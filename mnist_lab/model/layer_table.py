@@ -13,6 +13,7 @@ from mnist_lab.config import ConfigError
 from mnist_lab.data import IMAGE_SHAPE
 
 INPUT_NAME = "input"
+OUTPUT_NAME = "output"  # the softmax layer: the classifier of the run's own digits
 STRIDED_KERNEL = 3
 
 
