@@ -12,7 +12,7 @@ import shutil
 import time
 from pathlib import Path
 
-from benchmarks import dashboard_watch, data_load, overhead, page_latency, sweep_share
+from benchmarks import dashboard_watch, data_load, overhead, page_latency, records, sweep_share
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -34,6 +34,9 @@ def main() -> None:
     results.update(overhead.measure(epochs=1 if quick else 2, repeats=2 if quick else 3,
                                     subset=200 if quick else None))
     results.update(sweep_share.measure(epochs=1, subset=100 if quick else None))
+    # The record presets against lenet5's 10-epoch time, and the transfer demonstration.
+    results.update(records.measure(quick))
+    results.update(records.transfer_demo(quick))
     if shutil.which("chromium"):
         # lenet5 as the issue's check trains it (10 epochs); a quick run keeps enough turns.
         results.update(dashboard_watch.measure(epochs=3 if quick else 10, repeats=1 if quick else 3))

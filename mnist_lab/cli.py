@@ -1,4 +1,4 @@
-"""The command line: `python -m mnist_lab train | runs | data | presets`.
+"""The command line: `python -m mnist_lab train | runs | data | presets | demo`.
 
 Exit codes: 0 done; 1 a run failed (it is marked failed, the traceback is printed); 2 bad
 input (one line on stderr, nothing trained); 130 Ctrl-C; 143 SIGTERM (the run is marked
@@ -98,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
         "info", help="source, shapes, class counts, cache").add_argument("--data")
     commands.add_parser("presets", help="the named presets")
     add_study_commands(commands, _Parser)
+    demo = commands.add_parser("demo", help="built-in demonstrations")
+    transfer = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser).add_parser(
+        "transfer", help="digits 0-4 teach a network 5-9 from 100 images each, against scratch")
+    transfer.add_argument("--quick", action="store_true", help="tiny data and epochs: seconds")
+    transfer.add_argument("--data", help="MNIST source, as for train")
     return parser
 
 
@@ -281,9 +286,24 @@ def _presets(args: argparse.Namespace, _: None) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace, store: RunStore) -> int:
+    from mnist_lab.demo import TAG, run_demo
+
+    result = run_demo(store, data_source=args.data, quick=args.quick)
+    print("\ntest accuracy on the 5-9 test images, over seeds:")
+    _print_table([{key: f"{value:.2%}" if isinstance(value, float) else value
+                   for key, value in row.items()} for row in result.rows()])
+    curves = result.curves(store)
+    print("\nvalidation accuracy by epoch (mean over seeds):")
+    _print_table([{"epoch": epoch, **{arm: f"{value:.2%}" for arm, value in row.items()}}
+                  for epoch, row in curves.iterrows()])
+    print(f"\nthe runs are tagged '{TAG}': compare them on the Compare page")
+    return 0
+
+
 _COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets,
-             "sweep": run_sweep, "studies": run_studies, "worker": run_worker}
-STORE_COMMANDS = ("train", "runs", "sweep", "studies", "worker")
+             "sweep": run_sweep, "studies": run_studies, "worker": run_worker, "demo": _demo}
+STORE_COMMANDS = ("train", "runs", "sweep", "studies", "worker", "demo")
 
 
 def _percent(value: float | None) -> str:

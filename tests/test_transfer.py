@@ -114,3 +114,25 @@ def test_a_parent_without_a_model_is_named(store):
     with pytest.raises(ConfigError, match=f"init from: run {run_id} .unfinished, queued. has no saved model"):
         parent_model_path(store, run_id)
 
+
+def test_the_transfer_demo_trains_a_base_and_three_arms_on_the_new_digits(store, small_data, capsys):
+    assert main(["--home", str(store.home), "demo", "transfer", "--quick"]) == 0
+
+    output = capsys.readouterr().out
+    runs = {run.name: run for run in store.list()}
+    base = runs["demo base 0-4"]
+    assert base.config["classes"] == [0, 1, 2, 3, 4] and base.tags == ["transfer-demo"]
+    arms = {name: run for name, run in runs.items() if name.startswith("demo 5-9")}
+    assert sorted(arms) == ["demo 5-9 from scratch s0", "demo 5-9 transfer, fine-tuned s0",
+                            "demo 5-9 transfer, frozen base s0"]
+    for run in arms.values():  # the same images: 5-9, 125 per class (50 in the small data), 20% held out
+        assert run.config["classes"] == [5, 6, 7, 8, 9] and run.config["subset"] == 125
+        assert run.summary["train_images"] == 200
+    assert arms["demo 5-9 from scratch s0"].config["init_from"] is None
+    frozen = arms["demo 5-9 transfer, frozen base s0"]
+    assert frozen.config["init_from"] == base.id and frozen.summary["frozen_layers"][0] == "block1_conv1"
+    tuned = arms["demo 5-9 transfer, fine-tuned s0"]
+    assert tuned.summary["frozen_layers"] == [] and "dense1" in tuned.summary["copied_layers"]
+    assert tuned.config["learning_rate"] == 0.0003
+    assert "validation accuracy by epoch (mean over seeds):" in output
+    assert "transfer, frozen base" in output.split("test accuracy on the 5-9 test images")[1]
