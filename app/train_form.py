@@ -141,8 +141,11 @@ def _on_parent_change(key: str) -> None:
     try:
         parent = get_store().get(parent_id)
         network = RunConfig.from_dict(parent.config)
-    except ConfigError as error:
+    except ConfigError as error:  # a ValueError too, so it is caught first
         st.toast(f"Run {as_text(parent_id)} has a config this version cannot use: {no_html(error)}")
+        return
+    except (RunNotFoundError, ValueError):
+        st.toast(f"Run {as_text(parent_id)} does not exist.")
         return
     current = RunConfig.from_dict(st.session_state[CONFIG_KEY]["config"])
     _load(current.replace(blocks=network.blocks, dense=network.dense,
