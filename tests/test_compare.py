@@ -61,6 +61,10 @@ def test_architecture_summary_reads_like_the_network():
         for kernel in (3, 5, 7) for convs in (1, 2)}
     assert len(sketches) == 6
     assert "conv 8@7x7 x2 / max / dense 120-84" in sketches
+    assert compare.architecture_summary(preset("resnet-small").to_dict()) == (
+        "conv 16@3x3, res16@3x3 x2, res32@3x3 x2, res64@3x3 x2 / none/max")
+    assert compare.architecture_summary(preset("inception-small").to_dict()).startswith(
+        "conv 32@3x3, inc16, inc32 / ")
     assert compare.architecture_summary({"blocks": "nope"}).startswith("invalid config: blocks")
 
 

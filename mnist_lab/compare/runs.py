@@ -170,10 +170,15 @@ def architecture_diff(configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]
     return rows + [total]
 
 
+_KIND_MARKS = {"plain": "", "residual": "res", "inception": "inc"}
+
+
 def architecture_summary(config: dict[str, Any]) -> str:
     """A one-line sketch for tables: "conv 6@5x5, 16@5x5 / max / dense 120-84" (or the problem).
 
-    Each block reads filters@kernel, then "x2" when it stacks two convolutions.
+    Each block reads filters@kernel, then "x2" when it stacks two convolutions; residual and
+    inception blocks are marked: "res16@3x3 x2", "inc16" (an inception block's branches have
+    kernels 1, 3 and 5).
     """
     try:
         parsed = RunConfig.from_dict(config)
@@ -182,8 +187,9 @@ def architecture_summary(config: dict[str, Any]) -> str:
     parts = []
     if parsed.blocks:
         parts.append("conv " + ", ".join(
-            f"{block.filters}@{block.kernel_size}x{block.kernel_size}"
-            + (f" x{block.convs}" if block.convs > 1 else "")
+            f"{_KIND_MARKS[block.kind]}{block.filters}"
+            + ("" if block.kind == "inception" else f"@{block.kernel_size}x{block.kernel_size}")
+            + (f" x{block.convs}" if block.convs > 1 and block.kind != "inception" else "")
             for block in parsed.blocks))
         parts.append("/".join(dict.fromkeys(block.downsample for block in parsed.blocks)))
     if parsed.dense:
