@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mnist_lab.model import INPUT_NAME
+
 # Layers whose output is a new feature map: convolutions, pooling, additions, concatenations.
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Add", "Concatenate")
 
@@ -95,27 +97,30 @@ def conv_filters(model):
             for layer in model.layers if type(layer).__name__ == "Conv2D"]
 
 
+def _tensor_sources(value) -> list[str]:
+    """The layer names in a serialized call's arguments: Keras writes each tensor's history."""
+    if isinstance(value, dict):
+        history = value.get("config", {}).get("keras_history")
+        if value.get("class_name") == "__keras_tensor__" and history:
+            return [history[0]]
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return [name for item in value for name in _tensor_sources(item)]
+    return []
+
+
 def layer_inputs(model) -> dict[str, tuple[str, ...]]:
     """Each layer's name -> the names of the layers feeding it, read from the model's config.
 
     A functional model lists its connections; a Sequential one (runs saved before block kinds
     existed) is a chain.
     """
-    def histories(value):
-        if isinstance(value, dict):
-            history = value.get("config", {}).get("keras_history") if value.get(
-                "class_name") == "__keras_tensor__" else None
-            return [history[0]] if history else [name for item in value.values()
-                                                  for name in histories(item)]
-        if isinstance(value, list | tuple):
-            return [name for item in value for name in histories(item)]
-        return []
-
     layers = model.get_config()["layers"]
     if all("inbound_nodes" in layer for layer in layers):
-        return {layer["config"]["name"]: tuple(histories(layer["inbound_nodes"])) for layer in layers}
+        return {layer["config"]["name"]: tuple(_tensor_sources(layer["inbound_nodes"]))
+                for layer in layers}
     names = [layer.name for layer in model.layers]
-    return {name: (previous,) for previous, name in zip(["input", *names], names, strict=False)}
+    return {name: (previous,) for previous, name in zip([INPUT_NAME, *names], names, strict=False)}
 
 
 def feature_maps(model, image):
