@@ -34,3 +34,20 @@ def test_a_failed_repeat_is_reported_beside_those_that_succeeded():
     assert summary["watched_vs_unwatched_ratio"] == pytest.approx(0.99)
     assert summary["watched_phase_images_per_s"] == [99.0, 99.0]
     assert summarize(["TimeoutError: x"]) == {"watch_failed_repeats": ["TimeoutError: x"]}
+
+
+def test_record_targets_are_judged_against_lenet5s_time():
+    from benchmarks.records import summarize
+
+    lenet = {"train_seconds": 80.0, "test_accuracy": 0.992}
+    fast = [{"train_seconds": seconds, "test_accuracy": accuracy}
+            for seconds, accuracy in ((9.0, 0.991), (9.5, 0.990), (9.9, 0.989), (9.0, 0.990), (9.2, 0.992))]
+    best = {"train_seconds": 1150.0, "test_accuracy": 0.9961}
+    keys = summarize(lenet, fast, best, 0.9958)
+    assert keys["fast_mean_test_accuracy_5_seeds"] == pytest.approx(0.9904)
+    assert (keys["fast_seconds"], keys["fast_seconds_limit"]) == (9.9, 10.0)
+    assert keys["fast_meets_target"] and keys["best_meets_target"]
+    slow = summarize(lenet, [*fast[:4], {"train_seconds": 10.1, "test_accuracy": 0.999}], best, 0.99)
+    assert not slow["fast_meets_target"]  # one seed over 1/8 of lenet5's time is enough to miss
+    assert not summarize(lenet, fast, {**best, "train_seconds": 1201.0}, 0.99)["best_meets_target"]
+    assert not summarize(lenet, fast, {**best, "test_accuracy": 0.9959}, 0.99)["best_meets_target"]
