@@ -242,11 +242,15 @@ def test_feature_map_figure_follows_the_layer_table():
     from mnist_lab.config import preset
     from mnist_lab.model import describe
 
-    edges, maps = figures.feature_map_figure(describe(preset("lenet5"))).data
-    assert list(maps.customdata) == ["input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
-    assert list(maps.x) == [0, 1, 2, 3, 4] and set(maps.y) == {0}
-    assert list(maps.marker.size) == [8 + side for side in (28, 28, 14, 10, 5)]
-    assert maps.text[-1] == "5x5x16"
+    edges, *groups = figures.feature_map_figure(describe(preset("lenet5"))).data
+    assert [group.name for group in groups] == ["input", "convolution", "pooling"]
+    nodes = sorted((x, name, size, text) for group in groups for x, name, size, text in zip(
+        group.x, group.customdata, group.marker.size, group.text, strict=True))
+    assert [name for _, name, _, _ in nodes] == [
+        "input", "block1_conv1", "block1_pool", "block2_conv1", "block2_pool"]
+    assert [x for x, *_ in nodes] == [0, 1, 2, 3, 4] and {y for group in groups for y in group.y} == {0}
+    assert [size for _, _, size, _ in nodes] == [8 + side for side in (28, 28, 14, 10, 5)]
+    assert nodes[-1][3] == "5x5x16"
     assert [value for value in edges.x if value is not None] == [0, 1, 1, 2, 2, 3, 3, 4]
 
 
@@ -296,6 +300,9 @@ def test_diagram_draws_shortcuts_and_branches():
     # The identity shortcut jumps the block's convolutions, bending below the main line.
     assert [(1, 0.0), (1.5, -1.0), (3.5, -1.0), (4, 0.0)] in segments
     assert [(0, 0.0), (1, 0.0)] in segments  # input -> stem is straight
+    merges = figures.feature_map_figure(describe(preset("resnet-small"))).data[-1]
+    assert merges.name == "addition or concatenation"
+    assert list(merges.customdata) == ["block2_add", "block3_add", "block4_add"]
     nodes, edges = figures.network_layout(describe(preset("inception-small")))
     place = {node.name: (node.column, node.lane) for node in nodes}
     branches = ["block2_1x1", "block2_3x3", "block2_5x5", "block2_branch_pool"]

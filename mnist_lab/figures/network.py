@@ -18,11 +18,15 @@ from mnist_lab.model import INPUT_NAME, Architecture, LayerInfo
 # Layers that keep their input's map: left out of the drawing, their edges passed through.
 PASS_THROUGH = ("batch norm", "activation", "dropout", "augmentation")
 MERGES = ("add", "concat")
+# The node groups, each one trace in the legend: name -> (layer kinds, colour).
+GROUPS = {"input": ((), "#7f7f7f"), "convolution": (("conv",), "#1f77b4"),
+          "pooling": (("max pool", "avg pool"), "#ff7f0e"), "addition or concatenation": (MERGES, "#2ca02c")}
 
 
 @dataclass(frozen=True)
 class Node:
     name: str
+    kind: str
     column: int
     lane: float
     shape: tuple[int, int, int]
@@ -54,7 +58,7 @@ def network_layout(architecture: Architecture) -> tuple[list[Node], list[tuple[s
     lanes = _lanes(spatial)
     source = {INPUT_NAME: (INPUT_NAME,)}  # layer -> the drawn nodes its output comes from
     column = {INPUT_NAME: 0}
-    nodes = [Node(INPUT_NAME, 0, 0.0, IMAGE_SHAPE, "x".join(map(str, IMAGE_SHAPE)))]
+    nodes = [Node(INPUT_NAME, "input", 0, 0.0, IMAGE_SHAPE, "x".join(map(str, IMAGE_SHAPE)))]
     edges: list[tuple[str, str]] = []
     for layer in spatial:
         feeding = tuple(dict.fromkeys(node for name in layer.inputs for node in source[name]))
@@ -63,8 +67,8 @@ def network_layout(architecture: Architecture) -> tuple[list[Node], list[tuple[s
             continue
         source[layer.name] = (layer.name,)
         column[layer.name] = 1 + max(column[node] for node in feeding)
-        nodes.append(Node(layer.name, column[layer.name], lanes[layer.name], layer.output_shape,
-                          "x".join(map(str, layer.output_shape))))
+        nodes.append(Node(layer.name, layer.kind, column[layer.name], lanes[layer.name],
+                          layer.output_shape, "x".join(map(str, layer.output_shape))))
         edges += [(node, layer.name) for node in feeding]
     return nodes, edges
 
@@ -88,8 +92,9 @@ def feature_map_figure(architecture: Architecture) -> go.Figure:
     Returns
     -------
     figure : plotly.graph_objects.Figure
-        Grey lines for the edges (one trace), then one trace of nodes named
-        "feature maps" whose x is the column, y the lane and text the map's shape.
+        Grey lines for the edges (one trace), then one trace of nodes per group of
+        `GROUPS` present (input, convolution, pooling, addition or concatenation) whose x
+        is the column, y the lane, text the map's shape and customdata the layer's name.
     """
     nodes, edges = network_layout(architecture)
     by_name = {node.name: node for node in nodes}
@@ -101,19 +106,22 @@ def feature_map_figure(architecture: Architecture) -> go.Figure:
         ys += [*line_y, None]
     figure = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", showlegend=False,
                                   line={"color": "#9e9e9e", "width": 1.5}))
-    figure.add_trace(go.Scatter(
-        x=[node.column for node in nodes], y=[node.lane for node in nodes],
-        mode="markers+text", name="feature maps", showlegend=False,
-        text=[node.text for node in nodes], textposition="top center",
-        customdata=[node.name for node in nodes],
-        hovertemplate="%{customdata}<br>%{text}<extra></extra>",
-        marker={"size": [8 + node.shape[0] for node in nodes], "color": "#1f77b4",
-                "symbol": "square"},
-    ))
+    for group, (kinds, colour) in GROUPS.items():
+        members = [node for node in nodes if node.kind in kinds or node.kind == group]
+        if not members:
+            continue
+        figure.add_trace(go.Scatter(
+            x=[node.column for node in members], y=[node.lane for node in members],
+            mode="markers+text", name=group, text=[node.text for node in members],
+            textposition="top center", customdata=[node.name for node in members],
+            hovertemplate="%{customdata}<br>%{text}<extra></extra>",
+            marker={"size": [8 + node.shape[0] for node in members], "color": colour,
+                    "symbol": "square"},
+        ))
     lanes = [node.lane for node in nodes]
     figure.update_layout(
         height=220 + 50 * (max(lanes) - min(lanes)), title="How the feature maps flow and shrink",
-        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend={"orientation": "h", "y": -0.05},
         xaxis={"visible": False}, yaxis={"visible": False, "range": [min(lanes) - 0.8, max(lanes) + 0.8]},
     )
     return figure
