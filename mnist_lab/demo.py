@@ -27,9 +27,11 @@ BASE_DIGITS = [0, 1, 2, 3, 4]
 NEW_DIGITS = [5, 6, 7, 8, 9]
 PER_CLASS, HELD_OUT = 125, 0.2  # 100 training and 25 validation images of each new digit
 SEEDS = (0, 1, 2)
-# The network: two 3x3 blocks with batch norm and a dense layer; 0-4 trains it for 3 epochs.
+# The network: two 3x3 blocks and a dense layer; 0-4 trains it for 3 epochs. No batch norm:
+# with 8 steps an epoch its moving statistics lag, and the from-scratch curve measured that
+# lag (86% at epoch 3, 50% at epoch 10, 81% at 30) more than what the network had learned.
 NETWORK = RunConfig(
-    blocks=[ConvBlock(16, 3, batch_norm=True), ConvBlock(32, 3, batch_norm=True)],
+    blocks=[ConvBlock(16, 3), ConvBlock(32, 3)],
     dense=[DenseLayer(64)], optimizer="adam", learning_rate=0.003, schedule="one-cycle",
     batch_size=64, epochs=3,
 )
