@@ -32,14 +32,15 @@ def test_a_residual_network_built_previewed_trained_and_inspected(tmp_path, smal
         block = sidebar.get_by_test_id("stExpander").filter(has_text="Conv block 2")
         block.get_by_text("Conv block 2").click()
         choose(page, block, "Kind", "residual")
-        # The table names the addition's two inputs; the diagram draws the shortcut.
-        page.get_by_text("block2_conv1 + block2_shortcut").wait_for()
-        sidebar.get_by_label("Rotation (degrees either way)").focus()
+        # The table names the addition's two inputs (its grid cells are drawn on a canvas:
+        # their text is in the page, not visible as such).
+        page.get_by_text("block2_conv1 + block2_shortcut").wait_for(state="attached")
+        sidebar.get_by_role("slider", name="Rotation (degrees either way)").focus()
         for _ in range(10):
             page.keyboard.press("ArrowRight")
         wait_until_idle(page)
         page.get_by_text("What training shows the network").wait_for()
-        page.get_by_text("augment_rotation", exact=True).wait_for()
+        page.get_by_text("augment_rotation", exact=True).wait_for(state="attached")
         page.screenshot(path=str(screenshots / "preview.png"), full_page=True)
 
         set_number(page, "Images per class (0: all)", 20)
