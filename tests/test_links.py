@@ -63,7 +63,8 @@ def test_every_preset_round_trips_in_a_few_hundred_characters():
     for name in preset_names():
         value = encode_config(preset(name))
         assert decode_config(value) == preset(name)
-        assert len(value) < 400
+        # Block kinds, augmentation, digits and transfer made a config longer: about 500.
+        assert len(value) < 600
 
 
 def packed(data) -> str:
