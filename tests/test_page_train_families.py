@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
+
+from mnist_lab import figures
 from mnist_lab.config import RunConfig, preset
 from mnist_lab.store import artifacts
 from tests.fakes import seed_run
@@ -59,7 +62,10 @@ def test_augmentation_is_in_the_table_and_previewed_on_sample_digits(launched): 
     preview = json.loads(at.get("plotly_chart")[1].proto.spec)
     titles = [annotation["text"] for annotation in preview["layout"]["annotations"]]
     assert titles == ["original"] * 8 + ["draw 1"] * 8 + ["draw 2"] * 8 + ["draw 3"] * 8
-    assert len(preview["data"]) == 32
+    # One picture of 4 rows of 8 digits (image_grid_figure lays a grid into a single image).
+    [picture] = preview["data"]
+    blank = figures.image_grid_figure([np.zeros((28, 28))] * 32, titles, columns=8).data[0]
+    assert [int(side) for side in picture["z"]["shape"].split(",")] == list(np.asarray(blank.z).shape)
 
 
 def test_classes_reach_the_config(launched, store):  # noqa: F811
