@@ -39,6 +39,22 @@ def test_cleanlab_ranks_the_flipped_labels_first(mnist):
                                         "label quality"}
 
 
+def test_a_run_on_some_digits_is_judged_among_them_and_nothing_flagged_is_no_error(mnist):
+    """A run on 4 and 9 (`classes`): cleanlab sees those two digits only, and a model with no
+    doubtful label flags nothing instead of failing."""
+    keep = np.isin(mnist.y_test, [4, 9])
+    given = mnist.y_test[keep]
+    flipped = np.flatnonzero(given == 4)[:5]
+    probabilities = with_flipped(fake_probabilities(given, mistakes=()), given,
+                                 [(image, 9) for image in flipped])
+
+    issues = find_label_issues(given, probabilities)
+
+    assert sorted(issues.index) == sorted(flipped) and set(issues.suggested) == {9}
+    clean = find_label_issues(given, fake_probabilities(given, mistakes=()))
+    assert len(clean.index) == 0 and clean.scored == keep.sum()
+
+
 def test_the_fake_runs_flipped_images_lead_its_ranking(store, mnist):
     run_id = seed_run(store, mnist.y_test, flipped=FLIPPED)
 

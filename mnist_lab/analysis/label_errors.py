@@ -106,12 +106,20 @@ def find_label_issues(labels, probabilities, *, index=None,
     if index.shape != labels.shape:
         raise ValueError(f"index must have one position per label ({len(labels)}), "
                          f"got shape {index.shape}")
-    if len(np.unique(labels)) < 2:
+    present = np.unique(labels)
+    if len(present) < 2:
         raise ValueError("label issues need images of at least two digits")
-    flagged = cleanlab_label_issues(labels, probabilities, filter_by=FILTER_BY,
-                                    return_indices_ranked_by=RANK_BY, n_jobs=1)
-    quality = get_label_quality_scores(labels[flagged], probabilities[flagged], method=RANK_BY)
-    suggested = probabilities[flagged].argmax(axis=1)
+    # A run on some digits (`classes`) is judged among those digits: cleanlab needs every
+    # class it is given to have images, so the other columns go and the rows are renormalized.
+    among = probabilities[:, present]
+    among = among / np.maximum(among.sum(axis=1, keepdims=True), np.finfo(float).tiny)
+    given = np.searchsorted(present, labels)
+    flagged = np.asarray(cleanlab_label_issues(given, among, filter_by=FILTER_BY,
+                                               return_indices_ranked_by=RANK_BY, n_jobs=1),
+                         dtype=int)
+    quality = (get_label_quality_scores(given[flagged], among[flagged], method=RANK_BY)
+               if len(flagged) else np.zeros(0))
+    suggested = present[among[flagged].argmax(axis=1)]
     return LabelIssues(index=index[flagged], given=labels[flagged], suggested=suggested,
                        confidence=probabilities[flagged, suggested], quality=quality,
                        scored=len(labels), source=source)
