@@ -136,3 +136,49 @@ def test_the_transfer_demo_trains_a_base_and_three_arms_on_the_new_digits(store,
     assert tuned.config["learning_rate"] == 0.0003
     assert "validation accuracy by epoch (mean over seeds):" in output
     assert "transfer, frozen base" in output.split("test accuracy on the 5-9 test images")[1]
+
+
+def test_a_ray_trial_starts_from_the_parent_model_its_driver_sends(store, small_data, tmp_path):
+    """Without Ray itself: the driver's bytes of the parent's model.keras reach `train` through
+    the worker's RemoteStore; a worker sent nothing says so in one line."""
+    from mnist_lab.data import load_mnist
+    from mnist_lab.sweeps.ray_backend import parent_model_bytes
+    from mnist_lab.sweeps.ray_trial import RemoteStore
+    from mnist_lab.training.train import train
+
+    parent_file = tmp_path / "parent.json"
+    parent_file.write_text(PARENT.replace(epochs=1, batch_size=16, classes=[0, 1, 2, 3, 4]).to_json())
+    assert main(["--home", str(store.home), "train", "--config", str(parent_file)]) == 0
+    parent_id = store.list()[0].id
+    config = PARENT.replace(epochs=1, batch_size=16, classes=[5, 6, 7, 8, 9], init_from=parent_id,
+                            transfer="freeze-base")
+    sent = parent_model_bytes(store, config.to_dict())
+    assert sent == store.artifact(parent_id, artifacts.MODEL_FILE).read_bytes()
+    assert parent_model_bytes(store, PARENT.to_dict()) is None
+    unfinished = store.create_run(PARENT.to_dict(), name="unfinished")
+    with pytest.raises(ConfigError, match="has no saved model"):
+        parent_model_bytes(store, config.replace(init_from=unfinished).to_dict())
+
+    class Worker(RemoteStore):  # no control actor: nothing is requested
+        def take_requests(self, run_id):
+            return []
+
+    class Queue(list):
+        put = list.append
+
+    data = load_mnist()  # MNIST_LAB_DATA: the small npz
+    folder = tmp_path / "worker" / "artifacts"
+    folder.mkdir(parents=True)
+    worker = Worker("trial", Queue(), None, folder, sent)
+    train(config, worker, "trial", data)
+    assert worker.final == ("completed", None)
+    summary = [message[2] for message in worker.queue if message[0] == "summary"][-1]
+    assert summary["frozen_layers"][0] == "block1_conv1"
+    parent_model = saved.load_model(store.artifact(parent_id, artifacts.MODEL_FILE))
+    child_model = saved.load_model(folder / artifacts.MODEL_FILE)
+    assert same(weights(child_model, "block1_conv1"), weights(parent_model, "block1_conv1"))
+    assert "trial-parent.keras" not in {path.name for path in folder.iterdir()}  # not an artifact
+
+    (tmp_path / "bare").mkdir()
+    with pytest.raises(ConfigError, match=f"run {parent_id}'s model was not sent to this Ray worker"):
+        train(config, Worker("bare", Queue(), None, tmp_path / "bare", None), "bare", data)

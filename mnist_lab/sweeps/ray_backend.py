@@ -8,7 +8,8 @@ into the store as they arrive, forwards stop, pause and learning-rate requests t
 control actor, and writes the model and predictions the task returns. MNIST is put in Ray's
 object store once and reaches each node once. A task whose worker dies is retried by Ray
 (`max_retries`); Stop asks a trial to end after its batch and cancels the task if it has not
-ended within `CANCEL_AFTER_S`.
+ended within `CANCEL_AFTER_S`. A trial that starts from another run's weights (`init_from`)
+is sent that run's saved model with it; a parent without one fails the trial in one line.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from mnist_lab.config import ConfigError
 from mnist_lab.model.backend import VERBOSE_ENV
 from mnist_lab.store import RequestKind, RunStatus, RunStore
+from mnist_lab.store.lineage import parent_model_path
 from mnist_lab.sweeps.ray_trial import train_trial
 from mnist_lab.sweeps.study import StudySpec
 from mnist_lab.training.runner import PROJECT_ROOT, mnist
@@ -33,6 +35,13 @@ MAX_RETRIES = 2
 CANCEL_AFTER_S = 20.0
 PROBE_TIMEOUT_S = 5.0
 MISSING = "Ray is not installed: pip install -r requirements-ray.txt (or leave out --ray-address)"
+
+
+def parent_model_bytes(store: RunStore, config: dict[str, Any]) -> bytes | None:
+    """The saved model a trial starts from (`init_from`), as bytes for its worker; None without
+    one. `ConfigError` naming the parent when it has no saved model."""
+    parent = config.get("init_from")
+    return None if parent is None else parent_model_path(store, parent).read_bytes()
 
 
 def import_ray():
@@ -105,9 +114,14 @@ class RayExecutor:
             if run_id is None:
                 break
             config = self.store.get(run_id).config
+            try:
+                parent_model = parent_model_bytes(self.store, config)
+            except ConfigError as error:
+                self.store.set_status(run_id, RunStatus.FAILED, error=str(error))
+                continue
             self.tasks[run_id] = self.remote.remote(config, run_id, self.data, self.queue,
-                                                    self.control, self.cpus)
-            self.bytes[run_id] = len(pickle.dumps(config))
+                                                    self.control, self.cpus, parent_model)
+            self.bytes[run_id] = len(pickle.dumps(config)) + len(parent_model or b"")
 
     def close(self) -> None:
         while self.tasks:

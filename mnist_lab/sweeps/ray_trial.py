@@ -4,7 +4,8 @@ A worker never opens the SQLite store or the runs folder. `RemoteStore` stands i
 store inside `train`: metric points, the plan and live status go to the driver through a Ray
 queue as they happen, requests (stop, pause, a new rate) come from the driver's control
 actor, and artifacts are written to a local temporary folder and returned as bytes with the
-task's result; the driver writes them into the store.
+task's result; the driver writes them into the store. A trial that starts from another run's
+weights (`init_from`) gets that run's saved model as bytes from the driver.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from mnist_lab.atomic import write_atomic
+from mnist_lab.config import ConfigError
 from mnist_lab.store import RequestKind, RunStatus
 from mnist_lab.store.records import Request
 
@@ -22,9 +24,17 @@ from mnist_lab.store.records import Request
 class RemoteStore:
     """The part of `RunStore` that `train` uses, carried to and from the driver."""
 
-    def __init__(self, run_id: str, queue, control, folder: Path) -> None:
+    def __init__(self, run_id: str, queue, control, folder: Path, parent_model: bytes | None = None) -> None:
         self.run_id, self.queue, self.control, self.folder = run_id, queue, control, folder
+        self.parent_model = parent_model
         self.final: tuple[str, str | None] | None = None
+
+    def carried_parent_model(self, run_id: str) -> Path:
+        """The parent run's model.keras, as the driver sent it, in a file beside the artifacts."""
+        if self.parent_model is None:
+            raise ConfigError(f"init from: run {run_id}'s model was not sent to this Ray worker")
+        path = self.folder.with_name(self.folder.name + "-parent.keras")
+        return write_atomic(path, lambda target: target.write_bytes(self.parent_model))
 
     def _send(self, *message: Any) -> None:
         self.queue.put((message[0], self.run_id, *message[1:]))
@@ -56,8 +66,11 @@ class RemoteStore:
         """The driver keeps the heartbeat of the trials it hands to Ray."""
 
 
-def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threads: int) -> dict:
-    """Train one trial on this worker; return its final status and artifact files as bytes."""
+def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threads: int,
+                parent_model: bytes | None = None) -> dict:
+    """Train one trial on this worker; return its final status and artifact files as bytes.
+
+    `parent_model` is the saved model of the run named by `init_from`, if any."""
     import ray
 
     from mnist_lab.config import RunConfig
@@ -69,10 +82,12 @@ def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threa
     from mnist_lab.training.train import configure_threads, train
 
     configure_threads(threads)
-    with tempfile.TemporaryDirectory(prefix="mnist-lab-trial-") as folder:
-        store = RemoteStore(run_id, queue, control, Path(folder))
+    with tempfile.TemporaryDirectory(prefix="mnist-lab-trial-") as top:
+        folder = Path(top) / "artifacts"
+        folder.mkdir()
+        store = RemoteStore(run_id, queue, control, folder, parent_model)
         train(RunConfig.from_dict(config), store, run_id, data)
-        files = {path.name: path.read_bytes() for path in Path(folder).iterdir()
+        files = {path.name: path.read_bytes() for path in folder.iterdir()
                  if not path.name.startswith(".tmp-")}
     status, error = store.final or (str(RunStatus.FAILED), "the trial ended without a status")
     return {"status": status, "error": error, "files": files}
