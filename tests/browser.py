@@ -92,3 +92,18 @@ def output_dir(name: str) -> Path:
     folder = ROOT / "test-output" / name
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def wait_until_idle(page) -> None:
+    """Wait for the rerun a widget change started to finish, so the next change is not lost."""
+    page.wait_for_timeout(150)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
+
+
+def set_number(page, label: str, value: float) -> None:
+    """Type `value` into the number field labelled `label` and wait for the rerun."""
+    field = page.get_by_label(label, exact=True)
+    field.fill(str(value))
+    field.press("Enter")
+    wait_until_idle(page)

@@ -8,8 +8,14 @@ import re
 import pytest
 
 from mnist_lab.store import RunStatus, RunStore
-from tests.browser import chromium_page, dashboard, output_dir, require_chromium
-from tests.test_browser_train import set_number, wait_until_idle
+from tests.browser import (
+    chromium_page,
+    dashboard,
+    output_dir,
+    require_chromium,
+    set_number,
+    wait_until_idle,
+)
 
 
 def choose(page, scope, label: str, option: str) -> None:
