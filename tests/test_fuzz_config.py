@@ -145,17 +145,21 @@ def test_any_value_in_any_field_is_accepted_or_refused_by_the_fields_name(case):
     assert message.startswith(f"{where}: ") or not where, message
 
 
+# Fields that hold text: a choice, a preset's name, or the run a config starts from.
+TEXT_FIELDS = ("activation", "padding", "downsample", "optimizer", "schedule", "kind", "transfer",
+               "preset", "init_from")
+
+
 def clearly_wrong(value, field: str) -> bool:
-    """No field takes these: negative or non-finite numbers, containers, text in a number's place."""
-    if isinstance(value, list | dict):
+    """No field takes these: negative or non-finite numbers, containers (but `classes`, a list
+    of digits), text in a number's place."""
+    if isinstance(value, dict) or (isinstance(value, list) and field != "classes"):
         return True
     if isinstance(value, float) and not math.isfinite(value):
         return True
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return value < 0 or field in ("activation", "padding", "downsample", "optimizer", "schedule",
-                                      "kind")
-    return isinstance(value, str) and field not in ("activation", "padding", "downsample",
-                                                    "optimizer", "schedule", "kind", "preset")
+        return value < 0 or field in TEXT_FIELDS
+    return isinstance(value, str) and field not in TEXT_FIELDS
 
 
 @FUZZ
