@@ -96,3 +96,20 @@ def test_start_from_run_loads_its_network_with_a_tenth_of_its_rate(launched, sto
     assert config.blocks == expected.blocks and config.dense == expected.dense
     assert config.learning_rate == expected.learning_rate / 10
     assert (config.init_from, config.transfer, child.name) == (parent, "freeze-base", "from base")
+
+
+def test_what_the_form_cannot_hold_of_the_new_fields_is_brought_near_and_noted():
+    from app.form_limits import fit_to_form
+    from mnist_lab.config import ConvBlock
+
+    config = preset("lenet5").replace(augment_rotation=90.0, classes=[3, 12, 3], transfer="thaw",
+                                      blocks=[ConvBlock(6, 5, kind="dense-net")])
+    fitted, notes = fit_to_form(config)
+
+    assert (fitted.augment_rotation, fitted.classes, fitted.transfer, fitted.blocks[0].kind) == (
+        45.0, [3], "fine-tune", "plain")
+    assert len(notes) == 4 and any(note.startswith("classes [3, 12, 3] (set to [3]") for note in notes)
+    from mnist_lab.config import preset_names
+
+    for name in preset_names():  # every preset fits as it is
+        assert fit_to_form(preset(name)) == (preset(name), []), name
