@@ -15,12 +15,13 @@ from mnist_lab.config import ConfigError, preset_names
 from mnist_lab.store import RunStore
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps.builtin import builtin_names
-from mnist_lab.sweeps.driver import drive
 from mnist_lab.sweeps.launch import prepare_study
 from mnist_lab.sweeps.local import LocalExecutor
-from mnist_lab.sweeps.report import study_report
 from mnist_lab.sweeps.study import SAMPLERS, StudySpec
-from mnist_lab.training.runner import serve_study
+
+# The driver, the report and the trainer are imported by the commands that use them: every
+# other command (`mnist-lab runs list`, run every second by the load benchmark) would pay
+# 1.3 s for SciPy, scikit-learn and Optuna.
 
 
 def add_commands(commands, parser_class) -> None:
@@ -88,6 +89,8 @@ def _read(path: Path) -> str:
 
 
 def run_sweep(args: argparse.Namespace, store: RunStore) -> int:
+    from mnist_lab.sweeps.driver import drive
+
     spec = spec_from_args(args, store)
     record = StudyIndex(store).get(spec.name)
     if record.driven and record.driver_pid != os.getpid():  # its starter may have named us
@@ -112,6 +115,8 @@ def executor_for(store: RunStore, spec: StudySpec, ray_address: str | None):
 
 
 def run_studies(args: argparse.Namespace, store: RunStore) -> int:
+    from mnist_lab.sweeps.report import study_report
+
     index = StudyIndex(store)
     if args.studies_command == "list":
         for record in index.list():
@@ -133,6 +138,8 @@ def run_studies(args: argparse.Namespace, store: RunStore) -> int:
 
 
 def run_worker(args: argparse.Namespace, store: RunStore) -> int:
+    from mnist_lab.training.runner import serve_study
+
     index = StudyIndex(store)
     index.get(args.study)
 
@@ -146,6 +153,8 @@ def run_worker(args: argparse.Namespace, store: RunStore) -> int:
 
 
 def _print_report(store: RunStore, name: str) -> None:
+    from mnist_lab.sweeps.report import study_report
+
     report = study_report(store, name)
     print(f"\nstudy {name}: " + (", ".join(f"{count} {state}" for state, count
                                           in sorted(report.counts.items())) or "no trials"))
