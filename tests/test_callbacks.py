@@ -39,6 +39,7 @@ def test_live_metrics_are_throttled_by_time(store, tiny, interval, batch_points)
     assert list(epochs["epoch_progress"]) == [1.0, 2.0, 3.0]
     assert list(epochs["step"]) == [8, 16, 24]
     assert (epochs["learning_rate"] == 0.1).all() and (epochs["images_per_s"] > 0).all()
+    assert live.recorded == batch_points + 3 == len(history)  # its own count, for the load benchmark
 
 
 def test_epoch_validation_supplies_val_metrics_and_labels(tiny):

@@ -261,7 +261,7 @@ def test_a_trainer_outlives_the_process_that_started_it(store, small_data):
     assert store.artifact(run_id, artifacts.MODEL_FILE).is_file()
 
 
-def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz):
+def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz, capsys):
     """A stop read at the first batch: 1 batch of an epoch, not a whole epoch, is recorded."""
     from mnist_lab.data import load_mnist
     from mnist_lab.training.train import train
@@ -278,6 +278,8 @@ def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz):
     assert summary["final_accuracy"] is None and summary["final_val_accuracy"] is None
     history = store.metrics(run_id)
     assert list(history["kind"]) == ["batch"] and list(history["step"]) == [1]
+    # The trainer's last line, which the load benchmark checks against the store.
+    assert capsys.readouterr().err.endswith(f"metric points of {run_id}: 1\n")
 
 
 def test_a_training_failure_exits_1_and_marks_the_run_failed(store, small_data, monkeypatch, capsys):

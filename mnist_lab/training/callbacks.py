@@ -151,7 +151,8 @@ class LiveMetrics(keras.callbacks.Callback):
     The first batch is always recorded, so a live chart has a point at once. Images per
     second cover the batches since the previous batch point, or the epoch's batches
     (validation excluded) for an epoch point. An epoch cut short by a stop ends with a batch
-    point where it stopped, not with an epoch point.
+    point where it stopped, not with an epoch point. `recorded` counts the points the store
+    took, so what the trainer wrote can be checked against what the store holds.
     """
 
     def __init__(self, store: RunStore, run_id: str, clock: TrainingClock, counter: StepCounter,
@@ -165,6 +166,7 @@ class LiveMetrics(keras.callbacks.Callback):
         self._epoch_window = (0.0, 0)  # (elapsed, step) when the epoch began
         self._last_batch_elapsed = 0.0
         self._last_logs: dict = {}
+        self.recorded = 0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.epoch = epoch
@@ -207,6 +209,7 @@ class LiveMetrics(keras.callbacks.Callback):
         )
         self.store.log_metrics(self.run_id, kind, self.epoch + 1, self.counter.steps,
                                self.clock.elapsed(), values)
+        self.recorded += 1
 
 
 class RunControl(keras.callbacks.Callback):

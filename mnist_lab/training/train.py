@@ -8,6 +8,7 @@ control; this file only tells the story.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
 import keras
@@ -40,6 +41,8 @@ from mnist_lab.training.callbacks import (
     TrainingClock,
 )
 
+# The trainer's last line in its log (`metric points of RUN_ID: N`): the points it wrote.
+METRIC_POINTS_LINE = "metric points of"
 # Training images whose predicted labels are recorded after every epoch (5,000 in all), for
 # the examples learned late, never learned or forgotten.
 TRACKED_PER_CLASS = 500
@@ -118,8 +121,8 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
         splits.x_train[tracked], counter,
         on_predictions=lambda labels: _save_tracked(store, run_id, labels, splits, tracked),
     )
-    callbacks = [counter, schedule, validation, tracking, control,
-                 LiveMetrics(store, run_id, clock, counter)]
+    live = LiveMetrics(store, run_id, clock, counter)
+    callbacks = [counter, schedule, validation, tracking, control, live]
     if console:
         callbacks.append(ConsolePrinter(config.epochs, clock, counter))
     history = model.fit(splits.x_train, y_train, batch_size=config.batch_size,
@@ -163,6 +166,8 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
         store.set_status(run_id, RunStatus.INTERRUPTED, error=TERMINATED_BY_SIGTERM)
     else:
         store.set_status(run_id, RunStatus.STOPPED if control.stopped else RunStatus.COMPLETED)
+    if not console:  # in the trainer's log: what it wrote, to check against the store
+        print(f"{METRIC_POINTS_LINE} {run_id}: {live.recorded}", file=sys.stderr, flush=True)
     return summary
 
 
