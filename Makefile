@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: install run test test-fast browser lint bench clean
+.PHONY: install run test test-fast browser lint bench bench-load clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mnist-lab needs Python 3.11 or newer")'
@@ -40,6 +40,12 @@ test-fast: install
 # Speed figures (never asserted in tests): benchmarks/results/latest.{json,md}.
 bench: install
 	$(PY) -m benchmarks
+
+# The load benchmark (a study, five browsers, the CLI every second) for MINUTES (10): alone,
+# on a quiet machine. Writes benchmarks/results/load.json.
+MINUTES ?= 10
+bench-load: install browser
+	$(PY) -m benchmarks load --minutes $(MINUTES)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -51,3 +51,28 @@ def test_record_targets_are_judged_against_lenet5s_time():
     assert not slow["fast_meets_target"]  # one seed over 1/8 of lenet5's time is enough to miss
     assert not summarize(lenet, fast, {**best, "train_seconds": 1201.0}, 0.99)["best_meets_target"]
     assert not summarize(lenet, fast, {**best, "test_accuracy": 0.9959}, 0.99)["best_meets_target"]
+
+
+def test_percentiles_are_nearest_rank():
+    from benchmarks.large_store import percentile
+
+    values = [float(number) for number in range(20, 0, -1)]
+    assert (percentile(values, 0.5), percentile(values, 0.95), percentile(values, 1.0)) == (10.0, 19.0, 20.0)
+    assert percentile([3.0], 0.95) == 3.0
+
+
+def test_the_load_benchmark_checks_each_trainers_count_against_the_store(store):
+    from benchmarks.load import rows_check
+    from tests.fakes import log_batch
+
+    whole, short, silent = (store.create_run({}, name=name) for name in ("whole", "short", "silent"))
+    for run_id, points in ((whole, 3), (short, 2), (silent, 1)):
+        for step in range(points):
+            log_batch(store, run_id, step)
+    (store.home / "studies").mkdir()
+    (store.home / "studies" / "load.log").write_text(
+        f"epoch 1/2 ...\nmetric points of {whole}: 3\nworker 12 leaves\nmetric points of {short}: 3\n")
+    assert rows_check(store.home) == {
+        "trials": 3, "trial_statuses": {"queued": 3}, "trials_counted": 2, "rows_written": 6,
+        "rows_stored_for_them": 5, "rows_mismatched": {short: {"written": 3, "stored": 2}},
+        "trials_with_rows_but_no_count": {silent: "queued"}}

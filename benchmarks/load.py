@@ -1,0 +1,293 @@
+"""The load benchmark: a study training two trials at once, five browsers watching, the CLI
+listing runs every second, for 10 minutes (`--minutes`); what must hold is measured.
+
+The load:
+- `mnist-lab sweep` (its own driver and long-lived trainers, the runner's slots set to 2):
+  LeNet-5 over kernels 3, 5, 7 and max or average pooling, many seeds, short trials
+  (`--epochs`, `--subset`), queued until the time is up, then stopped with `studies stop`;
+- five headless Chromium sessions, each on its own page, acting in turn every few seconds:
+  Runs (reloaded), Compare (the two newest finished trials, reloaded), Errors (a cell of the
+  newest finished trial clicked, or the page reloaded), Train (the live view of a running
+  trial, opened again) and Experiments (the study, reloaded);
+- `mnist-lab runs list` started every second, each waited for.
+
+What is measured:
+- metric rows: each trainer logs how many points it wrote (`metric points of RUN: N`, its
+  `LiveMetrics.recorded`), checked run by run against the rows the store holds;
+- "database is locked" anywhere: the dashboard's log, the study's and the driver's logs, the
+  trainers' logs, every CLI call's output, every page's text after each action and the
+  browsers' consoles;
+- the dashboard's response time in the browser: each load or rerun from `goto` or the click
+  until its content is shown and the page's script is idle (two frames painted), p50, p95
+  and the worst, per page and over all; and the live feed's requests (`/lab/live/…`);
+- CLI calls: how many, how many failed, their time.
+
+    python -m benchmarks load [--minutes 10] [--epochs 2] [--subset 300]
+    python -m benchmarks.load --minutes 3      # the same
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+from benchmarks.large_store import percentile
+from benchmarks.page_latency import ARM_JS, IDLE_JS, click_cell
+from mnist_lab.store import RunStatus, RunStore
+from mnist_lab.training.runner import MAX_RUNNING_SETTING
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browser import CHROMIUM, CHROMIUM_FLAGS, dashboard  # noqa: E402  (the tests' browser harness)
+
+ROOT = Path(__file__).resolve().parent.parent
+STUDY = "load"
+LOCKED = "database is locked"
+ACTION_EVERY_S = 3.0  # one page acts every 3 s: each of the five every 15 s
+WAIT_MS = 120_000
+POINTS = re.compile(r"metric points of (\S+): (\d+)")
+PAGES = ("runs", "compare", "errors", "train", "experiments")
+
+
+def lab_env(home: Path) -> dict[str, str]:
+    return {**os.environ, "MNIST_LAB_HOME": str(home), "PYTHONPATH": str(ROOT),
+            "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def start_study(home: Path, epochs: int, subset: int, minutes: float, log: Path) -> subprocess.Popen:
+    """The study's driver, as `mnist-lab sweep` runs it, with two trials at once."""
+    RunStore(home).set_setting(MAX_RUNNING_SETTING, "2")
+    with open(log, "wb") as output:
+        return subprocess.Popen(
+            [sys.executable, "-m", "mnist_lab", "sweep", "--name", STUDY,
+             "--grid", "blocks.kernel_size=3,5,7", "--grid", "blocks.downsample=max,avg",
+             "--repeats", "20", "--max-trials", "120", "--no-confirm",
+             "--epochs", str(epochs), "--subset", str(subset), "--time-budget", str(minutes)],
+            cwd=ROOT, env=lab_env(home), stdout=output, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL)
+
+
+class Lister(threading.Thread):
+    """`mnist-lab runs list` started every second until told to stop; each call kept."""
+
+    def __init__(self, home: Path) -> None:
+        super().__init__(daemon=True, name="runs list")
+        self.home, self.done = home, threading.Event()
+        self.calls: list[tuple[float, int, str]] = []  # (seconds, exit code, stdout + stderr)
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            started = time.monotonic()
+            result = subprocess.run([sys.executable, "-m", "mnist_lab", "runs", "list"], cwd=ROOT,
+                                    env=lab_env(self.home), capture_output=True, text=True)
+            seconds = time.monotonic() - started
+            self.calls.append((seconds, result.returncode, result.stdout + result.stderr))
+            self.done.wait(max(0.0, 1.0 - seconds))
+
+
+class Watchers:
+    """Five browser sessions on five pages, each acting in turn; every response timed."""
+
+    def __init__(self, browser, url: str, store: RunStore) -> None:
+        self.url, self.store = url, store
+        self.pages = {}
+        for name in PAGES:
+            page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+            page.set_default_timeout(WAIT_MS)
+            page.on("console", lambda message, name=name: self.console.append((name, message.text)))
+            page.on("requestfinished", self._feed_request)
+            self.pages[name] = page
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.feed_ms: list[float] = []
+        self.console: list[tuple[str, str]] = []
+        self.failures: list[str] = []
+        self.locked_in_pages = 0
+        self.clicks = 0
+
+    def _feed_request(self, request) -> None:
+        if "/lab/live/" in request.url:
+            timing = request.timing
+            if timing.get("responseEnd", -1) >= 0 and timing.get("requestStart", -1) >= 0:
+                self.feed_ms.append(timing["responseEnd"] - timing["requestStart"])
+
+    def act(self, name: str) -> None:
+        """The page's next action, timed; a failure is kept, not raised."""
+        page = self.pages[name]
+        try:
+            seconds = getattr(self, f"_{name}")(page)
+            if seconds is not None:
+                self.times[name].append(seconds)
+            self.locked_in_pages += page.content().count(LOCKED)
+        except Exception as error:  # one slow or broken action must not end the benchmark
+            self.failures.append(f"{name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
+
+    def _load(self, page, path: str, ready) -> float:
+        started = time.perf_counter()
+        page.goto(f"{self.url}/{path}")
+        ready(page)
+        page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        return time.perf_counter() - started
+
+    def _finished(self) -> list[str]:
+        return [run.id for run in self.store.list(statuses=(RunStatus.COMPLETED, RunStatus.STOPPED))]
+
+    def _runs(self, page) -> float:
+        return self._load(page, "runs", lambda page: page.get_by_test_id("stDataFrame").first.wait_for())
+
+    def _compare(self, page) -> float:
+        finished = self._finished()
+        if len(finished) < 2:
+            return self._load(page, "compare", lambda page: page.get_by_text("Pick two or more").wait_for())
+        query = "&".join(f"run={run_id}" for run_id in finished[:2])
+        return self._load(page, f"compare?{query}",
+                          lambda page: page.get_by_text("Two runs head to head").wait_for())
+
+    def _errors(self, page) -> float | None:
+        finished = self._finished()
+        if not finished:
+            return None
+        wanted = f"run={finished[0]}"
+        if wanted not in page.url or self.clicks % 3 == 2:  # a new run, or every third turn: reload
+            self.clicks += 1
+            return self._load(page, f"errors?{wanted}", lambda page: page.locator(
+                ".js-plotly-plot .scatterlayer .point").first.wait_for())
+        self.clicks += 1
+        page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
+        start = page.evaluate(ARM_JS)
+        click_cell(page, *((4, 9), (7, 2), (3, 5), (9, 4))[self.clicks % 4])
+        return (page.evaluate("() => window.rerunEnd") - start) / 1000
+
+    def _train(self, page) -> float:
+        running = [run.id for run in self.store.list(statuses=(RunStatus.RUNNING,))]
+        if not running:
+            return self._load(page, "train", lambda page: page.get_by_text("Train").first.wait_for())
+        return self._load(page, f"train?run={running[0]}",
+                          lambda page: page.locator(".live-run, [data-testid='stMetric']").first.wait_for())
+
+    def _experiments(self, page) -> float:
+        return self._load(page, f"experiments?study={STUDY}",
+                          lambda page: page.get_by_text("Start a study").wait_for())
+
+
+def locked_in_logs(home: Path, extra: list[Path]) -> dict[str, int]:
+    """Occurrences of the message in every log of the store and the benchmark's own logs."""
+    logs = [*home.rglob("*.log"), *extra]
+    return {str(path.relative_to(home) if path.is_relative_to(home) else path.name):
+            path.read_text(errors="replace").count(LOCKED)
+            for path in logs if path.is_file()}
+
+
+def rows_check(home: Path) -> dict:
+    """Each trainer's own count of the points it wrote against the rows the store holds."""
+    written: dict[str, int] = {}
+    for log in home.rglob("*.log"):
+        for run_id, count in POINTS.findall(log.read_text(errors="replace")):
+            written[run_id] = int(count)
+    with sqlite3.connect(home / "index.sqlite") as connection:
+        stored = dict(connection.execute("SELECT run_id, COUNT(*) FROM metrics GROUP BY run_id"))
+        statuses = dict(connection.execute("SELECT id, status FROM runs"))
+    mismatched = {run_id: {"written": count, "stored": stored.get(run_id, 0)}
+                  for run_id, count in written.items() if stored.get(run_id, 0) != count}
+    uncounted = {run_id: statuses[run_id] for run_id in statuses
+                 if run_id not in written and stored.get(run_id, 0)}
+    return {"trials": len(statuses), "trial_statuses": dict(Counter(statuses.values())),
+            "trials_counted": len(written), "rows_written": sum(written.values()),
+            "rows_stored_for_them": sum(stored.get(run_id, 0) for run_id in written),
+            "rows_mismatched": mismatched, "trials_with_rows_but_no_count": uncounted}
+
+
+def timing(values: list[float], unit: float = 1.0) -> dict:
+    if not values:
+        return {"n": 0}
+    return {"n": len(values), "p50": round(percentile(values, 0.5) * unit, 3),
+            "p95": round(percentile(values, 0.95) * unit, 3), "max": round(max(values) * unit, 3)}
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory(prefix="mnist-lab-load-") as folder:
+        home = Path(folder) / "runs"
+        store = RunStore(home)
+        driver_log, dashboard_log = Path(folder) / "driver.log", Path(folder) / "dashboard.log"
+        lister = Lister(home)
+        loads = [loadavg()]
+        with dashboard(home, dashboard_log) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            driver = start_study(home, epochs, subset, minutes, driver_log)
+            lister.start()
+            watchers = Watchers(browser, url, store)
+            started = time.monotonic()
+            turn = 0
+            while time.monotonic() - started < minutes * 60:
+                watchers.act(PAGES[turn % len(PAGES)])
+                turn += 1
+                loads.append(loadavg())
+                time.sleep(max(0.0, ACTION_EVERY_S - (time.monotonic() - started) % ACTION_EVERY_S))
+            wall = time.monotonic() - started
+            subprocess.run([sys.executable, "-m", "mnist_lab", "studies", "stop", STUDY], cwd=ROOT,
+                           env=lab_env(home), capture_output=True)
+            try:
+                driver_code = driver.wait(timeout=180)
+            except subprocess.TimeoutExpired:
+                driver.kill()
+                driver_code = "killed after 180 s"
+            lister.done.set()
+            lister.join()
+            browser.close()
+        cli_output = Path(folder) / "cli.log"
+        cli_output.write_text("".join(output for _, _, output in lister.calls))
+        everything = [value for values in watchers.times.values() for value in values]
+        return {
+            "load_minutes": round(wall / 60, 2), "load_epochs": epochs, "load_subset": subset,
+            "load_machine_load_average": {"start": loads[0], "max": max(loads),
+                                          "mean": round(sum(loads) / len(loads), 2)},
+            "load_driver_exit": driver_code,
+            "load_metric_rows": rows_check(home),
+            "load_database_is_locked": {
+                "logs": {name: count for name, count in
+                         locked_in_logs(home, [driver_log, dashboard_log, cli_output]).items()},
+                "pages": watchers.locked_in_pages,
+                "browser_consoles": sum(LOCKED in text for _, text in watchers.console)},
+            "load_response_s": {"all_pages": timing(everything),
+                                **{name: timing(watchers.times[name]) for name in PAGES}},
+            "load_live_feed_request_ms": timing(watchers.feed_ms),
+            "load_cli_runs_list": {"calls": len(lister.calls),
+                                   "failed": sum(code != 0 for _, code, _ in lister.calls),
+                                   "seconds": timing([seconds for seconds, _, _ in lister.calls])},
+            "load_browser_action_failures": watchers.failures,
+            "load_browser_console_errors": [f"{name}: {text[:200]}" for name, text in watchers.console
+                                            if "error" in text.lower()][:20],
+        }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks load", description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=10.0, help="how long the load lasts (10)")
+    parser.add_argument("--epochs", type=int, default=2, help="epochs of every trial (2)")
+    parser.add_argument("--subset", type=int, default=300, help="training images per class (300)")
+    args = parser.parse_args(argv)
+    results = measure(args.minutes, args.epochs, args.subset)
+    results_dir = ROOT / "benchmarks" / "results"
+    results_dir.mkdir(exist_ok=True)
+    (results_dir / "load.json").write_text(json.dumps(results, indent=2, default=str))
+    print(json.dumps(results, indent=2, default=str))
+    return results
+
+
+if __name__ == "__main__":
+    main()
