@@ -15,7 +15,7 @@ finished and two frames are painted, as in `benchmarks.page_latency`):
 - the dashboard process's peak RSS (VmHWM) after every page has been visited over the store,
   and a trainer's (`benchmarks.memory`), each with what dominates it.
 
-    python -m benchmarks.large_store [--repeats 5]
+    python -m benchmarks.large_store [--repeats 5]    # also writes results/large_store.json
 """
 
 from __future__ import annotations
@@ -195,6 +195,13 @@ def measure(epochs: int = 1, repeats: int = 5, subset: int | None = None) -> dic
 
 
 if __name__ == "__main__":
-    from benchmarks import cli as bench_cli
+    import argparse
+    import json
 
-    bench_cli.run(measure, __doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="loads of each page after the first")
+    results = measure(repeats=parser.parse_args().repeats)
+    folder = Path(__file__).resolve().parent / "results"
+    folder.mkdir(exist_ok=True)
+    (folder / "large_store.json").write_text(json.dumps(results, indent=2))
+    print(json.dumps(results, indent=2))

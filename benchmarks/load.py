@@ -5,10 +5,11 @@ The load:
 - `mnist-lab sweep` (its own driver and long-lived trainers, the runner's slots set to 2):
   LeNet-5 over kernels 3, 5, 7 and max or average pooling, many seeds, short trials
   (`--epochs`, `--subset`), queued until the time is up, then stopped with `studies stop`;
-- five headless Chromium sessions, each on its own page, acting in turn every few seconds:
-  Runs (reloaded), Compare (the two newest finished trials, reloaded), Errors (a cell of the
-  newest finished trial clicked, or the page reloaded), Train (the live view of a running
-  trial, opened again) and Experiments (the study, reloaded);
+- five headless Chromium sessions, each on its own page, acting in turn every few seconds,
+  a load and a rerun by turns: Runs (a search typed), Compare of the two newest
+  finished trials (training or validation curves), Errors of the newest finished trial (a
+  confusion-matrix cell clicked), Train on the live view of a running trial (a run name
+  typed) and Experiments on the study (loads only: its controls would start studies);
 - `mnist-lab runs list` started every second, each waited for.
 
 What is measured:
@@ -17,9 +18,11 @@ What is measured:
 - "database is locked" anywhere: the dashboard's log, the study's and the driver's logs, the
   trainers' logs, every CLI call's output, every page's text after each action and the
   browsers' consoles;
-- the dashboard's response time in the browser: each load or rerun from `goto` or the click
-  until its content is shown and the page's script is idle (two frames painted), p50, p95
-  and the worst, per page and over all; and the live feed's requests (`/lab/live/…`);
+- the dashboard's response time in the browser, p50, p95 and the worst, per page and over
+  all: a load from `goto` until its content is shown and the page's script is idle (a new
+  session each time: Streamlit's page bootstrap included), a rerun from the key or click
+  until the script has run and two frames are painted; and the live feed's requests
+  (`/lab/live/…`, each the time from request to response);
 - CLI calls: how many, how many failed, their time.
 
     python -m benchmarks load [--minutes 10] [--epochs 2] [--subset 300]
@@ -42,7 +45,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from benchmarks.large_store import percentile
-from benchmarks.page_latency import ARM_JS, IDLE_JS, click_cell
+from benchmarks.page_latency import IDLE_JS, click_cell
 from mnist_lab.store import RunStatus, RunStore
 from mnist_lab.training.runner import MAX_RUNNING_SETTING
 
@@ -54,8 +57,33 @@ STUDY = "load"
 LOCKED = "database is locked"
 ACTION_EVERY_S = 3.0  # one page acts every 3 s: each of the five every 15 s
 WAIT_MS = 120_000
+FIND_MS = 15_000  # a control that is not there (yet) fails the action, not the benchmark
 POINTS = re.compile(r"metric points of (\S+): (\d+)")
 PAGES = ("runs", "compare", "errors", "train", "experiments")
+RERUNS = ("runs", "compare", "errors", "train")
+# Resolves with the time a script run ends, once one has started after this was armed. Unlike
+# page_latency's, it also sees a rerun so quick that "running" and "notRunning" reach the
+# observer in one batch (a search of the Runs table): it reads each record's old value.
+ARM_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  window.rerunEnd = new Promise(resolve => {
+    let started = false;
+    new MutationObserver((records, observer) => {
+      for (const record of records) {
+        if (record.oldValue === 'running' || app.dataset.testScriptState === 'running') started = true;
+      }
+      if (started && app.dataset.testScriptState === 'notRunning') {
+        observer.disconnect();
+        requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
+      }
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state'],
+                     attributeOldValue: true});
+  });
+  return performance.now();
+}"""
+# The end of the rerun ARM_JS armed, or null after WAIT_MS (Playwright does not time it out).
+RERUN_END_JS = f"""() => Promise.race([window.rerunEnd,
+                                       new Promise(resolve => setTimeout(() => resolve(null), {WAIT_MS}))])"""
 
 
 def lab_env(home: Path) -> dict[str, str]:
@@ -106,12 +134,13 @@ class Watchers:
             page.on("console", lambda message, name=name: self.console.append((name, message.text)))
             page.on("requestfinished", self._feed_request)
             self.pages[name] = page
-        self.times: dict[str, list[float]] = defaultdict(list)
+        self.times: dict[str, dict[str, list[float]]] = {"load": defaultdict(list),
+                                                          "rerun": defaultdict(list)}
+        self.turns: Counter = Counter()
         self.feed_ms: list[float] = []
         self.console: list[tuple[str, str]] = []
         self.failures: list[str] = []
         self.locked_in_pages = 0
-        self.clicks = 0
 
     def _feed_request(self, request) -> None:
         if "/lab/live/" in request.url:
@@ -120,12 +149,16 @@ class Watchers:
                 self.feed_ms.append(timing["responseEnd"] - timing["requestStart"])
 
     def act(self, name: str) -> None:
-        """The page's next action, timed; a failure is kept, not raised."""
+        """The page's next action, a load or a rerun by turns, timed; a failure is kept."""
         page = self.pages[name]
+        page.bring_to_front()  # the page acted on is the one looked at: Chromium paints it
+        self.turns[name] += 1
+        rerun = (name in RERUNS and self.turns[name] % 2 == 0 and page.url.startswith(self.url)
+                 and page.get_by_test_id("stApp").count() > 0 and self._can_rerun(name, page))
         try:
-            seconds = getattr(self, f"_{name}")(page)
+            seconds = self._rerun(name, page) if rerun else getattr(self, f"_{name}")(page)
             if seconds is not None:
-                self.times[name].append(seconds)
+                self.times["rerun" if rerun else "load"][name].append(seconds)
             self.locked_in_pages += page.content().count(LOCKED)
         except Exception as error:  # one slow or broken action must not end the benchmark
             self.failures.append(f"{name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
@@ -137,6 +170,33 @@ class Watchers:
         page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         return time.perf_counter() - started
+
+    def _can_rerun(self, name: str, page) -> bool:
+        """Whether the page shows the control its rerun uses (Compare's curves need two runs)."""
+        if name == "compare":
+            return page.get_by_test_id("stRadio").filter(has_text="Curves").count() > 0
+        return True
+
+    def _rerun(self, name: str, page) -> float:
+        """Seconds from a widget change to the end of the rerun it starts. Each change is a
+        change: a reload can find its session, and its widgets' values, again."""
+        page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
+        start = page.evaluate(ARM_JS)
+        if name == "errors":
+            click_cell(page, *((4, 9), (7, 2), (3, 5), (9, 4))[self.turns[name] // 2 % 4])
+        elif name == "compare":
+            curves = page.get_by_test_id("stRadio").filter(has_text="Curves")
+            shown = "training" if curves.get_by_role("radio", name="training").is_checked() else "validation"
+            curves.get_by_text("validation" if shown == "training" else "training",
+                               exact=True).click(timeout=FIND_MS)
+        else:
+            box = page.get_by_label("Search names, notes, tags, ids" if name == "runs" else "Run name")
+            box.fill(f"{'lenet5' if name == 'runs' else 'load'} {self.turns[name]}", timeout=FIND_MS)
+            box.press("Enter", timeout=FIND_MS)
+        end = page.evaluate(RERUN_END_JS)
+        if end is None:
+            raise TimeoutError(f"no rerun ended within {WAIT_MS // 1000} s")
+        return (end - start) / 1000
 
     def _finished(self) -> list[str]:
         return [run.id for run in self.store.list(statuses=(RunStatus.COMPLETED, RunStatus.STOPPED))]
@@ -156,16 +216,8 @@ class Watchers:
         finished = self._finished()
         if not finished:
             return None
-        wanted = f"run={finished[0]}"
-        if wanted not in page.url or self.clicks % 3 == 2:  # a new run, or every third turn: reload
-            self.clicks += 1
-            return self._load(page, f"errors?{wanted}", lambda page: page.locator(
-                ".js-plotly-plot .scatterlayer .point").first.wait_for())
-        self.clicks += 1
-        page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
-        start = page.evaluate(ARM_JS)
-        click_cell(page, *((4, 9), (7, 2), (3, 5), (9, 4))[self.clicks % 4])
-        return (page.evaluate("() => window.rerunEnd") - start) / 1000
+        return self._load(page, f"errors?run={finished[0]}", lambda page: page.locator(
+            ".js-plotly-plot .scatterlayer .point").first.wait_for())
 
     def _train(self, page) -> float:
         running = [run.id for run in self.store.list(statuses=(RunStatus.RUNNING,))]
@@ -225,7 +277,7 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
         store = RunStore(home)
         driver_log, dashboard_log = Path(folder) / "driver.log", Path(folder) / "dashboard.log"
         lister = Lister(home)
-        loads = [loadavg()]
+        load_averages = [loadavg()]
         with dashboard(home, dashboard_log) as url, sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             driver = start_study(home, epochs, subset, minutes, driver_log)
@@ -236,7 +288,7 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
             while time.monotonic() - started < minutes * 60:
                 watchers.act(PAGES[turn % len(PAGES)])
                 turn += 1
-                loads.append(loadavg())
+                load_averages.append(loadavg())
                 time.sleep(max(0.0, ACTION_EVERY_S - (time.monotonic() - started) % ACTION_EVERY_S))
             wall = time.monotonic() - started
             subprocess.run([sys.executable, "-m", "mnist_lab", "studies", "stop", STUDY], cwd=ROOT,
@@ -251,11 +303,13 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
             browser.close()
         cli_output = Path(folder) / "cli.log"
         cli_output.write_text("".join(output for _, _, output in lister.calls))
-        everything = [value for values in watchers.times.values() for value in values]
+        loads, reruns = watchers.times["load"], watchers.times["rerun"]
+        everything = [value for kind in (loads, reruns) for values in kind.values() for value in values]
         return {
             "load_minutes": round(wall / 60, 2), "load_epochs": epochs, "load_subset": subset,
-            "load_machine_load_average": {"start": loads[0], "max": max(loads),
-                                          "mean": round(sum(loads) / len(loads), 2)},
+            "load_machine_load_average": {
+                "start": load_averages[0], "max": max(load_averages),
+                "mean": round(sum(load_averages) / len(load_averages), 2)},
             "load_driver_exit": driver_code,
             "load_metric_rows": rows_check(home),
             "load_database_is_locked": {
@@ -263,8 +317,12 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
                          locked_in_logs(home, [driver_log, dashboard_log, cli_output]).items()},
                 "pages": watchers.locked_in_pages,
                 "browser_consoles": sum(LOCKED in text for _, text in watchers.console)},
-            "load_response_s": {"all_pages": timing(everything),
-                                **{name: timing(watchers.times[name]) for name in PAGES}},
+            "load_response_s": {
+                "all": timing(everything),
+                "loads": timing([value for values in loads.values() for value in values]),
+                "reruns": timing([value for values in reruns.values() for value in values]),
+                **{f"{name}_{kind}": timing(times[name]) for name in PAGES
+                   for kind, times in (("load", loads), ("rerun", reruns))}},
             "load_live_feed_request_ms": timing(watchers.feed_ms),
             "load_cli_runs_list": {"calls": len(lister.calls),
                                    "failed": sum(code != 0 for _, code, _ in lister.calls),
