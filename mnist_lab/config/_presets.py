@@ -41,23 +41,25 @@ def _keras_convnet() -> RunConfig:
     )
 
 
+def _small_net(**architecture) -> RunConfig:
+    """The block-family presets share one recipe: Adam at 0.003 on a one-cycle schedule,
+    batches of 128, 5 epochs; only the architecture differs."""
+    return RunConfig(optimizer="adam", learning_rate=0.003, schedule="one-cycle", batch_size=128,
+                     epochs=5, **architecture)
+
+
 def _vgg_small() -> RunConfig:
     """Three VGG stacks (two 3x3 convolutions each, batch norm, max pooling), 16-32-64 wide."""
-    return RunConfig(
+    return _small_net(
         blocks=[ConvBlock(filters=width, convs=2, batch_norm=True) for width in (16, 32, 64)],
         dense=[DenseLayer(units=128)],
         head_dropout=0.3,
-        optimizer="adam",
-        learning_rate=0.003,
-        schedule="one-cycle",
-        batch_size=128,
-        epochs=5,
     )
 
 
 def _resnet_small() -> RunConfig:
     """A 3x3 stem, then residual blocks 16 (identity shortcut), 32 and 64 (1x1 projections)."""
-    return RunConfig(
+    return _small_net(
         blocks=[
             ConvBlock(filters=16, batch_norm=True, downsample="none"),
             ConvBlock(kind="residual", filters=16, convs=2, batch_norm=True),
@@ -65,28 +67,18 @@ def _resnet_small() -> RunConfig:
             ConvBlock(kind="residual", filters=64, convs=2, batch_norm=True, downsample="none"),
         ],
         global_pooling=True,
-        optimizer="adam",
-        learning_rate=0.003,
-        schedule="one-cycle",
-        batch_size=128,
-        epochs=5,
     )
 
 
 def _inception_small() -> RunConfig:
     """A 3x3 stem, then two inception modules: 4 branches of 16, then of 32 filters."""
-    return RunConfig(
+    return _small_net(
         blocks=[
             ConvBlock(filters=32, batch_norm=True),
             ConvBlock(kind="inception", filters=16, batch_norm=True),
             ConvBlock(kind="inception", filters=32, batch_norm=True, downsample="none"),
         ],
         global_pooling=True,
-        optimizer="adam",
-        learning_rate=0.003,
-        schedule="one-cycle",
-        batch_size=128,
-        epochs=5,
     )
 
 
