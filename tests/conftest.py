@@ -18,6 +18,18 @@ def store(tmp_path):
     return RunStore(tmp_path / "runs")
 
 
+@pytest.fixture
+def page_home(store, monkeypatch):
+    """The store a page sees: MNIST_LAB_HOME points at it, and Streamlit's caches start empty
+    (they outlive one test's AppTest and would answer from another test's store)."""
+    import streamlit as st
+
+    monkeypatch.setenv("MNIST_LAB_HOME", str(store.home))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    return store
+
+
 @pytest.fixture(scope="session")
 def mnist():
     """The full MNIST, from the bundled copy (cached after the first load)."""

@@ -5,22 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_lab.config import preset
-from mnist_lab.store import RunStatus, RunStore
+from mnist_lab.store import RunStatus
 from tests.fakes import seed_run
 
+pytestmark = pytest.mark.usefixtures("page_home")
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "runs"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    return RunStore(tmp_path / "runs")
 
 
 def open_compare(run_ids=()):

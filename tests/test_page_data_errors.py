@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from mnist_lab.store import LabelMark, RunStore
@@ -20,15 +19,8 @@ from tests.fakes import (
     seed_tracked,
 )
 
+pytestmark = pytest.mark.usefixtures("page_home")
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "runs"))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    return RunStore(tmp_path / "runs")
 
 
 def open_errors(run_id):
