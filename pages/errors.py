@@ -94,6 +94,10 @@ def show_why(true_class, predicted_class):
               why.colorize(evidence.difference, signed=True)], width=140,
              caption=[f"mean {true_class}", f"mean {predicted_class}",
                       f"{true_class} minus {predicted_class} (red: more ink in {true_class}s)"])
+    if not len(evidence.examples):
+        st.caption(f"This run reads no test {true_class} as {predicted_class}: there are no "
+                   "mistakes to trace to pixels or to the training images.")
+        return
     examples = data.x_test[evidence.examples]
     try:
         regions, chart = saliency_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE), classes,

@@ -175,3 +175,34 @@ def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypa
     text = " ".join(markdown.value for markdown in at.markdown)
     assert f"The pixels that pull these digits towards {predicted} lie on strokes at the " in text
     assert not any("No saliency maps" in info.value for info in at.info)
+
+
+def test_a_link_to_a_cell_without_mistakes_explains_without_saliency(tmp_path, monkeypatch, mnist):
+    """A deep link to an empty cell once crashed the page: the saliency ran on no images."""
+    from mnist_lab.config import preset
+    from mnist_lab.store import RunStore, artifacts
+    from mnist_lab.training.train import train
+
+    store = RunStore(tmp_path / "trained")
+    config = preset("lenet5").replace(subset=5, epochs=1, batch_size=16)
+    run_id = store.create_run(config.to_dict(), name="tiny")
+    train(config, store, run_id, mnist)
+    monkeypatch.setenv("MNIST_LAB_HOME", str(tmp_path / "trained"))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    probabilities, y_test = artifacts.read_predictions(store.run_dir(run_id))
+    predicted = probabilities.argmax(axis=1)
+    true_class, predicted_class = next(
+        (true, guess) for true in range(10) for guess in range(10)
+        if true != guess and not ((y_test == true) & (predicted == guess)).any())
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["run"] = run_id
+    at.query_params["cell"] = f"{true_class}-{predicted_class}"
+    at.run()
+
+    assert not at.exception
+    assert at.selectbox(key="pair").value == (true_class, predicted_class)
+    assert f"This run reads no test {true_class} as {predicted_class}" in " ".join(
+        caption.value for caption in at.caption)
+    assert not [chart for chart in at.get("plotly_chart") if "saliency" in chart.proto.id]
