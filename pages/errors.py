@@ -17,6 +17,7 @@ route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 8
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
+SECTION_KEY = "section"  # the open tab below the matrix, by its label
 
 
 def clicked_cell(event):
@@ -118,6 +119,21 @@ def show_why(true_class, predicted_class):
         columns=8), key="neighbours", config=SMALL_CHART)
 
 
+def show_tables(pairs):
+    confused, per_class = st.columns(2)
+    with confused:
+        st.subheader("Most confused pairs")
+        st.dataframe(pd.DataFrame([{"true": pair.true_class, "predicted": pair.predicted_class,
+                                    "count": pair.count, "share of true": pair.rate_of_true_class}
+                                   for pair in pairs[:10]]),
+                     hide_index=True, column_config={"share of true": st.column_config.NumberColumn(
+                         format="percent")})
+    with per_class:
+        st.subheader("Per class")
+        st.dataframe(pd.DataFrame(analysis.per_class_metrics(y_test, probabilities.argmax(axis=1))
+                                  .to_rows()).round(4), hide_index=True)
+
+
 def show_training(normalize):
     st.subheader("Through training")
     try:
@@ -140,7 +156,7 @@ classes = run.config.get("classes")  # a run on some digits is read against thei
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
 pairs = analysis.top_confused_pairs(counts, k=90)
 
-# The cell's digits go beside the matrix, where the eye is after a click; the tables below.
+# The cell's digits go beside the matrix, where the eye is after a click.
 chart, side = st.columns([3, 2])
 with chart:
     normalize = st.toggle("Share of each true class", key="normalize")
@@ -152,21 +168,18 @@ with side:
     pair = choose_pair(event, pairs)
     if pair is not None:
         show_examples(*pair)
-if pair is not None:
-    show_why(*pair)
-confused, per_class = st.columns(2)
-with confused:
-    st.subheader("Most confused pairs")
-    st.dataframe(pd.DataFrame([{"true": pair.true_class, "predicted": pair.predicted_class,
-                                "count": pair.count, "share of true": pair.rate_of_true_class}
-                               for pair in pairs[:10]]),
-                 hide_index=True, column_config={"share of true": st.column_config.NumberColumn(
-                     format="percent")})
-with per_class:
-    st.subheader("Per class")
-    st.dataframe(pd.DataFrame(analysis.per_class_metrics(y_test, probabilities.argmax(axis=1))
-                              .to_rows()).round(4), hide_index=True)
-show_training(normalize)
-label_issues_section(run, probabilities, y_test, data)
-training_issues_section(run, data)
-forgetting_section(run, data)
+# Below, one section at a time: only the open tab runs and is drawn, so a click on the matrix
+# or a deep link waits for the matrix, the cell's digits and one section, not all six.
+sections = {
+    "Why": lambda: show_why(*pair) if pair is not None else None,
+    "Pairs and classes": lambda: show_tables(pairs),
+    "Through training": lambda: show_training(normalize),
+    "Test label errors": lambda: label_issues_section(run, probabilities, y_test, data),
+    "Training label errors": lambda: training_issues_section(run, data),
+    "Hard and forgotten": lambda: forgetting_section(run, data),
+}
+for tab, show in zip(st.tabs(list(sections), key=SECTION_KEY, on_change="rerun"), sections.values(),
+                     strict=True):
+    if tab.open:
+        with tab:
+            show()

@@ -23,9 +23,11 @@ pytestmark = pytest.mark.usefixtures("page_home")
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def open_errors(run_id):
+def open_errors(run_id, section):
+    """The Errors page with one of its tabs open (only the open tab runs)."""
     at = AppTest.from_file(str(ROOT / "pages" / "errors.py"), default_timeout=90)
     at.query_params["run"] = run_id
+    at.session_state["section"] = section
     return at.run()
 
 
@@ -40,7 +42,7 @@ def metrics(at):
 
 def test_the_flipped_images_lead_the_grid_and_a_mark_is_saved(store, mnist):
     run_id = seed_run(store, mnist.y_test, flipped=FLIPPED)
-    at = open_errors(run_id)
+    at = open_errors(run_id, "Test label errors")
 
     assert not at.exception
     captions = issue_captions(at)
@@ -67,7 +69,7 @@ def test_a_saved_mark_is_shown_when_the_page_opens(store, mnist):
     run_id = seed_run(store, mnist.y_test, flipped=FLIPPED)
     store.set_label_marks(run_id, {9994: LabelMark.MODEL_WRONG})
 
-    at = open_errors(run_id)
+    at = open_errors(run_id, "Test label errors")
 
     assert at.pills(key=f"mark_{run_id}_9994").value == "model wrong"
     assert at.pills(key=f"mark_{run_id}_9995").value is None
@@ -76,7 +78,7 @@ def test_a_saved_mark_is_shown_when_the_page_opens(store, mnist):
 def test_averaging_with_a_run_of_another_test_order_is_refused_by_name(store, mnist):
     run_id = seed_run(store, mnist.y_test, flipped=FLIPPED)
     other = seed_shuffled_run(store, mnist.y_test)
-    at = open_errors(run_id)
+    at = open_errors(run_id, "Test label errors")
 
     at.multiselect(key="issue_runs").set_value([store.get(other)]).run()
 
@@ -87,7 +89,7 @@ def test_averaging_with_a_run_of_another_test_order_is_refused_by_name(store, mn
 def test_forgetting_grids_and_the_per_digit_table(store, mnist):
     run_id = seed_run(store, mnist.y_test)
     seed_tracked(store, run_id, TRACKED_HISTORY, TRACKED_LABELS)
-    at = open_errors(run_id)
+    at = open_errors(run_id, "Hard and forgotten")
 
     assert not at.exception
     assert any(caption.value.startswith("8 training images, a stratified sample, read after each "
@@ -101,7 +103,7 @@ def test_forgetting_grids_and_the_per_digit_table(store, mnist):
 
 
 def test_a_run_without_the_record_says_so(store, mnist):
-    at = open_errors(seed_run(store, mnist.y_test))
+    at = open_errors(seed_run(store, mnist.y_test), "Hard and forgotten")
 
     assert any(info.value.startswith("No per-epoch record of training images: "
                                      "train_predictions.npz is missing") for info in at.info)
@@ -111,7 +113,7 @@ def test_a_fold_run_lists_the_training_label_errors_of_its_study(store, mnist):
     flipped = ((7, 1), (70, 2), (700, 3), (7000, 4), (50000, 5))
     run_ids = seed_fold_runs(store, mnist.y_train, mnist.y_test, folds=3, flipped=flipped)
 
-    at = open_errors(run_ids[1])
+    at = open_errors(run_ids[1], "Training label errors")
 
     assert not at.exception
     assert "Likely label errors in the training set" in [header.value for header in at.header]
@@ -122,7 +124,7 @@ def test_a_fold_run_lists_the_training_label_errors_of_its_study(store, mnist):
 def test_a_study_short_of_a_fold_is_named(store, mnist):
     run_ids = seed_fold_runs(store, mnist.y_train, mnist.y_test, folds=3, only=[1, 2])
 
-    at = open_errors(run_ids[0])
+    at = open_errors(run_ids[0], "Training label errors")
 
     assert any(warning.value.startswith("only 2 of 3 folds: fold 3 is missing")
                for warning in at.warning)

@@ -22,10 +22,13 @@ def home(tmp_path, monkeypatch):
     return tmp_path / "runs"
 
 
-def open_page(run_id=None):
+def open_page(run_id=None, section=None):
+    """The page, with one of the tabs below the matrix open (the first, "Why", by default)."""
     at = AppTest.from_file(PAGE, default_timeout=60)
     if run_id:
         at.query_params["run"] = run_id
+    if section:
+        at.session_state["section"] = section
     return at.run()
 
 
@@ -73,7 +76,7 @@ def test_a_run_on_two_digits_is_analysed_on_their_test_images(home, mnist):
     run_id = seed_run(RunStore(home), mnist.y_test, mistakes=((4, 9, 7),),
                       config=preset("lenet5").replace(epochs=3, classes=[4, 9]))
 
-    at = open_page(run_id)
+    at = open_page(run_id, "Pairs and classes")
 
     assert not at.exception and not at.error
     assert at.dataframe[0].value.iloc[0][["true", "predicted", "count"]].tolist() == [4, 9, 7]
@@ -81,7 +84,7 @@ def test_a_run_on_two_digits_is_analysed_on_their_test_images(home, mnist):
 
 
 def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
-    at = open_page(fake_run)
+    at = open_page(fake_run, "Pairs and classes")
 
     assert not at.exception
     top_pairs = at.dataframe[0].value
@@ -89,6 +92,24 @@ def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
     assert at.selectbox(key="pair").value == (4, 9)
     assert at.subheader[0].value == "7 test 4s predicted as 9"  # beside the matrix, first
     assert len(example_captions(at)) == 7
+
+
+def test_only_the_open_tab_below_the_matrix_runs(fake_run):
+    """A click or a deep link waits for one section, not six: the others are not drawn."""
+    at = open_page(fake_run)
+
+    assert [tab.label for tab in at.tabs] == ["Why", "Pairs and classes", "Through training",
+                                               "Test label errors", "Training label errors",
+                                               "Hard and forgotten"]
+    assert "Why 4s are read as 9" in [subheader.value for subheader in at.subheader]
+    assert not at.dataframe and not at.header  # no tables, no data sections
+    assert [chart.proto.id for chart in at.get("plotly_chart") if "confusion_epoch" in chart.proto.id] == []
+
+    at.session_state["section"] = "Pairs and classes"
+    at.run()
+
+    assert "Why 4s are read as 9" not in [subheader.value for subheader in at.subheader]
+    assert [subheader.value for subheader in at.subheader][-2:] == ["Most confused pairs", "Per class"]
 
 
 def test_clicking_a_cell_shows_exactly_its_digits(fake_run):
@@ -136,7 +157,7 @@ def test_why_section_summarises_and_notes_the_missing_model(fake_run):
 
 
 def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
-    at = open_page(fake_run)
+    at = open_page(fake_run, "Through training")
     assert at.slider(key="epoch").value == 3
 
     assert epoch_matrix_title(at) == "Validation after epoch 3: 75.00% right"
