@@ -111,3 +111,18 @@ def test_compare_ranks_three_runs(store, two_runs, mnist, capsys):
     assert "ranking (a config repeated over seeds by its mean)" in out
     assert re.search(rf"^1 +lenet5 \({two_runs[0][-6:]}\) +0 +99\.85%", out, re.MULTILINE)
     assert re.search(rf"^3 +convnet \({third[-6:]}\) +0 +99\.60%", out, re.MULTILINE)
+
+
+def test_runs_list_starts_without_pandas(store, tmp_path):
+    """A listing is a short process that scripts and the load benchmark start every second:
+    importing pandas for it doubled its CPU time (0.24 s against 0.48 s)."""
+    import subprocess
+    import sys
+
+    script = ("import sys; from mnist_lab.cli import main; code = main(sys.argv[1:]); "
+              "print('pandas' in sys.modules); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", script, *home(store), "runs", "list"],
+                          capture_output=True, text=True, timeout=120)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "False"

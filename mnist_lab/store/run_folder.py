@@ -16,13 +16,14 @@ import math
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mnist_lab.atomic import TEMP_PREFIX, write_atomic
 from mnist_lab.store import marks
 from mnist_lab.store.records import Run
+
+if TYPE_CHECKING:
+    import pandas as pd  # annotations only: the CLI's listings start without pandas
 
 RECORD_FILE = "record.json"
 METRICS_FILE = "metrics.json"

@@ -16,9 +16,7 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from mnist_lab.store import marks, run_folder
 from mnist_lab.store.artifacts import CONFIG_FILE
@@ -34,6 +32,9 @@ from mnist_lab.store.records import (
     validate_name,
     validate_run_id,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -300,6 +301,8 @@ class RunStore:
              "wall_s": row["wall_s"], **json.loads(row["values_json"])}
             for row in rows
         ]
+        import pandas as pd  # here, not at the top: `runs list` and the trainer never need it
+
         return pd.DataFrame.from_records(
             records, columns=None if records else ["id", "kind", "epoch", "step", "wall_s"]
         )
