@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from mnist_lab.cli import EXIT_TERMINATED, main
 from mnist_lab.config import RunConfig, preset
 from mnist_lab.overrides import parse_classes
 from mnist_lab.store import RequestKind, RunStatus, artifacts
-from mnist_lab.training.runner import launch
+from mnist_lab.training.runner import BACKGROUND_NICENESS, NICE_ENV, launch, trainer_env
 
 
 @pytest.fixture
@@ -142,11 +143,20 @@ def test_dry_run_prints_the_layer_table(store, capsys):
     assert store.list() == []
 
 
+def thread_niceness(pid: int) -> set[int]:
+    """The niceness of every thread of a process (Linux sets it per thread)."""
+    return {int(stat.read_text().rsplit(")", 1)[1].split()[16])
+            for stat in Path(f"/proc/{pid}/task").glob("*/stat")}
+
+
 def test_stop_request_ends_training_cleanly_and_keeps_the_model(store, small_data):
     run_id = long_run(store)
     process = launch(store, run_id)
     try:
         wait_for(lambda: not store.metrics(run_id).empty, what="the first metrics")
+        # A background trainer, TensorFlow's threads included, yields the CPU to the dashboard.
+        assert thread_niceness(process.pid) == {
+            min(19, os.getpriority(os.PRIO_PROCESS, 0) + BACKGROUND_NICENESS)}
         store.request(run_id, RequestKind.STOP)
         assert process.wait(timeout=120) == 0
     finally:
@@ -359,3 +369,11 @@ def test_a_trainer_started_by_the_dashboard_is_reaped_when_it_ends(store, monkey
             return True
 
     wait_for(lambda: process.returncode is not None and reaped(), timeout=30, what="the reaping")
+
+
+@pytest.mark.parametrize("value", ["high", "-5", "20"])
+def test_a_bad_niceness_is_named(store, monkeypatch, value):
+    monkeypatch.setenv(NICE_ENV, value)
+    with pytest.raises(ValueError) as error:
+        trainer_env(store)
+    assert str(error.value) == f"MNIST_LAB_NICE must be a whole number from 0 to 19, got '{value}'"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mnist_lab.store import RunStore
 from mnist_lab.store.studies import study_folder
-from mnist_lab.training.runner import PROJECT_ROOT, max_running
+from mnist_lab.training.runner import PROJECT_ROOT, max_running, trainer_env
 
 
 def study_log(store: RunStore, name: str) -> Path:
@@ -37,10 +37,7 @@ class LocalExecutor:
         self.workers = [worker for worker in self.workers if worker.poll() is None]
         threads = max(1, (os.cpu_count() or 1) // max(1, count))
         while len(self.workers) < count:
-            env = {**os.environ, "MNIST_LAB_HOME": str(self.store.home.resolve()),
-                   "MNIST_LAB_THREADS": str(threads),
-                   "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                               os.environ.get("PYTHONPATH")]))}
+            env = trainer_env(self.store, MNIST_LAB_THREADS=str(threads))
             with open(study_log(self.store, self.study), "ab") as log:
                 self.workers.append(subprocess.Popen(
                     [sys.executable, "-m", "mnist_lab", "worker", "--study", self.study],
