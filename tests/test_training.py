@@ -16,7 +16,7 @@ from mnist_lab.cli import EXIT_TERMINATED, main
 from mnist_lab.config import RunConfig, preset
 from mnist_lab.overrides import parse_classes
 from mnist_lab.store import RequestKind, RunStatus, artifacts
-from mnist_lab.training.runner import BACKGROUND_NICENESS, NICE_ENV, launch, trainer_env
+from mnist_lab.training.runner import BACKGROUND_NICENESS, NICE_ENV, launch, trainer_command
 
 
 @pytest.fixture
@@ -372,8 +372,8 @@ def test_a_trainer_started_by_the_dashboard_is_reaped_when_it_ends(store, monkey
 
 
 @pytest.mark.parametrize("value", ["high", "-5", "20"])
-def test_a_bad_niceness_is_named(store, monkeypatch, value):
+def test_a_bad_niceness_is_named(monkeypatch, value):
     monkeypatch.setenv(NICE_ENV, value)
     with pytest.raises(ValueError) as error:
-        trainer_env(store)
+        trainer_command("train")
     assert str(error.value) == f"MNIST_LAB_NICE must be a whole number from 0 to 19, got '{value}'"

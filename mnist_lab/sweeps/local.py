@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from mnist_lab.store import RunStore
 from mnist_lab.store.studies import study_folder
-from mnist_lab.training.runner import PROJECT_ROOT, max_running, trainer_env
+from mnist_lab.training.runner import PROJECT_ROOT, max_running, trainer_command, trainer_env
 
 
 def study_log(store: RunStore, name: str) -> Path:
@@ -40,7 +39,7 @@ class LocalExecutor:
             env = trainer_env(self.store, MNIST_LAB_THREADS=str(threads))
             with open(study_log(self.store, self.study), "ab") as log:
                 self.workers.append(subprocess.Popen(
-                    [sys.executable, "-m", "mnist_lab", "worker", "--study", self.study],
+                    trainer_command("worker", "--study", self.study),
                     stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
                     cwd=PROJECT_ROOT))
 

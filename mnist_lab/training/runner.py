@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -45,24 +46,22 @@ def max_running(store: RunStore) -> int:
     return max(1, int(store.setting(MAX_RUNNING_SETTING, os.environ.get("MNIST_LAB_MAX_RUNNING", "1"))))
 
 
-def trainer_env(store: RunStore, **extra: str) -> dict[str, str]:
-    """The environment of a background trainer: the store, this project, and its niceness
-    (`MNIST_LAB_NICE`, 10 unless set; 0 keeps the starter's priority)."""
+def trainer_command(*args: str) -> list[str]:
+    """`python -m mnist_lab ARGS` for a background trainer, under `nice` so that the whole
+    process, every thread from its first, runs `MNIST_LAB_NICE` (10 unless set) nicer."""
     niceness = os.environ.get(NICE_ENV, str(BACKGROUND_NICENESS))
     if not niceness.isdigit() or int(niceness) > 19:
         raise ValueError(f"{NICE_ENV} must be a whole number from 0 to 19, got {niceness!r}")
-    return {**os.environ, "MNIST_LAB_HOME": str(store.home.resolve()), NICE_ENV: niceness,
+    nice = ["nice", "-n", niceness] if int(niceness) and shutil.which("nice") else []
+    return [*nice, sys.executable, "-m", "mnist_lab", *args]
+
+
+def trainer_env(store: RunStore, **extra: str) -> dict[str, str]:
+    """The environment of a background trainer: the store and this project, importable."""
+    return {**os.environ, "MNIST_LAB_HOME": str(store.home.resolve()),
             "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
                                                         os.environ.get("PYTHONPATH")])),
             **extra}
-
-
-def lower_priority() -> None:
-    """Take the niceness a background starter asked for, once, before any thread starts
-    (Linux gives each thread its own; TensorFlow's pools inherit the main thread's)."""
-    niceness = int(os.environ.pop(NICE_ENV, "0") or "0")
-    if niceness and hasattr(os, "nice"):
-        os.nice(niceness)
 
 
 def launch(store: RunStore, run_id: str) -> subprocess.Popen:
@@ -74,7 +73,7 @@ def launch(store: RunStore, run_id: str) -> subprocess.Popen:
     """
     with open(store.artifact(run_id, LOG_FILE), "ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "mnist_lab", "train", "--run-id", run_id],
+            trainer_command("train", "--run-id", run_id),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True, env=trainer_env(store), cwd=PROJECT_ROOT,
         )
@@ -140,7 +139,6 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
     (the traceback goes to stderr, the run's train.log for a dashboard trainer), SIGTERM marks
     it interrupted, in the queue or while training. Only Ctrl-C propagates, after marking it.
     """
-    lower_priority()
     run = store.get(run_id)
     if run.status is not RunStatus.QUEUED:
         raise ValueError(f"run {run_id} is {run.status}; only a queued run can be trained")
@@ -158,7 +156,6 @@ def serve_study(store: RunStore, study: str, *, data_source: str | None = None,
     line whenever a slot is free, through the same path as every other run, and leaves once
     no trial waits and `until()` says the study needs no more.
     """
-    lower_priority()
     trained = 0
     while True:
         run_id = store.claim_next(study, os.getpid(), max_running(store))
