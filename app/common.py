@@ -6,6 +6,7 @@ Nothing here trains or computes results: it hands pages the core's objects, cach
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -131,6 +132,17 @@ def ago(timestamp: float | None) -> str:
         if seconds >= size:
             return f"{seconds / size:.0f} {unit} ago"
     return "just now"
+
+
+def lazy_tabs(sections: dict[str, Callable[[], None]], key: str) -> None:
+    """Tabs of which only the open one runs and is drawn (`st.tabs` with on_change="rerun"):
+    a rerun then waits for one section, not for every chart of a long page. A test opens a
+    tab by its label in `session_state[key]`; each page has its own key."""
+    tabs = st.tabs(list(sections), key=key, on_change="rerun")
+    for tab, show in zip(tabs, sections.values(), strict=True):
+        if tab.open:
+            with tab:
+                show()
 
 
 def pick_scored_run(title: str):

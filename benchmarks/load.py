@@ -6,8 +6,8 @@ The load:
   LeNet-5 over kernels 3, 5, 7 and max or average pooling, many seeds, short trials
   (`--epochs`, `--subset`), queued until the time is up, then stopped with `studies stop`;
 - five headless Chromium sessions, each on its own page, acting in turn every few seconds,
-  a load and a rerun by turns: Runs (a search typed), Compare of the two newest
-  finished trials (training or validation curves), Errors of the newest finished trial (a
+  a load and a rerun by turns: Runs (a search typed), Compare of the two newest finished
+  trials (its head-to-head and curves tabs by turns), Errors of the newest finished trial (a
   confusion-matrix cell clicked), Train on the live view of a running trial (a run name
   typed) and Experiments on the study (loads only: its controls would start studies);
 - `mnist-lab runs list` started every second, each waited for.
@@ -174,7 +174,7 @@ class Watchers:
     def _can_rerun(self, name: str, page) -> bool:
         """Whether the page shows the control its rerun uses (Compare's curves need two runs)."""
         if name == "compare":
-            return page.get_by_test_id("stRadio").filter(has_text="Curves").count() > 0
+            return page.get_by_role("tab", name="Curves").count() > 0
         return True
 
     def _rerun(self, name: str, page) -> float:
@@ -184,11 +184,10 @@ class Watchers:
         start = page.evaluate(ARM_JS)
         if name == "errors":
             click_cell(page, *((4, 9), (7, 2), (3, 5), (9, 4))[self.turns[name] // 2 % 4])
-        elif name == "compare":
-            curves = page.get_by_test_id("stRadio").filter(has_text="Curves")
-            shown = "training" if curves.get_by_role("radio", name="training").is_checked() else "validation"
-            curves.get_by_text("validation" if shown == "training" else "training",
-                               exact=True).click(timeout=FIND_MS)
+        elif name == "compare":  # the head-to-head and the curves by turns (lazy tabs)
+            curves = page.get_by_role("tab", name="Curves")
+            shown = "Head to head" if curves.get_attribute("aria-selected") == "true" else "Curves"
+            page.get_by_role("tab", name=shown).click(timeout=FIND_MS)
         else:
             box = page.get_by_label("Search names, notes, tags, ids" if name == "runs" else "Run name")
             box.fill(f"{'lenet5' if name == 'runs' else 'load'} {self.turns[name]}", timeout=FIND_MS)

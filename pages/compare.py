@@ -10,6 +10,7 @@ from app.common import (
     artifact_mtime,
     cached_predictions,
     get_store,
+    lazy_tabs,
     mnist,
     route_through_dashboard,
     run_label,
@@ -140,22 +141,13 @@ def forgetting_section(chosen, labels) -> None:
                    "in every run.")
 
 
-def predictions_section(chosen, labels, changes) -> None:
-    loaded, skipped = compare.load_predictions(get_store(), chosen, labels,
-                                                           read=cached_predictions)
-    for line in skipped:
-        st.warning(f"Left out of the test-set comparison: {no_html(line)}")
-    if len(loaded) < 2:
-        st.info("Two runs with test predictions are needed to compare their errors.")
-        return
-    try:
-        per_class = compare.per_class_accuracy(loaded)
-    except ValueError as error:
-        st.error(no_html(error))
-        return
+def per_digit(loaded) -> None:
     st.header("Accuracy per digit")
-    st.plotly_chart(figures.per_class_accuracy_figure(per_class), key="per_class")
-    pair_section(loaded, labels, changes)
+    st.plotly_chart(figures.per_class_accuracy_figure(compare.per_class_accuracy(loaded)),
+                    key="per_class")
+
+
+def ensemble(loaded) -> None:
     st.header("Ensemble")
     result, rows = compare.ensemble_rows(loaded)
     st.markdown(no_html(compare.ensemble_text(result)))
@@ -163,6 +155,21 @@ def predictions_section(chosen, labels, changes) -> None:
         "accuracy alone": st.column_config.NumberColumn(format="percent"),
         "adds to the ensemble": st.column_config.NumberColumn(
             format="percent", help="ensemble accuracy minus that of the ensemble without it")})
+
+
+def with_predictions(loaded, show):
+    """A section over the runs' test predictions, or why there is none."""
+    def section() -> None:
+        if len(loaded) < 2:
+            st.info("Two runs with test predictions are needed to compare their errors.")
+            return
+        try:
+            compare.check_same_test_set(loaded)
+        except ValueError as error:
+            st.error(no_html(error))
+            return
+        show(loaded)
+    return section
 
 
 st.title("Compare runs")
@@ -203,7 +210,17 @@ if len(chosen) >= 3:
         "test accuracy": percent, "lowest": percent, "highest": percent,
         "sd (points)": st.column_config.NumberColumn(format="%.2f")})
 changes = {labels[run.id]: compare.changes_during_training(run) for run in chosen}
-curves(chosen, labels)
-configs(chosen, labels, changes)
-predictions_section(chosen, labels, changes)
-forgetting_section(chosen, labels)
+loaded, skipped = compare.load_predictions(get_store(), chosen, labels, read=cached_predictions)
+for line in skipped:
+    st.warning(f"Left out of the test-set comparison: {no_html(line)}")
+# One section at a time: only the open tab runs and is drawn (as on Errors), so a change of B
+# or of the runs waits for one section, not for every chart of the page.
+sections = {
+    "Head to head": with_predictions(loaded, lambda loaded: pair_section(loaded, labels, changes)),
+    "Curves": lambda: curves(chosen, labels),
+    "What differs": lambda: configs(chosen, labels, changes),
+    "Per digit": with_predictions(loaded, per_digit),
+    "Ensemble": with_predictions(loaded, ensemble),
+    "Forgettable": lambda: forgetting_section(chosen, labels),
+}
+lazy_tabs(sections, "compare_section")

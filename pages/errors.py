@@ -4,7 +4,7 @@ data's own errors: likely label errors, and the hardest and forgotten training d
 import pandas as pd
 import streamlit as st
 
-from app.common import SMALL_CHART, artifact_mtime, pick_scored_run, route_through_dashboard
+from app.common import SMALL_CHART, artifact_mtime, lazy_tabs, pick_scored_run, route_through_dashboard
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
 from app.error_views import examples_chart, explanation, saliency_view, validation
 from app.user_text import no_html
@@ -17,7 +17,6 @@ route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 8
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
-SECTION_KEY = "section"  # the open tab below the matrix, by its label
 
 
 def clicked_cell(event):
@@ -178,8 +177,4 @@ sections = {
     "Training label errors": lambda: training_issues_section(run, data),
     "Hard and forgotten": lambda: forgetting_section(run, data),
 }
-for tab, show in zip(st.tabs(list(sections), key=SECTION_KEY, on_change="rerun"), sections.values(),
-                     strict=True):
-    if tab.open:
-        with tab:
-            show()
+lazy_tabs(sections, "errors_section")

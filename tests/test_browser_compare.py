@@ -22,13 +22,15 @@ def test_compare_two_runs_from_a_link(tmp_path, mnist):
         page.get_by_test_id("stDataFrame").wait_for()  # the runs table (drawn on a canvas)
         page.goto(f"{url}/compare?run={better}&run={worse}")
         page.get_by_role("heading", name="Two runs head to head").wait_for()
-        page.get_by_role("heading", name="Ensemble").wait_for()
         body = page.locator("body").inner_text()
         assert "fewer mistakes" in body and "more mistakes" in body
-        assert "What differs" in body and "Layer by layer" in body
         # 13 more 4s read as 9 by the second run: McNemar's verdict on the paired predictions.
         assert "(0.13 points)" in body and "the difference is unlikely to be chance" in body
         assert "13 test digits only A gets right" in body
-        assert "The ensemble of 2 runs scores" in body
         page.locator(".js-plotly-plot").last.wait_for()  # the charts drawn before the screenshot
         page.screenshot(path=output_dir("compare") / "compare.png", full_page=True)
+        # The other sections are tabs, each drawn when it is opened.
+        page.get_by_role("tab", name="What differs").click()
+        page.get_by_role("heading", name="Layer by layer").wait_for()
+        page.get_by_role("tab", name="Ensemble").click()
+        page.get_by_text("The ensemble of 2 runs scores").wait_for()

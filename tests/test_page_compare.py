@@ -34,6 +34,12 @@ def pair(store, mnist):
     return first, second
 
 
+def open_tab(at, label):
+    """Open one of the tabs below the table (only the open tab runs)."""
+    at.session_state["compare_section"] = label
+    return at.run()
+
+
 def markdown(at):
     return " ".join(element.value for element in at.markdown)
 
@@ -52,20 +58,36 @@ def test_two_runs_from_the_url_are_compared(pair, mnist):
     metrics = at.dataframe[0].value
     assert metrics["name"].tolist() == ["lenet5", "strided"]
     assert metrics["test accuracy"].round(4).tolist() == [0.9985, 0.9976]
-    diff = at.dataframe[1].value
-    assert diff["field"].tolist() == ["blocks.1.downsample", "blocks.2.downsample", "preset"]
-    layers = at.dataframe[2].value.set_index("layer")
-    assert layers.loc["block1_down", f"strided ({second[-6:]})"].startswith("conv 6@3x3")
     text = markdown(at)
     assert (f"lenet5 ({first[-6:]}) scores 99.85%, strided ({second[-6:]}) 99.76% (0.09 points)"
             in text)
     assert "p = 0.110: the difference could well be chance" in text
-    assert "The ensemble of 2 runs scores 99.93%" in text
     subheaders = [element.value for element in at.subheader]
     assert "17 test digits only A gets right" in subheaders
     assert "8 test digits only B gets right" in subheaders
-    ensemble = at.dataframe[3].value
+
+    open_tab(at, "What differs")
+    diff = at.dataframe[1].value
+    assert diff["field"].tolist() == ["blocks.1.downsample", "blocks.2.downsample", "preset"]
+    layers = at.dataframe[2].value.set_index("layer")
+    assert layers.loc["block1_down", f"strided ({second[-6:]})"].startswith("conv 6@3x3")
+
+    open_tab(at, "Ensemble")
+    assert "The ensemble of 2 runs scores 99.93%" in markdown(at)
+    ensemble = at.dataframe[1].value
     assert ensemble["adds to the ensemble"].round(4).tolist() == [0.0017, 0.0008]
+
+
+def test_only_the_open_tab_runs(pair):
+    """A change of B or of the runs waits for one section, not for every chart of the page."""
+    at = open_compare(pair)
+
+    assert [tab.label for tab in at.tabs] == ["Head to head", "Curves", "What differs", "Per digit",
+                                               "Ensemble", "Forgettable"]
+    assert [header.value for header in at.header] == ["Two runs head to head"]
+    assert len(at.dataframe) == 1  # the runs' table; no diff, layers or ensemble tables
+    open_tab(at, "Curves")
+    assert [header.value for header in at.header] == ["Training curves"]
 
 
 def test_swapping_a_and_b_reverses_the_counts(pair):
@@ -126,12 +148,13 @@ def test_a_learning_rate_changed_mid_run_is_a_difference_and_a_confounder(pair, 
     first, second = pair
     store.set_summary(second, {**store.get(second).summary, "learning_rate_changes": [[150, 0.005]]})
     at = open_compare(pair)
-    diff = at.dataframe[1].value.set_index("field")
     label = f"strided ({second[-6:]})"
-    assert diff.loc["during training", label] == "learning rate set to 0.005 at epoch 1.50"
-    assert diff.loc["during training", f"lenet5 ({first[-6:]})"] == "nothing"
     assert at.warning[0].value.startswith("Not only the config differs, so the gap cannot be put "
                                           "down to it alone. Changed during training, " + label)
+    open_tab(at, "What differs")
+    diff = at.dataframe[1].value.set_index("field")
+    assert diff.loc["during training", label] == "learning rate set to 0.005 at epoch 1.50"
+    assert diff.loc["during training", f"lenet5 ({first[-6:]})"] == "nothing"
 
 
 def test_three_runs_get_a_ranking_best_first(pair, store, mnist):

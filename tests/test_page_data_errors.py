@@ -27,7 +27,7 @@ def open_errors(run_id, section):
     """The Errors page with one of its tabs open (only the open tab runs)."""
     at = AppTest.from_file(str(ROOT / "pages" / "errors.py"), default_timeout=90)
     at.query_params["run"] = run_id
-    at.session_state["section"] = section
+    at.session_state["errors_section"] = section
     return at.run()
 
 
@@ -138,6 +138,7 @@ def test_compare_counts_the_forgettable_examples_of_two_runs(store, mnist):
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
     at.run()
     at.query_params["run"] = [first, second]
+    at.session_state["compare_section"] = "Forgettable"
     at.switch_page("pages/compare.py").run()
 
     assert not at.exception

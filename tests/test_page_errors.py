@@ -28,7 +28,7 @@ def open_page(run_id=None, section=None):
     if run_id:
         at.query_params["run"] = run_id
     if section:
-        at.session_state["section"] = section
+        at.session_state["errors_section"] = section
     return at.run()
 
 
@@ -105,7 +105,7 @@ def test_only_the_open_tab_below_the_matrix_runs(fake_run):
     assert not at.dataframe and not at.header  # no tables, no data sections
     assert [chart.proto.id for chart in at.get("plotly_chart") if "confusion_epoch" in chart.proto.id] == []
 
-    at.session_state["section"] = "Pairs and classes"
+    at.session_state["errors_section"] = "Pairs and classes"
     at.run()
 
     assert "Why 4s are read as 9" not in [subheader.value for subheader in at.subheader]
