@@ -162,7 +162,7 @@ def examples_figure(images, probabilities, titles, *, true_class=None, columns=4
         digit = np.stack([digit_image(image)] * 3, axis=-1)
         tiles.append(np.concatenate([digit, np.full((2, digit.shape[1], 3), 255, np.uint8),
                                      _bar_pixels(row, true_class, digit.shape[1])]))
-    return _montage_figure(tiles, titles, columns, row_height=150)
+    return montage_figure(tiles, titles, columns, row_height=150)
 
 
 BAR_HEIGHT = 14  # pixels of the probability bars under each example's digit
@@ -182,8 +182,23 @@ def _bar_pixels(probabilities, true_class, width):
     return picture
 
 
-def _montage_figure(tiles, titles, columns, *, row_height):
+def montage_figure(tiles, titles, columns, *, row_height):
     """RGB tiles of one shape laid into one go.Image with white gaps and a caption band each."""
+    montage, corners = montage_layout(tiles, columns, fill=255)
+    height, width = tiles[0].shape[:2]
+    annotations = [{"x": left + (width - 1) / 2, "y": top - 0.5, "text": title, "showarrow": False,
+                    "yanchor": "bottom", "font": {"size": 11}}
+                   for (top, left), title in zip(corners, titles, strict=True)]
+    figure = go.Figure(go.Image(z=montage, hoverinfo="skip"))
+    figure.update_layout(annotations=annotations, height=row_height * math.ceil(len(tiles) / columns) + 30,
+                         margin={"l": 0, "r": 0, "t": 10, "b": 0},
+                         xaxis={"visible": False}, yaxis={"visible": False})
+    return figure
+
+
+def montage_layout(tiles, columns, *, fill):
+    """Tiles of one shape in one array of `fill` (255: white), a caption band above each:
+    (array, corners), each corner a tile's (top, left), so that a layer can be laid over it."""
     height, width = tiles[0].shape[:2]
     if any(tile.shape != tiles[0].shape for tile in tiles):
         raise ValueError(f"images must share one shape, got {sorted({tile.shape for tile in tiles})}")
@@ -191,19 +206,15 @@ def _montage_figure(tiles, titles, columns, *, row_height):
     rows = math.ceil(len(tiles) / columns)
     gap, band = max(1, width // 14), max(3, round(min(height, width) * 0.3))
     cell_width, cell_height = width + gap, band + height + gap
-    montage = np.full((rows * cell_height, columns * cell_width, 3), 255, dtype=np.uint8)
-    annotations = []
-    for number, (tile, title) in enumerate(zip(tiles, titles, strict=True)):
+    montage = np.full((rows * cell_height, columns * cell_width, *tiles[0].shape[2:]), fill,
+                      dtype=tiles[0].dtype)
+    corners = []
+    for number, tile in enumerate(tiles):
         row, column = divmod(number, columns)
         top, left = row * cell_height + band, column * cell_width
         montage[top:top + height, left:left + width] = tile
-        annotations.append({"x": left + (width - 1) / 2, "y": top - 0.5, "text": title,
-                            "showarrow": False, "yanchor": "bottom", "font": {"size": 11}})
-    figure = go.Figure(go.Image(z=montage, hoverinfo="skip"))
-    figure.update_layout(annotations=annotations, height=row_height * rows + 30,
-                         margin={"l": 0, "r": 0, "t": 10, "b": 0},
-                         xaxis={"visible": False}, yaxis={"visible": False})
-    return figure
+        corners.append((top, left))
+    return montage, corners
 
 
 def digit_image(image):
@@ -257,4 +268,4 @@ def image_grid_figure(images, titles, columns=8):
     if not len(images):
         return go.Figure()
     tiles = [np.stack([digit_image(image)] * 3, axis=-1) for image in images]
-    return _montage_figure(tiles, titles, columns, row_height=110)
+    return montage_figure(tiles, titles, columns, row_height=110)
