@@ -108,7 +108,12 @@ def _fast() -> RunConfig:
 
 def _best() -> RunConfig:
     """Deotte's 99.6%+ recipe, shortened: VGG stacks with batch norm, stride-2 downsampling,
-    dropout 0.4, augmentation (rotation 10°, shift and zoom 0.1) and a one-cycle schedule."""
+    dropout 0.4, augmentation (rotation 10°, shift and zoom 0.1) and a one-cycle schedule.
+
+    15 epochs on 54,000 images reached 99.53%, its validation accuracy flat over the last
+    three; training on all 60,000 (no validation share), label smoothing 0.1 and 20 epochs
+    reached 99.60% (the README's figures).
+    """
     return RunConfig(
         blocks=[
             ConvBlock(filters=32, kernel_size=3, convs=2, padding="valid", batch_norm=True,
@@ -121,9 +126,11 @@ def _best() -> RunConfig:
         head_dropout=0.4,
         optimizer="adam",
         learning_rate=0.003,
+        label_smoothing=0.1,
         schedule="one-cycle",
-        epochs=15,
+        epochs=20,
         batch_size=128,
+        validation_split=0.0,
         augment_rotation=10.0,
         augment_translation=0.1,
         augment_zoom=0.1,
