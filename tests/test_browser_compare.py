@@ -22,6 +22,7 @@ def test_compare_two_runs_from_a_link(tmp_path, mnist):
         page.get_by_test_id("stDataFrame").wait_for()  # the runs table (drawn on a canvas)
         page.goto(f"{url}/compare?run={better}&run={worse}")
         page.get_by_role("heading", name="Two runs head to head").wait_for()
+        page.get_by_text("13 test digits only A gets right").wait_for()  # the section's end
         body = page.locator("body").inner_text()
         assert "fewer mistakes" in body and "more mistakes" in body
         # 13 more 4s read as 9 by the second run: McNemar's verdict on the paired predictions.

@@ -120,18 +120,34 @@ def hostile(tmp_path, monkeypatch, mnist):
     return store, plain, bad
 
 
-def open_page(page: str, **params) -> AppTest:
+def open_page(page: str, tab: tuple[str, str] | None = None, **params) -> AppTest:
+    """`page` through the router; `tab` = (its tabs' key, the label to open)."""
     at = AppTest.from_file(DASHBOARD, default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
+    if tab:
+        at.session_state[tab[0]] = tab[1]
     return at.run().switch_page(page).run()
+
+
+# Errors and Compare draw one tab at a time: every tab is opened and checked.
+TABS = {"errors": ("errors_section", ["Why", "Pairs and classes", "Through training",
+                                      "Test label errors", "Training label errors",
+                                      "Hard and forgotten"]),
+        "compare": ("compare_section", ["Head to head", "Curves", "What differs", "Per digit",
+                                        "Ensemble", "Forgettable"])}
 
 
 def test_names_tags_and_notes_holding_a_script_are_shown_as_text(hostile):
     store, plain, bad = hostile
     pages = {page: open_page(f"pages/{page}.py", run=bad) for page in
-             ("home", "train", "runs", "errors", "misclassified", "inspector")}
-    pages["compare"] = open_page("pages/compare.py", run=[plain, bad])
+             ("home", "train", "runs", "misclassified", "inspector")}
+    key, labels = TABS["errors"]
+    pages |= {f"errors, {label}": open_page("pages/errors.py", (key, label), run=bad)
+              for label in labels}
+    key, labels = TABS["compare"]
+    pages |= {f"compare, {label}": open_page("pages/compare.py", (key, label), run=[plain, bad])
+              for label in labels}
     runs = pages["runs"]
     runs.session_state["runs_table"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
     pages["runs, the hostile run ticked"] = runs.run()
@@ -152,7 +168,7 @@ def test_names_tags_and_notes_holding_a_script_are_shown_as_text(hostile):
     assert [area.value for area in ticked.text_area] == [f"notes {SCRIPT}"]
     assert ticked.text_input[-1].value == f"tag {SCRIPT}"
     assert any(escaped in header.value for header in ticked.subheader)
-    charts = [chart for _, field, chart in rendered(pages["compare"]) if field == "spec"]
+    charts = [chart for _, field, chart in rendered(pages["compare, Curves"]) if field == "spec"]
     assert any("name &lt;script&gt;" in chart for chart in charts)  # legends show it as text
 
 
