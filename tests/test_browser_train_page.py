@@ -42,6 +42,16 @@ def test_the_accuracy_axis_zooms_to_the_data_and_keeps_the_reference_lines(tmp_p
     assert high > 0.9983  # the best published single model's line is in view
 
 
+IN_VIEW_WITHIN_10_S = """card => new Promise(resolve => {
+  const check = () => {
+    const box = card.getBoundingClientRect();
+    if (box.top >= 0 && box.bottom <= innerHeight) resolve(true); else requestAnimationFrame(check);
+  };
+  check();
+  setTimeout(() => resolve(false), 10000);
+})"""
+
+
 @pytest.mark.browser
 def test_after_train_the_new_run_is_in_view(tmp_path, small_npz, monkeypatch):
     require_chromium()
@@ -64,9 +74,10 @@ def test_after_train_the_new_run_is_in_view(tmp_path, small_npz, monkeypatch):
         card.first.wait_for(timeout=60_000)
         page.wait_for_function(
             "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
-        box = card.first.bounding_box()
+        # The page scrolls to the card after its rerun; on a busy machine that lands a moment later.
+        in_view = card.first.evaluate(IN_VIEW_WITHIN_10_S)
         page.screenshot(path=output_dir("train") / "after-train.png")
-    assert 0 <= box["y"] < 800 - box["height"]
+    assert in_view
 
 
 def parameters(page) -> str:
