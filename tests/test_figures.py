@@ -310,3 +310,21 @@ def test_diagram_draws_shortcuts_and_branches():
     assert place["block2_concat"] == (5, 0.0)
     assert [start for start, end in edges if end == "block2_concat"] == [
         "block2_1x1", "block2_3x3", "block2_5x5", "block2_pool_proj"]
+
+
+def test_saliency_lies_on_its_own_digit_in_the_one_picture():
+    """The maps' heatmap shares the digits' picture: each map sits exactly where its digit is,
+    and nothing is coloured between the digits."""
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)
+    maps = rng.random((6, 28, 28))
+    figure = figures.saliency_figure(images, maps, [f"#{n}" for n in range(6)], predicted_class=9,
+                                     columns=4)
+
+    picture, layer = figure.data[0].z, np.asarray(figure.data[1].z, dtype=float)
+    assert picture.shape[:2] == layer.shape
+    assert np.count_nonzero(~np.isnan(layer)) == maps.size
+    for number, note in enumerate(figure.layout.annotations):
+        left, top = round(note.x - 13.5), round(note.y + 0.5)  # a caption sits centred above its digit
+        assert np.array_equal(layer[top:top + 28, left:left + 28], maps[number])
+        assert np.array_equal(picture[top:top + 28, left:left + 28, 0], images[number] // 2)

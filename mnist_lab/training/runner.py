@@ -48,7 +48,8 @@ def max_running(store: RunStore) -> int:
 
 def trainer_command(*args: str) -> list[str]:
     """`python -m mnist_lab ARGS` for a background trainer, under `nice` so that the whole
-    process, every thread from its first, runs `MNIST_LAB_NICE` (10 unless set) nicer."""
+    process, every thread from its first, runs `MNIST_LAB_NICE` (10 unless set) nicer; as it
+    is where the system has no `nice` command."""
     niceness = os.environ.get(NICE_ENV, str(BACKGROUND_NICENESS))
     if not niceness.isdigit() or int(niceness) > 19:
         raise ValueError(f"{NICE_ENV} must be a whole number from 0 to 19, got {niceness!r}")
