@@ -37,17 +37,20 @@ def explanation(run_id, mtime, classes, true_class, predicted_class):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def saliency_view(run_id, model_mtime, classes, true_class, predicted_class, examples):
-    """Each example's stroke region and the saliency chart, per run and pair (raises ModelError)."""
+    """Each example's stroke region, its saliency picture and caption, per run and pair
+    (raises ModelError)."""
     images = restricted_to(mnist(), classes).x_test[list(examples)]
     maps = inspection.saliency(model_by_id(run_id, model_mtime), images, predicted_class)
     regions = why.stroke_regions(maps, images)
-    titles = [f"#{index}: {region}" for index, region in zip(examples, regions, strict=True)]
-    return regions, figures.saliency_figure(images, maps, titles, predicted_class=predicted_class)
+    captions = [f"#{index}: {region}" for index, region in zip(examples, regions, strict=True)]
+    return regions, figures.saliency_tiles(images, maps), captions
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def examples_chart(run_id, mtime, classes, true_class, predicted_class, shown):
+def examples_view(run_id, mtime, classes, true_class, predicted_class, shown):
+    """The shown digits of a cell above their probabilities, and their captions ("#123: 87% 9")."""
     probabilities = predictions(run_id, mtime)[0]
-    titles = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}" for index in shown]
+    captions = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}"
+                for index in shown]
     images = restricted_to(mnist(), classes).x_test[list(shown)]
-    return figures.examples_figure(images, probabilities[list(shown)], titles, true_class=true_class)
+    return figures.example_tiles(images, probabilities[list(shown)], true_class=true_class), captions

@@ -44,12 +44,15 @@ from fakes import seed_run  # noqa: E402
 RUNS = 200
 PRESETS = ("lenet5", "lenet5-strided", "keras-convnet")  # the figures in the README are of these
 PAGE_TIMEOUT_MS = 300_000
-# Resolves once the heading of a cell's digits is on the page and the script is idle.
+# Resolves once the heading of a cell's digits is on the page, the script is idle and every
+# picture on the page (the digits, and the open section's) has loaded.
 DIGITS_DRAWN_JS = """([text]) => new Promise(resolve => {
   const check = () => {
     const app = document.querySelector('[data-testid="stApp"]');
     const shown = [...document.querySelectorAll('h3')].some(h => h.textContent.includes(text));
-    if (shown && app.dataset.testScriptState === 'notRunning') {
+    const loaded = [...document.querySelectorAll('[data-testid="stImageContainer"] img')]
+      .every(img => img.complete && img.naturalWidth > 0);
+    if (shown && loaded && app.dataset.testScriptState === 'notRunning') {
       requestAnimationFrame(() => requestAnimationFrame(() => resolve(performance.now())));
     } else {
       requestAnimationFrame(check);

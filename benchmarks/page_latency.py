@@ -3,9 +3,10 @@
 Three tiny real runs (LeNet-5, 100 images per class, one epoch: real models, so the Errors
 page's saliency and the Inspector run) are trained first. Then each interaction is timed from
 the click until the browser sees the page's script finish (Streamlit's `data-test-script-state`
-back to `notRunning`) and two frames are painted; a deep link is timed from `goto` to the same
-point with its cell's digits drawn. Each figure is the median of several tries, alternating
-between two choices so that every try is a real change.
+back to `notRunning`) and two frames are painted; a deep link is timed from `goto` until the
+matrix is drawn, the script is idle and every picture (the cell's digits, the saliency) has
+loaded. Each figure is the median of several tries, alternating between two choices so that
+every try is a real change.
 
     python -m benchmarks.page_latency [--repeats 5]
 """
@@ -41,6 +42,11 @@ ARM_JS = """() => {
     }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   });
   return performance.now();
+}"""
+# The cell's digits and the open section's pictures, all loaded (at least one on the page).
+PICTURES_LOADED_JS = """() => {
+  const pictures = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
+  return pictures.length > 0 && pictures.every(img => img.complete && img.naturalWidth > 0);
 }"""
 IDLE_JS = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
 
@@ -138,8 +144,9 @@ def measure_pages(url: str, ids: list[str], names: dict[str, str], repeats: int)
             cell = ("4-9", "7-2")[number % 2]
             start = time.perf_counter()
             page.goto(f"{url}/errors?run={ids[number % 2]}&cell={cell}")
-            page.locator(".js-plotly-plot .annotation-text").first.wait_for(timeout=120_000)
+            page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=120_000)
             page.wait_for_function(IDLE_JS, timeout=120_000)
+            page.wait_for_function(PICTURES_LOADED_JS, timeout=120_000)
             deep_links.append(time.perf_counter() - start)
     times["errors_deep_link_load_s"] = deep_links
     return times

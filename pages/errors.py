@@ -4,9 +4,9 @@ data's own errors: likely label errors, and the hardest and forgotten training d
 import pandas as pd
 import streamlit as st
 
-from app.common import SMALL_CHART, artifact_mtime, lazy_tabs, pick_scored_run, route_through_dashboard
+from app.common import artifact_mtime, lazy_tabs, pick_scored_run, route_through_dashboard
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
-from app.error_views import examples_chart, explanation, saliency_view, validation
+from app.error_views import examples_view, explanation, saliency_view, validation
 from app.user_text import no_html
 from mnist_lab import analysis, figures, links
 from mnist_lab.analysis import error_table, why
@@ -15,8 +15,13 @@ from mnist_lab.store import artifacts
 
 route_through_dashboard()
 
-EXAMPLES_PER_PAGE = 8
+EXAMPLES_PER_PAGE = 6
+EXAMPLE_WIDTH = 100  # pixels: three examples to a row beside the matrix at 1280 px, two rows a page
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
+# Two quick clicks on two cells are two choices, not Plotly's double click, which would reset
+# the matrix's axes and clear its selection (a rerun that undid the second choice).
+CLICKABLE_MATRIX = {"doubleClickDelay": 0}
+CHOSEN = "chosen_pair"  # (true, predicted) on show; no widget's key, so the browser cannot reset it
 
 
 def clicked_cell(event):
@@ -32,7 +37,7 @@ def pair_label(pair):
 def cell_from_link():
     """The cell named by the URL (`?cell=4-9`) when the page opens, with a message if unusable."""
     value = st.query_params.get(CELL_PARAM)
-    if value is None or "pair" in st.session_state:
+    if value is None or CHOSEN in st.session_state:
         return None
     try:
         return links.parse_cell(value)
@@ -42,36 +47,39 @@ def cell_from_link():
 
 
 def choose_pair(event, pairs):
-    """The pair to show: a new click on the matrix wins; otherwise the selectbox decides."""
+    """The pair to show: a new click on the matrix or a link wins; otherwise the selectbox decides."""
     choices = [(pair.true_class, pair.predicted_class) for pair in pairs]
     linked = cell_from_link()
     if linked is not None:
-        st.session_state["pair"] = linked
-        if linked not in choices:
-            choices.append(linked)  # a cell without mistakes in this run: shown as such
+        st.session_state[CHOSEN] = linked
     clicked = clicked_cell(event)
     if clicked != st.session_state.get("last_click"):
         st.session_state["last_click"] = clicked
         if clicked is not None and clicked[0] != clicked[1]:
-            st.session_state["pair"] = clicked
+            st.session_state[CHOSEN] = clicked
     if clicked is not None and clicked[0] == clicked[1]:
         st.info(f"That cell holds the {counts[clicked]:,} test {clicked[0]}s read correctly; "
                 "click a cell off the diagonal to see mistakes.")
-    elif clicked is not None and clicked not in choices:
-        choices.append(clicked)
+    chosen = st.session_state.get(CHOSEN)
+    if chosen is not None and chosen not in choices:
+        choices.append(chosen)  # a cell without mistakes in this run: shown as such
     if not choices:
         st.success("This run makes no mistakes on the test set.")
         st.query_params.pop(CELL_PARAM, None)
         return None
-    if st.session_state.get("pair") not in choices:
-        st.session_state.pop("pair", None)
-    pair = st.selectbox("Confused pair", choices, format_func=pair_label, key="pair")
+    chosen = chosen or choices[0]
+    # One selectbox per chosen pair: a value the browser sends from before a click (its rerun
+    # racing the click's) belongs to the old key, and cannot undo the click.
+    pair = st.selectbox("Confused pair", choices, index=choices.index(chosen), format_func=pair_label,
+                        key=f"pair_{chosen[0]}_{chosen[1]}")
+    st.session_state[CHOSEN] = pair
     st.query_params[CELL_PARAM] = links.encode_cell(*pair)  # a link reproduces the view
     return pair
 
 
 def show_examples(true_class, predicted_class):
-    """The cell's digits, most confident mistakes first, each above its probabilities: one figure."""
+    """The cell's digits, most confident mistakes first, each above its probabilities: pictures,
+    which the browser shows at once after a click, where a chart has to be drawn."""
     indices = analysis.pair_indices(y_test, probabilities, true_class, predicted_class)
     st.subheader(f"{len(indices):,} test {true_class}s predicted as {predicted_class}")
     table = pd.DataFrame({"index": indices})
@@ -80,8 +88,8 @@ def show_examples(true_class, predicted_class):
                                    key=f"page_{true_class}_{predicted_class}")
                    if page_count > 1 else 1)
     shown = tuple(error_table.page(table, page_number, EXAMPLES_PER_PAGE)[0]["index"].tolist())
-    st.plotly_chart(examples_chart(run.id, run_modified, classes, true_class, predicted_class, shown),
-                    key="examples", config=SMALL_CHART)
+    tiles, captions = examples_view(run.id, run_modified, classes, true_class, predicted_class, shown)
+    st.image(tiles, caption=captions, width=EXAMPLE_WIDTH, output_format="PNG")
 
 
 def show_why(true_class, predicted_class):
@@ -100,22 +108,25 @@ def show_why(true_class, predicted_class):
         return
     examples = data.x_test[evidence.examples]
     try:
-        regions, chart = saliency_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE), classes,
-                                       true_class, predicted_class, tuple(evidence.examples.tolist()))
+        regions, tiles, captions = saliency_view(
+            run.id, artifact_mtime(run.id, artifacts.MODEL_FILE), classes, true_class, predicted_class,
+            tuple(evidence.examples.tolist()))
     except saved.ModelError as error:
         st.info(f"No saliency maps: {no_html(error)}. Saliency needs the run's saved model; "
                 "everything else on this page comes from its predictions.")
     else:
         st.markdown(why.saliency_in_words(regions, predicted_class))
-        st.plotly_chart(chart, key="saliency", config=SMALL_CHART)
-    neighbours = [[examples[number], *data.x_train[evidence.neighbors[number]]]
-                  for number in range(len(examples))]
+        st.image(tiles, caption=captions, output_format="PNG")
+        st.image(figures.saliency_scale(), output_format="PNG",
+                 caption=f"Colour: the pull towards {predicted_class}, from 0 (clear, left) "
+                         "to 1 (the strongest pixel, right)")
     st.caption(f"Each mistaken {true_class}, then the training {predicted_class}s nearest to it in pixels.")
-    st.plotly_chart(figures.image_grid_figure(
-        [image for row in neighbours for image in row],
-        [title for index, row in zip(evidence.examples, neighbours, strict=True)
-         for title in [f"test #{index}"] + [f"nearest {predicted_class}"] * (len(row) - 1)],
-        columns=8), key="neighbours", config=SMALL_CHART)
+    pairs_of_rows = st.columns(2)
+    for number, index in enumerate(evidence.examples):
+        nearest = data.x_train[evidence.neighbors[number]]
+        with pairs_of_rows[number % 2]:
+            st.image(figures.digit_tiles([examples[number], *nearest]), output_format="PNG",
+                     caption=[f"test #{index}"] + [f"nearest {predicted_class}"] * len(nearest))
 
 
 def show_tables(pairs):
@@ -162,7 +173,7 @@ with chart:
     event = st.plotly_chart(
         figures.confusion_figure(counts, normalize=normalize,
                                  title="Test set: click a cell to see its digits"),
-        on_select="rerun", selection_mode="points", key="confusion")
+        on_select="rerun", selection_mode="points", key="confusion", config=CLICKABLE_MATRIX)
 with side:
     pair = choose_pair(event, pairs)
     if pair is not None:

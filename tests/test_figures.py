@@ -254,28 +254,39 @@ def test_feature_map_figure_follows_the_layer_table():
     assert [value for value in edges.x if value is not None] == [0, 1, 1, 2, 2, 3, 3, 4]
 
 
-def test_examples_figure_puts_each_digit_above_its_probabilities():
+def test_example_tiles_put_each_digit_above_its_probabilities():
     from mnist_lab.figures.predictions import BAR_HEIGHT
 
     digits = [np.zeros((28, 28), dtype=np.uint8)] * 5
+    digits[1] = np.full((28, 28), 200, dtype=np.uint8)
     probabilities = np.full((5, 10), 0.01)
     probabilities[:, 9] = 0.8
     probabilities[:, 4] = 0.11
-    figure = figures.examples_figure(digits, probabilities, [f"#{n}: 80% 9" for n in range(5)],
-                                     true_class=4, columns=4)
-    [picture] = figure.data  # one picture for every example: no grid of subplots to build
-    montage = np.asarray(picture.z)
-    band = round(28 * 0.3)
-    bars = montage[band + 30:band + 30 + BAR_HEIGHT, 0:28]  # under the first digit
+    tiles = figures.example_tiles(digits, probabilities, true_class=4, scale=2)
+
+    assert len(tiles) == 5 and {tile.shape for tile in tiles} == {(2 * (30 + BAR_HEIGHT), 56, 3)}
+    assert (tiles[1][:56, :, 0] == 200).all() and (tiles[0][:56] == 0).all()  # the digits, sharp
+    bars = tiles[0][2 * 30:]  # under the digit and its white gap
     red, green = np.array([0xd6, 0x27, 0x28]), np.array([0x2c, 0xa0, 0x2c])
     red_rows = np.flatnonzero((bars == red).all(axis=2).any(axis=1))
     green_rows = np.flatnonzero((bars == green).all(axis=2).any(axis=1))
-    assert len(red_rows) == round(0.8 * (BAR_HEIGHT - 1))  # the wrong answer's bar, tall
-    assert len(green_rows) == round(0.11 * (BAR_HEIGHT - 1))  # the true digit's, short
-    assert [note.text for note in figure.layout.annotations] == [f"#{n}: 80% 9" for n in range(5)]
-    assert figure.layout.height == 2 * 150 + 30  # two rows of four
-    with pytest.raises(ValueError, match="got 5 images, 5 probability rows and 4 titles"):
-        figures.examples_figure(digits, probabilities, ["x"] * 4)
+    assert len(red_rows) == 2 * round(0.8 * (BAR_HEIGHT - 1))  # the wrong answer's bar, tall
+    assert len(green_rows) == 2 * round(0.11 * (BAR_HEIGHT - 1))  # the true digit's, short
+    red_columns = np.flatnonzero((bars == red).all(axis=2).any(axis=0))
+    assert red_columns.min() > 2 * 28 * 0.8  # bar 9 at the right, bar 4 left of the middle
+    assert np.flatnonzero((bars == green).all(axis=2).any(axis=0)).max() < 28
+    with pytest.raises(ValueError, match="got 5 images but 4 probability rows"):
+        figures.example_tiles(digits, probabilities[:4])
+    with pytest.raises(ValueError, match="scale must be a positive integer, got 0"):
+        figures.example_tiles(digits, probabilities, scale=0)
+
+
+def test_digit_tiles_enlarge_each_pixel_into_a_block():
+    digit = np.zeros((28, 28), dtype=np.float32)
+    digit[3, 5] = 1.0
+    [tile] = figures.digit_tiles([digit], scale=3)
+    assert tile.shape == (84, 84) and tile.dtype == np.uint8
+    assert (tile[9:12, 15:18] == 255).all() and tile.sum() == 9 * 255
 
 
 def test_diagram_draws_shortcuts_and_branches():
@@ -312,19 +323,35 @@ def test_diagram_draws_shortcuts_and_branches():
         "block2_1x1", "block2_3x3", "block2_5x5", "block2_pool_proj"]
 
 
-def test_saliency_lies_on_its_own_digit_in_the_one_picture():
-    """The maps' heatmap shares the digits' picture: each map sits exactly where its digit is,
-    and nothing is coloured between the digits."""
+def test_saliency_lies_on_its_own_digit():
+    """Each picture is its own digit, dimmed, with its own map's colour exactly over the pixels
+    that pull: clear where the map is low, orange to yellow where it is high."""
+    from mnist_lab.figures.why import saliency_colours
+
     rng = np.random.default_rng(0)
     images = rng.integers(0, 256, (6, 28, 28), dtype=np.uint8)
-    maps = rng.random((6, 28, 28))
-    figure = figures.saliency_figure(images, maps, [f"#{n}" for n in range(6)], predicted_class=9,
-                                     columns=4)
+    maps = np.zeros((6, 28, 28))
+    for number in range(6):
+        maps[number, number * 4, 27 - number * 4] = 1.0  # one strongest pixel, in a different place
+    tiles = figures.saliency_tiles(images, maps, scale=2)
 
-    picture, layer = figure.data[0].z, np.asarray(figure.data[1].z, dtype=float)
-    assert picture.shape[:2] == layer.shape
-    assert np.count_nonzero(~np.isnan(layer)) == maps.size
-    for number, note in enumerate(figure.layout.annotations):
-        left, top = round(note.x - 13.5), round(note.y + 0.5)  # a caption sits centred above its digit
-        assert np.array_equal(layer[top:top + 28, left:left + 28], maps[number])
-        assert np.array_equal(picture[top:top + 28, left:left + 28, 0], images[number] // 2)
+    for number, tile in enumerate(tiles):
+        assert tile.shape == (56, 56, 3)
+        hot = (number * 4, 27 - number * 4)
+        pixels = tile[::2, ::2].astype(int)
+        clear = np.ones((28, 28), dtype=bool)
+        clear[hot] = False
+        assert np.array_equal(pixels[clear], np.stack([images[number] // 2] * 3, axis=-1)[clear])
+        colour, opacity = saliency_colours(1.0)
+        expected = np.round((images[number][hot] // 2) * (1 - opacity) + colour * opacity)
+        assert np.array_equal(pixels[hot], expected) and pixels[hot][1] > 200  # yellow over the digit
+    with pytest.raises(ValueError, match="got 6 images but 5 maps"):
+        figures.saliency_tiles(images, maps[:5])
+
+
+def test_the_saliency_scale_runs_from_clear_to_yellow():
+    scale = figures.saliency_scale(width=100, height=12).astype(int)
+    assert scale.shape == (12, 100, 3)
+    assert (scale[0, 0] == 127).all()  # no pull: the dimmed stroke shows unchanged
+    assert scale[0, -1, 1] > 200 and scale[0, -1, 2] < 20  # the strongest pull: yellow
+    assert (scale[-1, [0, 25, 50, 74, 99]] == 255).all()  # ticks every 0.25

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -41,18 +42,19 @@ REGIONS = {"top left", "top", "top right", "left", "centre", "right", "bottom le
            "bottom right"}
 
 
-def chart_titles(at, key):
-    """The subplot titles of the chart drawn with `key`."""
-    chart = next(chart for chart in at.get("plotly_chart") if key in chart.proto.id)
-    return [note["text"] for note in json.loads(chart.proto.spec)["layout"].get("annotations", [])]
+def pair_box(at):
+    """The "Confused pair" selectbox: its key follows the chosen pair, so it is found by label."""
+    return next(box for box in at.selectbox if box.label == "Confused pair")
+
+
+def image_captions(at):
+    """The captions of every picture on the page, in order."""
+    return [caption for image in at.get("image") for caption in image.captions]
 
 
 def example_captions(at):
-    """The titles over the cell's digits ("#123: 87% 9"), in the examples chart beside the matrix."""
-    charts = [chart for chart in at.get("plotly_chart") if chart.proto.id.endswith("examples")
-              or '"examples"' in chart.proto.id]
-    annotations = [json.loads(chart.proto.spec)["layout"].get("annotations", []) for chart in charts]
-    return [note["text"] for notes in annotations for note in notes if note["text"].startswith("#")]
+    """The captions under the cell's digits ("#123: 87% 9"), beside the matrix."""
+    return [caption for caption in image_captions(at) if re.fullmatch(r"#\d+: \d+% \d", caption)]
 
 
 @pytest.fixture
@@ -80,7 +82,7 @@ def test_a_run_on_two_digits_is_analysed_on_their_test_images(home, mnist):
 
     assert not at.exception and not at.error
     assert at.dataframe[0].value.iloc[0][["true", "predicted", "count"]].tolist() == [4, 9, 7]
-    assert len(example_captions(at)) == 7
+    assert len(example_captions(at)) == 6  # a page of six
 
 
 def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
@@ -89,9 +91,11 @@ def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
     assert not at.exception
     top_pairs = at.dataframe[0].value
     assert top_pairs.iloc[0][["true", "predicted", "count"]].tolist() == [4, 9, 7]
-    assert at.selectbox(key="pair").value == (4, 9)
+    assert pair_box(at).value == (4, 9)
     assert at.subheader[0].value == "7 test 4s predicted as 9"  # beside the matrix, first
-    assert len(example_captions(at)) == 7
+    assert len(example_captions(at)) == 6
+    at.number_input[0].set_value(2).run()
+    assert at.number_input[0].label == "Page (of 2)" and len(example_captions(at)) == 1
 
 
 def test_only_the_open_tab_below_the_matrix_runs(fake_run):
@@ -118,7 +122,7 @@ def test_clicking_a_cell_shows_exactly_its_digits(fake_run):
     at.run()
 
     assert not at.exception
-    assert at.selectbox(key="pair").value == (7, 2)
+    assert pair_box(at).value == (7, 2)
     assert "5 test 7s predicted as 2" in [header.value for header in at.subheader]
     assert len(example_captions(at)) == 5
     assert all(caption.endswith(" 2") for caption in example_captions(at))
@@ -128,7 +132,7 @@ def test_the_selectbox_still_chooses_after_a_click(fake_run):
     at = open_page(fake_run)
     at.session_state["confusion"] = {"selection": {"points": [{"x": 9, "y": 4}]}}
     at.run()
-    at.selectbox(key="pair").set_value((3, 5)).run()
+    pair_box(at).set_value((3, 5)).run()
 
     assert "3 test 3s predicted as 5" in [header.value for header in at.subheader]
     assert len(example_captions(at)) == 3
@@ -140,7 +144,7 @@ def test_a_diagonal_click_explains_itself(fake_run):
     at.run()
 
     assert "test 1s read correctly" in at.info[0].value
-    assert at.selectbox(key="pair").value == (4, 9)
+    assert pair_box(at).value == (4, 9)
 
 
 def test_why_section_summarises_and_notes_the_missing_model(fake_run):
@@ -151,7 +155,7 @@ def test_why_section_summarises_and_notes_the_missing_model(fake_run):
     assert any("No saliency maps: model.keras is missing" in info.value for info in at.info)
     assert ("Where the average 4 and 9 differ most: 4s have more ink at the left, a stroke most "
             "9s lack; 9s have more ink at the top, a stroke most 4s lack.") in text
-    titles = chart_titles(at, "neighbours")
+    titles = image_captions(at)
     assert titles.count("nearest 9") == 7 * 3
     assert len([title for title in titles if title.startswith("test #")]) == 7
 
@@ -184,15 +188,13 @@ def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypa
     at = open_page()
 
     assert not at.exception
-    _, predicted = at.selectbox(key="pair").value
+    _, predicted = pair_box(at).value
     # A 1-epoch model on 50 images makes far more than 8 of its top mistake: 8 maps, each titled
     # with the region of the stroke that pulls it towards the wrong digit.
-    titles = chart_titles(at, "saliency")
+    titles = [caption for caption in image_captions(at)
+              if re.fullmatch(r"#\d+: .+", caption) and caption not in example_captions(at)]
     assert len(titles) == 8 and all(title.split(": ")[1] in REGIONS for title in titles)
-    chart = next(chart for chart in at.get("plotly_chart") if "saliency" in chart.proto.id)
-    spec = json.loads(chart.proto.spec)
-    assert [trace["type"] for trace in spec["data"][:2]] == ["image", "heatmap"]
-    assert spec["data"][1]["colorbar"]["title"]["text"].startswith(f"pull towards {predicted}")
+    assert f"Colour: the pull towards {predicted}, from 0 (clear, left)" in " ".join(image_captions(at))
     text = " ".join(markdown.value for markdown in at.markdown)
     assert f"The pixels that pull these digits towards {predicted} lie on strokes at the " in text
     assert not any("No saliency maps" in info.value for info in at.info)
@@ -223,7 +225,7 @@ def test_a_link_to_a_cell_without_mistakes_explains_without_saliency(tmp_path, m
     at.run()
 
     assert not at.exception
-    assert at.selectbox(key="pair").value == (true_class, predicted_class)
+    assert pair_box(at).value == (true_class, predicted_class)
     assert f"This run reads no test {true_class} as {predicted_class}" in " ".join(
         caption.value for caption in at.caption)
     assert not [chart for chart in at.get("plotly_chart") if "saliency" in chart.proto.id]

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.user_text import as_text
 from tests.fakes import seed_run
+from tests.test_page_errors import pair_box
 
 pytestmark = pytest.mark.usefixtures("page_home")
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -61,9 +62,9 @@ def test_an_errors_link_opens_its_cell_and_the_page_keeps_the_cell_in_its_url(st
     run_id = seed_run(store, mnist.y_test)
     at = open_page("pages/errors.py", run=run_id, cell="7-2")
     assert not at.exception
-    assert at.selectbox(key="pair").value == (7, 2)
+    assert pair_box(at).value == (7, 2)
     assert "5 test 7s predicted as 2" in [element.value for element in at.subheader]
-    at.selectbox(key="pair").set_value((3, 5)).run()
+    pair_box(at).set_value((3, 5)).run()
     assert at.query_params["cell"] == "3-5"
 
 
@@ -75,7 +76,7 @@ def test_a_bad_errors_link_gets_a_message_and_the_most_confused_pair(store, mnis
     assert at.warning[0].value == (f"This link's cell cannot be shown: '{cell}' is not a cell of "
                                    "mistakes; write true-predicted, e.g. 4-9. Showing the most "
                                    "confused pair.")
-    assert at.selectbox(key="pair").value == (4, 9)
+    assert pair_box(at).value == (4, 9)
     assert at.query_params["cell"] == "4-9"
 
 

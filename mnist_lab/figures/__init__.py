@@ -1,5 +1,5 @@
 """Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits),
-training (live and overlaid curves, the classic Matplotlib figure), the network (its
+digits as pictures; training (live and overlaid curves, the classic Matplotlib figure), the network (its
 feature maps, branches and shortcuts), comparisons and studies; `text` keeps people's text
 (run names) plain inside a figure. The numbers come from `analysis` and `compare`; nothing
 here imports Streamlit."""
@@ -9,7 +9,8 @@ from mnist_lab.figures.network import feature_map_figure, network_layout
 from mnist_lab.figures.predictions import (
     confusion_figure,
     digit_image,
-    examples_figure,
+    digit_tiles,
+    example_tiles,
     image_grid_figure,
     probability_bars,
 )
@@ -28,12 +29,12 @@ from mnist_lab.figures.training import (
     curves_figure,
     overlay_curves_figure,
 )
-from mnist_lab.figures.why import saliency_figure
+from mnist_lab.figures.why import saliency_scale, saliency_tiles
 
 __all__ = [
     "CURVES", "Curve", "classic_curves", "confusion_difference_figure", "confusion_figure",
-    "curve_points", "curves_figure", "digit_image", "examples_figure", "feature_map_figure",
+    "curve_points", "curves_figure", "digit_image", "digit_tiles", "example_tiles", "feature_map_figure",
     "field_effect_figure", "image_grid_figure", "importance_figure", "network_layout",
     "overlay_curves_figure", "parallel_figure", "pareto_figure", "pareto_front",
-    "per_class_accuracy_figure", "probability_bars", "saliency_figure",
+    "per_class_accuracy_figure", "probability_bars", "saliency_scale", "saliency_tiles",
 ]

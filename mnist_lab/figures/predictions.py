@@ -127,11 +127,11 @@ def _bar_colours(predicted, true_class):
     return colours
 
 
-def examples_figure(images, probabilities, titles, *, true_class=None, columns=4):
-    """Digits, each above its ten class probabilities drawn as small bars, in one picture.
+def example_tiles(images, probabilities, *, true_class=None, scale=4):
+    """Digits, each above its ten class probabilities drawn as small bars: one picture per digit.
 
-    One go.Image: a grid of Plotly subplots (an image and a bar chart per digit) took 0.5 s
-    to build for eight digits.
+    Pictures for `st.image`, not a chart: a browser shows them at once, where each Plotly
+    figure on a cell click cost it a draw (about 0.3 s of its main thread).
 
     Parameters
     ----------
@@ -139,30 +139,38 @@ def examples_figure(images, probabilities, titles, *, true_class=None, columns=4
         uint8 or float in [0, 1].
     probabilities : array-like of float, shape (n, 10)
         One row per image.
-    titles : sequence of str
-        One caption per image, above it.
     true_class : int or None, default=None
         The label of every image, when known: its bar is green, a wrong prediction's red.
-    columns : int, default=4
-        Examples per row.
+    scale : int, default=4
+        Screen pixels per image pixel (see `enlarged`).
 
     Returns
     -------
-    figure : plotly.graph_objects.Figure
-        One go.Image; bars 0 to 9 from left to right under each digit, full height = 1.
+    tiles : list of ndarray of uint8, each (scale * (30 + BAR_HEIGHT), scale * 28, 3)
+        The digit, a white gap of 2 rows, then bars 0 to 9 from left to right (full height = 1).
     """
     probabilities = np.asarray(probabilities, dtype=np.float64).reshape(-1, NUM_CLASSES)
-    if not len(images) == len(probabilities) == len(titles):
-        raise ValueError(f"got {len(images)} images, {len(probabilities)} probability rows and "
-                         f"{len(titles)} titles")
-    if not len(images):
-        return go.Figure()
+    if len(images) != len(probabilities):
+        raise ValueError(f"got {len(images)} images but {len(probabilities)} probability rows")
     tiles = []
     for image, row in zip(images, probabilities, strict=True):
         digit = np.stack([digit_image(image)] * 3, axis=-1)
-        tiles.append(np.concatenate([digit, np.full((2, digit.shape[1], 3), 255, np.uint8),
-                                     _bar_pixels(row, true_class, digit.shape[1])]))
-    return montage_figure(tiles, titles, columns, row_height=150)
+        tiles.append(enlarged(np.concatenate([digit, np.full((2, digit.shape[1], 3), 255, np.uint8),
+                                              _bar_pixels(row, true_class, digit.shape[1])]), scale))
+    return tiles
+
+
+def enlarged(image, scale):
+    """Each pixel as a `scale` x `scale` block: a digit stays sharp at any size, where a
+    browser smooths a small picture it is asked to draw large."""
+    if not isinstance(scale, int) or scale < 1:
+        raise ValueError(f"scale must be a positive integer, got {scale!r}")
+    return np.repeat(np.repeat(np.asarray(image), scale, axis=0), scale, axis=1)
+
+
+def digit_tiles(images, *, scale=3):
+    """Digits as sharp grey pictures for `st.image` (see `enlarged`), whatever scale they came in."""
+    return [enlarged(digit_image(image), scale) for image in images]
 
 
 BAR_HEIGHT = 14  # pixels of the probability bars under each example's digit

@@ -1,23 +1,33 @@
 """Why a pair is confused, drawn: saliency laid over each digit, with a colour scale to read it.
 
 Drawing only; the maps come from `mnist_lab.analysis.inspection.saliency` and the words from
-`mnist_lab.analysis.why`.
+`mnist_lab.analysis.why`. The results are pictures for `st.image`: a Plotly image with a heatmap
+over it was the slowest chart a cell click on Errors made the browser draw.
 """
 
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
-from mnist_lab.figures.predictions import digit_image, montage_figure, montage_layout
+from mnist_lab.figures.predictions import digit_image, enlarged
 
-# Transparent where a pixel does not matter, then orange to yellow: the digit shows through.
-SALIENCY_SCALE = [[0.0, "rgba(255,60,0,0)"], [0.15, "rgba(255,60,0,0)"],
-                  [0.4, "rgba(255,90,0,0.55)"], [1.0, "rgba(255,235,0,0.95)"]]
+# Clear where a pixel does not matter, then orange to yellow: the digit shows through.
+# Each stop: (saliency, red, green, blue, opacity).
+SALIENCY_STOPS = np.array([[0.0, 255, 60, 0, 0.0], [0.15, 255, 60, 0, 0.0],
+                           [0.4, 255, 90, 0, 0.55], [1.0, 255, 235, 0, 0.95]])
 
 
-def saliency_figure(images, maps, titles, *, predicted_class, columns=4):
-    """Each digit in grey with its saliency on top, large enough to see which stroke matters.
+def saliency_colours(values):
+    """Saliency in [0, 1] as (rgb, opacity) on `SALIENCY_STOPS`: shapes (..., 3) and (...)."""
+    values = np.clip(np.asarray(values, dtype=np.float64), 0.0, 1.0)
+    rgb = np.stack([np.interp(values, SALIENCY_STOPS[:, 0], SALIENCY_STOPS[:, channel])
+                    for channel in (1, 2, 3)], axis=-1)
+    return rgb, np.interp(values, SALIENCY_STOPS[:, 0], SALIENCY_STOPS[:, 4])
+
+
+def saliency_tiles(images, maps, *, scale=6):
+    """Each digit dimmed in grey with its saliency laid over it, large enough to see which
+    stroke matters.
 
     Parameters
     ----------
@@ -25,31 +35,33 @@ def saliency_figure(images, maps, titles, *, predicted_class, columns=4):
         The digits, uint8 or float in [0, 1].
     maps : ndarray, shape (n, 28, 28)
         Saliency in [0, 1] (1: the pixel that changes the score most).
-    titles : sequence of str
-        One per digit.
-    predicted_class : int
-        The class whose score the saliency is of, named on the colour scale.
-    columns : int, default=4
-        Digits per row.
+    scale : int, default=6
+        Screen pixels per image pixel.
 
     Returns
     -------
-    figure : plotly.graph_objects.Figure
-        A go.Image of the digits and a go.Heatmap of the maps over it, with its colour bar;
-        one caption annotation per digit.
+    tiles : list of ndarray of uint8, each (28 * scale, 28 * scale, 3)
+        The digit at half brightness, blended with the colour of its saliency.
     """
     maps = np.asarray(maps, dtype=np.float64)
-    if not len(images) == len(maps) == len(titles):
-        raise ValueError(f"got {len(images)} images, {len(maps)} maps and {len(titles)} titles")
-    if not len(images):
-        return go.Figure()
-    # One picture of the dimmed digits and one heatmap over it (empty between the digits): a
-    # grid of subplots, an image and a heatmap each, was the slowest chart to draw on Errors.
-    tiles = [np.stack([digit_image(image) // 2] * 3, axis=-1) for image in images]
-    figure = montage_figure(tiles, titles, columns, row_height=190)
-    layer, _ = montage_layout(list(maps), columns, fill=np.nan)
-    figure.add_trace(go.Heatmap(
-        z=layer, zmin=0.0, zmax=1.0, colorscale=SALIENCY_SCALE, hoverongaps=False,
-        colorbar={"title": {"text": f"pull towards {predicted_class}<br>(1 = strongest pixel)"},
-                  "len": 0.9}, hovertemplate="pull %{z:.2f}<extra></extra>"))
-    return figure
+    if len(images) != len(maps):
+        raise ValueError(f"got {len(images)} images but {len(maps)} maps")
+    tiles = []
+    for image, pull in zip(images, maps, strict=True):
+        grey = np.stack([digit_image(image) // 2] * 3, axis=-1).astype(np.float64)
+        colour, opacity = saliency_colours(pull)
+        blended = grey * (1 - opacity[..., None]) + colour * opacity[..., None]
+        tiles.append(enlarged(np.round(blended).astype(np.uint8), scale))
+    return tiles
+
+
+def saliency_scale(*, width=168, height=14):
+    """The colour scale of `saliency_tiles` over a dimmed stroke's grey, as a picture: saliency 0
+    at the left edge to 1 at the right, with a tick every 0.25."""
+    colour, opacity = saliency_colours(np.linspace(0.0, 1.0, width))
+    grey = np.full(3, 127.0)
+    row = grey * (1 - opacity[:, None]) + colour * opacity[:, None]
+    picture = np.repeat(np.round(row).astype(np.uint8)[None], height, axis=0)
+    for tick in np.linspace(0, width - 1, 5).round().astype(int):
+        picture[-height // 3:, tick] = 255
+    return picture
