@@ -41,6 +41,23 @@ def test_saliency_has_one_finite_unit_map_per_image(model, mnist):
     assert np.allclose(maps.max(axis=(1, 2)), 1.0)
 
 
+def test_saliency_is_compiled_once_per_model_for_every_batch_size(model, mnist):
+    """Eager gradients cost 0.2 to 0.3 s a cell click; the compiled step is traced once."""
+    first = inspection.saliency(model, mnist.x_test[:5], 3)
+    for count in (1, 2, 8):
+        inspection.saliency(model, mnist.x_test[:count], 7)
+
+    assert inspection.gradient_step(model).experimental_get_tracing_count() == 1
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:  # the same maps as an eager gradient
+        inputs = tf.convert_to_tensor(mnist.x_test[:5, ..., None].astype("float32") / 255)
+        tape.watch(inputs)
+        scores = model(inputs, training=False)[:, 3]
+    eager = np.abs(tape.gradient(scores, inputs).numpy()[..., 0])
+    np.testing.assert_allclose(first, eager / eager.max(axis=(1, 2), keepdims=True), atol=1e-5)
+
+
 def test_saliency_refuses_a_class_outside_0_to_9(model, mnist):
     with pytest.raises(ValueError, match="0..9"):
         inspection.saliency(model, mnist.x_test[:1], 10)
