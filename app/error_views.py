@@ -28,6 +28,12 @@ def mean_digits():
     return analysis.mean_images(mnist().x_train, mnist().y_train)
 
 
+@st.cache_resource(show_spinner=False)
+def saliency_scale():
+    """The saliency colour scale as a PNG: the same for every pair."""
+    return figures.png(figures.saliency_scale())
+
+
 @st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
 def explanation(run_id, mtime, classes, true_class, predicted_class):
     probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
@@ -37,20 +43,36 @@ def explanation(run_id, mtime, classes, true_class, predicted_class):
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def saliency_view(run_id, model_mtime, classes, true_class, predicted_class, examples):
-    """Each example's stroke region, its saliency picture and caption, per run and pair
+    """Each example's stroke region, its saliency picture (PNG) and caption, per run and pair
     (raises ModelError)."""
     images = restricted_to(mnist(), classes).x_test[list(examples)]
     maps = inspection.saliency(model_by_id(run_id, model_mtime), images, predicted_class)
     regions = why.stroke_regions(maps, images)
     captions = [f"#{index}: {region}" for index, region in zip(examples, regions, strict=True)]
-    return regions, figures.saliency_tiles(images, maps), captions
+    return regions, [figures.png(tile) for tile in figures.saliency_tiles(images, maps)], captions
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def examples_view(run_id, mtime, classes, true_class, predicted_class, shown):
-    """The shown digits of a cell above their probabilities, and their captions ("#123: 87% 9")."""
+    """The shown digits of a cell above their probabilities (PNG), and their captions ("#123: 87% 9")."""
     probabilities = predictions(run_id, mtime)[0]
     captions = [f"#{index}: {probabilities[index, predicted_class]:.0%} {predicted_class}"
                 for index in shown]
     images = restricted_to(mnist(), classes).x_test[list(shown)]
-    return figures.example_tiles(images, probabilities[list(shown)], true_class=true_class), captions
+    tiles = figures.example_tiles(images, probabilities[list(shown)], true_class=true_class)
+    return [figures.png(tile) for tile in tiles], captions
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def neighbours_view(run_id, mtime, classes, true_class, predicted_class):
+    """Per mistaken example of the pair: it and its nearest training digits of the predicted
+    class (PNG), with their captions."""
+    evidence = explanation(run_id, mtime, classes, true_class, predicted_class)
+    data = restricted_to(mnist(), classes)
+    rows = []
+    for number, index in enumerate(evidence.examples):
+        nearest = data.x_train[evidence.neighbors[number]]
+        tiles = figures.digit_tiles([data.x_test[index], *nearest])
+        rows.append(([figures.png(tile) for tile in tiles],
+                     [f"test #{index}"] + [f"nearest {predicted_class}"] * len(nearest)))
+    return rows

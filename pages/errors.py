@@ -6,7 +6,14 @@ import streamlit as st
 
 from app.common import artifact_mtime, lazy_tabs, pick_scored_run, route_through_dashboard
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
-from app.error_views import examples_view, explanation, saliency_view, validation
+from app.error_views import (
+    examples_view,
+    explanation,
+    neighbours_view,
+    saliency_scale,
+    saliency_view,
+    validation,
+)
 from app.user_text import no_html
 from mnist_lab import analysis, figures, links
 from mnist_lab.analysis import error_table, why
@@ -16,7 +23,6 @@ from mnist_lab.store import artifacts
 route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 6
-EXAMPLE_WIDTH = 100  # pixels: three examples to a row beside the matrix at 1280 px, two rows a page
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
 # Two quick clicks on two cells are two choices, not Plotly's double click, which would reset
 # the matrix's axes and clear its selection (a rerun that undid the second choice).
@@ -88,8 +94,8 @@ def show_examples(true_class, predicted_class):
                                    key=f"page_{true_class}_{predicted_class}")
                    if page_count > 1 else 1)
     shown = tuple(error_table.page(table, page_number, EXAMPLES_PER_PAGE)[0]["index"].tolist())
-    tiles, captions = examples_view(run.id, run_modified, classes, true_class, predicted_class, shown)
-    st.image(tiles, caption=captions, width=EXAMPLE_WIDTH, output_format="PNG")
+    pictures, captions = examples_view(run.id, run_modified, classes, true_class, predicted_class, shown)
+    st.image(pictures, caption=captions, output_format="PNG")
 
 
 def show_why(true_class, predicted_class):
@@ -106,9 +112,8 @@ def show_why(true_class, predicted_class):
         st.caption(f"This run reads no test {true_class} as {predicted_class}: there are no "
                    "mistakes to trace to pixels or to the training images.")
         return
-    examples = data.x_test[evidence.examples]
     try:
-        regions, tiles, captions = saliency_view(
+        regions, pictures, captions = saliency_view(
             run.id, artifact_mtime(run.id, artifacts.MODEL_FILE), classes, true_class, predicted_class,
             tuple(evidence.examples.tolist()))
     except saved.ModelError as error:
@@ -116,17 +121,16 @@ def show_why(true_class, predicted_class):
                 "everything else on this page comes from its predictions.")
     else:
         st.markdown(why.saliency_in_words(regions, predicted_class))
-        st.image(tiles, caption=captions, output_format="PNG")
-        st.image(figures.saliency_scale(), output_format="PNG",
+        st.image(pictures, caption=captions, output_format="PNG")
+        st.image(saliency_scale(), output_format="PNG",
                  caption=f"Colour: the pull towards {predicted_class}, from 0 (clear, left) "
                          "to 1 (the strongest pixel, right)")
     st.caption(f"Each mistaken {true_class}, then the training {predicted_class}s nearest to it in pixels.")
     pairs_of_rows = st.columns(2)
-    for number, index in enumerate(evidence.examples):
-        nearest = data.x_train[evidence.neighbors[number]]
+    for number, (pictures, captions) in enumerate(
+            neighbours_view(run.id, run_modified, classes, true_class, predicted_class)):
         with pairs_of_rows[number % 2]:
-            st.image(figures.digit_tiles([examples[number], *nearest]), output_format="PNG",
-                     caption=[f"test #{index}"] + [f"nearest {predicted_class}"] * len(nearest))
+            st.image(pictures, caption=captions, output_format="PNG")
 
 
 def show_tables(pairs):

@@ -1,5 +1,6 @@
 """Tests for mnist_lab.figures: the data inside each figure, not its pixels."""
 
+import io
 import math
 
 import numpy as np
@@ -262,7 +263,7 @@ def test_example_tiles_put_each_digit_above_its_probabilities():
     probabilities = np.full((5, 10), 0.01)
     probabilities[:, 9] = 0.8
     probabilities[:, 4] = 0.11
-    tiles = figures.example_tiles(digits, probabilities, true_class=4, scale=2)
+    tiles = figures.example_tiles(digits, probabilities, true_class=4, width=56)
 
     assert len(tiles) == 5 and {tile.shape for tile in tiles} == {(2 * (30 + BAR_HEIGHT), 56, 3)}
     assert (tiles[1][:56, :, 0] == 200).all() and (tiles[0][:56] == 0).all()  # the digits, sharp
@@ -277,16 +278,30 @@ def test_example_tiles_put_each_digit_above_its_probabilities():
     assert np.flatnonzero((bars == green).all(axis=2).any(axis=0)).max() < 28
     with pytest.raises(ValueError, match="got 5 images but 4 probability rows"):
         figures.example_tiles(digits, probabilities[:4])
-    with pytest.raises(ValueError, match="scale must be a positive integer, got 0"):
-        figures.example_tiles(digits, probabilities, scale=0)
+    with pytest.raises(ValueError, match="width must be an integer of at least 28 pixels, got 20"):
+        figures.example_tiles(digits, probabilities, width=20)
 
 
 def test_digit_tiles_enlarge_each_pixel_into_a_block():
     digit = np.zeros((28, 28), dtype=np.float32)
     digit[3, 5] = 1.0
-    [tile] = figures.digit_tiles([digit], scale=3)
+    [tile] = figures.digit_tiles([digit], width=84)
     assert tile.shape == (84, 84) and tile.dtype == np.uint8
     assert (tile[9:12, 15:18] == 255).all() and tile.sum() == 9 * 255
+    # To a width that is no multiple of 28, blocks of 3 or 4 pixels: no blur, no lost pixel.
+    [tile] = figures.digit_tiles([np.eye(28)], width=100)
+    assert tile.shape == (100, 100) and set(np.unique(tile)) == {0, 255}
+    assert np.array_equal(tile[np.arange(28) * 100 // 28 + 1, np.arange(28) * 100 // 28 + 1],
+                          np.full(28, 255))
+
+
+def test_png_round_trips_a_picture():
+    from PIL import Image
+
+    picture = np.random.default_rng(0).integers(0, 256, (30, 20, 3), dtype=np.uint8)
+    data = figures.png(picture)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(data))), picture)
 
 
 def test_diagram_draws_shortcuts_and_branches():
@@ -333,7 +348,7 @@ def test_saliency_lies_on_its_own_digit():
     maps = np.zeros((6, 28, 28))
     for number in range(6):
         maps[number, number * 4, 27 - number * 4] = 1.0  # one strongest pixel, in a different place
-    tiles = figures.saliency_tiles(images, maps, scale=2)
+    tiles = figures.saliency_tiles(images, maps, width=56)
 
     for number, tile in enumerate(tiles):
         assert tile.shape == (56, 56, 3)

@@ -12,6 +12,7 @@ from mnist_lab.figures.predictions import (
     digit_tiles,
     example_tiles,
     image_grid_figure,
+    png,
     probability_bars,
 )
 from mnist_lab.figures.studies import (
@@ -36,5 +37,5 @@ __all__ = [
     "curve_points", "curves_figure", "digit_image", "digit_tiles", "example_tiles", "feature_map_figure",
     "field_effect_figure", "image_grid_figure", "importance_figure", "network_layout",
     "overlay_curves_figure", "parallel_figure", "pareto_figure", "pareto_front",
-    "per_class_accuracy_figure", "probability_bars", "saliency_scale", "saliency_tiles",
+    "per_class_accuracy_figure", "png", "probability_bars", "saliency_scale", "saliency_tiles",
 ]

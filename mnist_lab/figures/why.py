@@ -25,7 +25,7 @@ def saliency_colours(values):
     return rgb, np.interp(values, SALIENCY_STOPS[:, 0], SALIENCY_STOPS[:, 4])
 
 
-def saliency_tiles(images, maps, *, scale=6):
+def saliency_tiles(images, maps, *, width=168):
     """Each digit dimmed in grey with its saliency laid over it, large enough to see which
     stroke matters.
 
@@ -35,12 +35,12 @@ def saliency_tiles(images, maps, *, scale=6):
         The digits, uint8 or float in [0, 1].
     maps : ndarray, shape (n, 28, 28)
         Saliency in [0, 1] (1: the pixel that changes the score most).
-    scale : int, default=6
-        Screen pixels per image pixel.
+    width : int, default=168
+        Screen pixels (see `enlarged`).
 
     Returns
     -------
-    tiles : list of ndarray of uint8, each (28 * scale, 28 * scale, 3)
+    tiles : list of ndarray of uint8, each (width, width, 3)
         The digit at half brightness, blended with the colour of its saliency.
     """
     maps = np.asarray(maps, dtype=np.float64)
@@ -51,7 +51,7 @@ def saliency_tiles(images, maps, *, scale=6):
         grey = np.stack([digit_image(image) // 2] * 3, axis=-1).astype(np.float64)
         colour, opacity = saliency_colours(pull)
         blended = grey * (1 - opacity[..., None]) + colour * opacity[..., None]
-        tiles.append(enlarged(np.round(blended).astype(np.uint8), scale))
+        tiles.append(enlarged(np.round(blended).astype(np.uint8), width))
     return tiles
 
 
