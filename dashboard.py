@@ -39,6 +39,8 @@ if __name__ == "__main__":
     except IndexDamagedError as error:  # every page reads the index: one message, not a trace
         st.error(f"The runs cannot be shown: {error}")
 else:
+    from app.keras_state import keep_keras_state
     from app.live_server import live_routes
 
+    keep_keras_state()  # once per server process: no Keras reset after every rerun
     app = st.App(__file__, routes=live_routes(RunStore, st.get_option("server.baseUrlPath")))

@@ -1,5 +1,6 @@
-"""The one Streamlit internal the dashboard relies on, pinned down so an upgrade that changes it
-fails here: `app.common.route_through_dashboard` clears PagesManager.uses_pages_directory.
+"""The two Streamlit internals the dashboard relies on, pinned down so an upgrade that changes
+them fails here: `app.common.route_through_dashboard` clears PagesManager.uses_pages_directory,
+and `app.keras_state.keep_keras_state` replaces the cleanup Streamlit runs after every script.
 
 A folder named `pages/` beside the main script makes Streamlit run a deep-linked page on its own
 (the legacy multipage mode) until some session has called st.navigation, which clears the flag.
@@ -28,3 +29,49 @@ def test_st_navigation_turns_it_off_as_route_through_dashboard_does(monkeypatch,
     at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=60).run()
     assert not at.exception
     assert PagesManager.uses_pages_directory is False
+
+
+def clear_sessions_per_run(monkeypatch, script) -> int:
+    """How many times keras.backend.clear_session runs over two runs of `script`."""
+    import keras
+
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: calls.append(1))
+    at = AppTest.from_function(script)
+    at.run()
+    at.run()
+    assert not at.exception
+    return len(calls)
+
+
+def uses_keras():
+    import keras
+
+    keras.ops.ones((1,))
+
+
+def test_streamlit_resets_keras_after_every_script_run(monkeypatch):
+    from streamlit.runtime.scriptrunner import script_runner
+
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
+    assert clear_sessions_per_run(monkeypatch, uses_keras) == 2
+
+
+def test_keep_keras_state_stops_the_reset_and_still_closes_pyplot_figures(monkeypatch):
+    import matplotlib.pyplot as plt
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from app.keras_state import keep_keras_state
+
+    monkeypatch.setattr(script_runner, "_clean_problem_modules", script_runner._clean_problem_modules)
+    keep_keras_state()
+
+    assert clear_sessions_per_run(monkeypatch, uses_keras) == 0
+
+    def leaves_a_figure_open():
+        import matplotlib.pyplot as plt
+
+        plt.figure()
+
+    AppTest.from_function(leaves_a_figure_open).run()
+    assert plt.get_fignums() == []
