@@ -118,16 +118,16 @@ def trainer_stages() -> dict:
     return {**steps.result(), "largest_python_allocations_when_prepared": prepared}
 
 
-def dashboard_stages(runs: int = 16) -> dict:
+def dashboard_stages(runs: int | None = None) -> dict:
     """What a dashboard process holds after every page: its imports, MNIST, the cached
-    predictions (16 at most: `app.common.predictions`), the means and two models."""
+    predictions (`app.common.PREDICTIONS_CACHED` at most), the means and two models."""
     steps = Stages()
     import pandas  # noqa: F401
     import plotly.graph_objects  # noqa: F401
     import streamlit  # noqa: F401
 
     steps.mark("import Streamlit, pandas, Plotly")
-    import app.common  # noqa: F401
+    import app.common
     from mnist_lab import analysis, compare, figures  # noqa: F401
     from mnist_lab.sweeps import report  # noqa: F401
 
@@ -145,7 +145,9 @@ def dashboard_stages(runs: int = 16) -> dict:
 
     from tests.fakes import fake_probabilities
 
-    held = [fake_probabilities(data.y_test, seed=seed) for seed in range(runs)]
+    runs = runs or app.common.PREDICTIONS_CACHED
+    held = [(fake_probabilities(data.y_test, seed=seed).astype(np.float32), data.y_test.copy())
+            for seed in range(runs)]
     steps.mark(f"{runs} runs' test probabilities (the predictions cache's limit)")
     from mnist_lab.config import preset
     from mnist_lab.model.build import build_model
