@@ -21,10 +21,10 @@ from mnist_lab.store import Run, RunStore, artifacts, default_home
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 # For small charts: Plotly's toolbar would cover their titles, and they need no zoom.
 SMALL_CHART = {"displayModeBar": False}
-STUDIED_RUN = "studied_run"
+STUDIED_RUN = "studied_run"  # the run last picked on a page: the sidebar's links carry no ?run=
 # Runs whose test predictions stay cached, about 0.5 MB each: with 16, Compare of all 200 runs
 # of a large store read and unpacked every file again on each load (0.5 s of its 2 s).
-PREDICTIONS_CACHED = 256  # the run last picked on a page: the sidebar's links carry no ?run=
+PREDICTIONS_CACHED = 256
 
 
 @st.cache_resource

@@ -1,7 +1,9 @@
 """In real Chromium at 1280x800: click confusion-matrix cells on the Errors page and see their
-digits beside the matrix, where the eye is, with no toolbar over their titles."""
+digits beside the matrix, where the eye is; two quick clicks are two choices."""
 
 from __future__ import annotations
+
+from contextlib import contextmanager
 
 import pytest
 
@@ -31,6 +33,20 @@ def click_cell(page, true_class, predicted_class):
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
 
 
+@contextmanager
+def errors_page(tmp_path, y_test):
+    """Errors of a fake run, opened by a deep link as the first request, its matrix drawn."""
+    require_chromium()
+    from mnist_lab.store import RunStore
+
+    home = tmp_path / "runs"
+    run_id = seed_run(RunStore(home), y_test)
+    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
+        page.goto(f"{url}/errors?run={run_id}")
+        page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
+        yield page
+
+
 def in_view(page, locator) -> bool:
     box = locator.bounding_box()
     return box is not None and 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]
@@ -38,14 +54,7 @@ def in_view(page, locator) -> bool:
 
 @pytest.mark.browser
 def test_clicking_a_cell_shows_its_digits_beside_the_matrix(tmp_path, mnist):
-    require_chromium()
-    from mnist_lab.store import RunStore
-
-    home = tmp_path / "runs"
-    run_id = seed_run(RunStore(home), mnist.y_test)
-    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
-        page.goto(f"{url}/errors?run={run_id}")  # a deep link as the first request works too
-        page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
+    with errors_page(tmp_path, mnist.y_test) as page:
         page.locator(".js-plotly-plot .scatterlayer .point").first.scroll_into_view_if_needed()
 
         click_cell(page, 7, 2)
@@ -68,15 +77,7 @@ def test_clicking_a_cell_shows_its_digits_beside_the_matrix(tmp_path, mnist):
 def test_two_quick_clicks_choose_the_second_cell_and_keep_the_matrix(tmp_path, mnist):
     """Plotly read a second click within 300 ms as a double click: it reset the matrix's axes
     and cleared its selection, and that rerun could bring back the cell chosen before."""
-    require_chromium()
-    from mnist_lab.store import RunStore
-
-    home = tmp_path / "runs"
-    run_id = seed_run(RunStore(home), mnist.y_test)
-    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
-        page.goto(f"{url}/errors?run={run_id}")
-        page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=60_000)
-
+    with errors_page(tmp_path, mnist.y_test) as page:
         click_cell(page, 7, 2)
         page.wait_for_timeout(100)
         click_cell(page, 4, 9)

@@ -86,7 +86,8 @@ def gradient_step(model):
     """The gradient of each image's target score with respect to its pixels, compiled once per
     model for any batch size (a `tf.function`, kept while the model lives).
 
-    Run eagerly, op by op, it took 0.2 to 0.3 s of every new cell clicked on Errors.
+    Run eagerly, op by op, it took 17 to 26 ms for 1 to 8 digits; compiled, 2 to 8 ms (and the
+    trace, 0.1 to 0.3 s, once per model).
     """
     step = _GRADIENT_STEPS.get(model)
     if step is None:

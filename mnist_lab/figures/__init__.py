@@ -1,8 +1,8 @@
-"""Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits),
-digits as pictures; training (live and overlaid curves, the classic Matplotlib figure), the network (its
-feature maps, branches and shortcuts), comparisons and studies; `text` keeps people's text
-(run names) plain inside a figure. The numbers come from `analysis` and `compare`; nothing
-here imports Streamlit."""
+"""Figures, drawing only: predictions (the clickable confusion matrix, probabilities, digits
+as charts or as pictures for `st.image`, saliency over them), training (live and overlaid
+curves, the classic Matplotlib figure), the network (its feature maps, branches and
+shortcuts), comparisons and studies; `text` keeps people's text (run names) plain inside a
+figure. The numbers come from `analysis` and `compare`; nothing here imports Streamlit."""
 
 from mnist_lab.figures.compare import confusion_difference_figure, per_class_accuracy_figure
 from mnist_lab.figures.network import feature_map_figure, network_layout

@@ -221,7 +221,7 @@ def montage_figure(tiles, titles, columns, *, row_height):
 
 def montage_layout(tiles, columns, *, fill):
     """Tiles of one shape in one array of `fill` (255: white), a caption band above each:
-    (array, corners), each corner a tile's (top, left), so that a layer can be laid over it."""
+    (array, corners), each corner a tile's (top, left), where its caption is placed."""
     height, width = tiles[0].shape[:2]
     if any(tile.shape != tiles[0].shape for tile in tiles):
         raise ValueError(f"images must share one shape, got {sorted({tile.shape for tile in tiles})}")

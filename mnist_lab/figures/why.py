@@ -25,6 +25,12 @@ def saliency_colours(values):
     return rgb, np.interp(values, SALIENCY_STOPS[:, 0], SALIENCY_STOPS[:, 4])
 
 
+def _laid_over(grey, values):
+    """Saliency `values` in their colours over `grey` pixels (..., 3), as uint8."""
+    colour, opacity = saliency_colours(values)
+    return np.round(grey * (1 - opacity[..., None]) + colour * opacity[..., None]).astype(np.uint8)
+
+
 def saliency_tiles(images, maps, *, width=168):
     """Each digit dimmed in grey with its saliency laid over it, large enough to see which
     stroke matters.
@@ -49,19 +55,15 @@ def saliency_tiles(images, maps, *, width=168):
     tiles = []
     for image, pull in zip(images, maps, strict=True):
         grey = np.stack([digit_image(image) // 2] * 3, axis=-1).astype(np.float64)
-        colour, opacity = saliency_colours(pull)
-        blended = grey * (1 - opacity[..., None]) + colour * opacity[..., None]
-        tiles.append(enlarged(np.round(blended).astype(np.uint8), width))
+        tiles.append(enlarged(_laid_over(grey, pull), width))
     return tiles
 
 
 def saliency_scale(*, width=168, height=14):
     """The colour scale of `saliency_tiles` over a dimmed stroke's grey, as a picture: saliency 0
     at the left edge to 1 at the right, with a tick every 0.25."""
-    colour, opacity = saliency_colours(np.linspace(0.0, 1.0, width))
-    grey = np.full(3, 127.0)
-    row = grey * (1 - opacity[:, None]) + colour * opacity[:, None]
-    picture = np.repeat(np.round(row).astype(np.uint8)[None], height, axis=0)
+    row = _laid_over(np.full((width, 3), 127.0), np.linspace(0.0, 1.0, width))
+    picture = np.repeat(row[None], height, axis=0)
     for tick in np.linspace(0, width - 1, 5).round().astype(int):
         picture[-height // 3:, tick] = 255
     return picture
