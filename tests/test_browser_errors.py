@@ -79,7 +79,7 @@ def test_two_quick_clicks_choose_the_second_cell_and_keep_the_matrix(tmp_path, m
     and cleared its selection, and that rerun could bring back the cell chosen before."""
     with errors_page(tmp_path, mnist.y_test) as page:
         click_cell(page, 7, 2)
-        page.wait_for_timeout(100)
+        page.wait_for_timeout(200)  # within Plotly's 300 ms, after the first click's rerun began
         click_cell(page, 4, 9)
         page.wait_for_timeout(1000)  # long enough for a stray rerun to start
         wait_until_idle(page)
