@@ -32,13 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import memory
-from benchmarks.page_latency import ARM_JS, IDLE_JS, click_cell, settle
+from benchmarks.page_latency import ARM_JS, IDLE_JS, settle
 from mnist_lab.config import preset
 from mnist_lab.data import load_mnist
 from mnist_lab.store import RunStore, artifacts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import chromium_page, dashboard  # noqa: E402  (the tests' browser harness)
+from browser import MATRIX_CELLS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 from fakes import seed_run  # noqa: E402
 
 RUNS = 200
@@ -122,13 +122,13 @@ def cell_clicks(page, url: str, ids: list[str], store: RunStore) -> list[float]:
     times = []
     for run_id in ids:
         page.goto(f"{url}/errors?run={run_id}")
-        page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        page.locator(MATRIX_CELLS).first.wait_for(timeout=PAGE_TIMEOUT_MS)
         settle(page)
         number = int(store.get(run_id).name.split("#")[1])
         for true, predicted, count in mistakes_of(number):
             settle(page)
             start = page.evaluate(ARM_JS)
-            click_cell(page, true, predicted)
+            matrix_cell(page, true, predicted).click()
             page.evaluate("() => window.rerunEnd")
             end = page.evaluate(DIGITS_DRAWN_JS, [f"{count:,} test {true}s predicted as {predicted}"])
             times.append((end - start) / 1000)

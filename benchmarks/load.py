@@ -45,12 +45,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from benchmarks.large_store import percentile
-from benchmarks.page_latency import IDLE_JS, click_cell
+from benchmarks.page_latency import IDLE_JS
 from mnist_lab.store import RunStatus, RunStore
 from mnist_lab.training.runner import MAX_RUNNING_SETTING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import CHROMIUM, CHROMIUM_FLAGS, dashboard  # noqa: E402  (the tests' browser harness)
+from browser import CHROMIUM, CHROMIUM_FLAGS, MATRIX_CELLS, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = "load"
@@ -183,7 +183,8 @@ class Watchers:
         page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
         start = page.evaluate(ARM_JS)
         if name == "errors":
-            click_cell(page, *((4, 9), (7, 2), (3, 5), (9, 4))[self.turns[name] // 2 % 4])
+            cell = ((4, 9), (7, 2), (3, 5), (9, 4))[self.turns[name] // 2 % 4]
+            matrix_cell(page, *cell).click(timeout=FIND_MS)
         elif name == "compare":  # the head-to-head and the curves by turns (lazy tabs)
             curves = page.get_by_role("tab", name="Curves")
             shown = "Head to head" if curves.get_attribute("aria-selected") == "true" else "Curves"
@@ -216,7 +217,7 @@ class Watchers:
         if not finished:
             return None
         return self._load(page, f"errors?run={finished[0]}", lambda page: page.locator(
-            ".js-plotly-plot .scatterlayer .point").first.wait_for())
+            MATRIX_CELLS).first.wait_for())
 
     def _train(self, page) -> float:
         running = [run.id for run in self.store.list(statuses=(RunStatus.RUNNING,))]

@@ -25,7 +25,7 @@ from mnist_lab.cli import main as cli
 from mnist_lab.store import RunStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import chromium_page, dashboard  # noqa: E402  (the tests' browser harness)
+from browser import MATRIX_CELLS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 
 # Resolves with the time a script run ends, once one has started after this was armed.
 ARM_JS = """() => {
@@ -83,13 +83,6 @@ def choose(page, label: str, option: str) -> None:
     page.get_by_role("option", name=re.compile("^" + re.escape(option))).first.click()
 
 
-def click_cell(page, true_class: int, predicted_class: int) -> None:
-    point = page.locator(".js-plotly-plot").first.locator(".scatterlayer .point").nth(
-        true_class * 10 + predicted_class)
-    box = point.bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-
-
 def draw(page, shift: int) -> None:
     box = page.locator("canvas.upper-canvas").bounding_box()
     x = box["x"] + 120 + shift
@@ -108,14 +101,14 @@ def measure_pages(url: str, ids: list[str], names: dict[str, str], repeats: int)
     times: dict[str, list[float]] = {}
     with chromium_page(viewport=(1280, 800)) as page:
         page.goto(f"{url}/errors?run={ids[0]}")
-        page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=120_000)
+        page.locator(MATRIX_CELLS).first.wait_for(timeout=120_000)
         settle(page)
         times["errors_switch_run_s"] = [
             timed(page, lambda run_id=run_id: choose(page, "Run", names[run_id]))
             for run_id in alternate(repeats, ids[1], ids[0])]
         # Cells in the first row: a 1-epoch model on 1,000 images confuses most digits.
         times["errors_cell_click_s"] = [
-            timed(page, lambda cell=cell: click_cell(page, *cell))
+            timed(page, lambda cell=cell: matrix_cell(page, *cell).click())
             for cell in alternate(repeats, (4, 9), (7, 2))]
 
         page.goto(f"{url}/compare?run={ids[0]}&run={ids[1]}&run={ids[2]}")
@@ -144,7 +137,7 @@ def measure_pages(url: str, ids: list[str], names: dict[str, str], repeats: int)
             cell = ("4-9", "7-2")[number % 2]
             start = time.perf_counter()
             page.goto(f"{url}/errors?run={ids[number % 2]}&cell={cell}")
-            page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for(timeout=120_000)
+            page.locator(MATRIX_CELLS).first.wait_for(timeout=120_000)
             page.wait_for_function(IDLE_JS, timeout=120_000)
             page.wait_for_function(PICTURES_LOADED_JS, timeout=120_000)
             deep_links.append(time.perf_counter() - start)

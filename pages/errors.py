@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from app.common import artifact_mtime, lazy_tabs, pick_scored_run, route_through_dashboard
+from app.confusion_view import confusion_matrix, last_click
 from app.data_errors import forgetting_section, label_issues_section, training_issues_section
 from app.error_views import (
     examples_view,
@@ -24,16 +25,9 @@ route_through_dashboard()
 
 EXAMPLES_PER_PAGE = 6
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
-# Two quick clicks on two cells are two choices, not Plotly's double click, which would reset
-# the matrix's axes and clear its selection (a rerun that undid the second choice).
-CLICKABLE_MATRIX = {"doubleClickDelay": 0}
+MATRIX = "confusion"  # the test set's matrix element
 CHOSEN = "chosen_pair"  # (true, predicted) on show; no widget's key, so the browser cannot reset it
-
-
-def clicked_cell(event):
-    """(true, predicted) of the clicked confusion cell, or None."""
-    points = (event or {}).get("selection", {}).get("points", [])
-    return (round(points[0]["y"]), round(points[0]["x"])) if points else None
+CHOICES = "pair_choices"  # how many pairs a click or a link chose: the selectbox's key
 
 
 def pair_label(pair):
@@ -52,17 +46,17 @@ def cell_from_link():
         return None
 
 
-def choose_pair(event, pairs):
+def choose_pair(click, pairs):
     """The pair to show: a new click on the matrix or a link wins; otherwise the selectbox decides."""
     choices = [(pair.true_class, pair.predicted_class) for pair in pairs]
-    linked = cell_from_link()
-    if linked is not None:
-        st.session_state[CHOSEN] = linked
-    clicked = clicked_cell(event)
-    if clicked != st.session_state.get("last_click"):
-        st.session_state["last_click"] = clicked
-        if clicked is not None and clicked[0] != clicked[1]:
-            st.session_state[CHOSEN] = clicked
+    clicked = None
+    if click != st.session_state.get("last_click"):  # a new click, not one already acted on
+        st.session_state["last_click"] = click
+        clicked = tuple(click["cell"]) if click else None
+    for new in (cell_from_link(), clicked):
+        if new is not None and new[0] != new[1]:
+            st.session_state[CHOSEN] = new
+            st.session_state[CHOICES] = st.session_state.get(CHOICES, 0) + 1
     if clicked is not None and clicked[0] == clicked[1]:
         st.info(f"That cell holds the {counts[clicked]:,} test {clicked[0]}s read correctly; "
                 "click a cell off the diagonal to see mistakes.")
@@ -74,10 +68,10 @@ def choose_pair(event, pairs):
         st.query_params.pop(CELL_PARAM, None)
         return None
     chosen = chosen or choices[0]
-    # One selectbox per chosen pair: a value the browser sends from before a click (its rerun
-    # racing the click's) belongs to the old key, and cannot undo the click.
+    # A new selectbox for each pair a click or a link chooses: it opens on that pair, and a
+    # value the browser sends from before (a rerun racing the click's) belongs to the old one.
     pair = st.selectbox("Confused pair", choices, index=choices.index(chosen), format_func=pair_label,
-                        key=f"pair_{chosen[0]}_{chosen[1]}")
+                        key=f"pair_{st.session_state.get(CHOICES, 0)}")
     st.session_state[CHOSEN] = pair
     st.query_params[CELL_PARAM] = links.encode_cell(*pair)  # a link reproduces the view
     return pair
@@ -159,9 +153,8 @@ def show_training(normalize):
     epoch = st.slider("Epoch", 1, epochs, epochs, key="epoch") if epochs > 1 else 1
     epoch_counts = analysis.confusion_matrix(history.y_val, history.predicted[epoch - 1])
     accuracy = epoch_counts.trace() / max(1, epoch_counts.sum())
-    st.plotly_chart(figures.confusion_figure(
-        epoch_counts, normalize=normalize,
-        title=f"Validation after epoch {epoch}: {accuracy:.2%} right"), key="confusion_epoch")
+    confusion_matrix(epoch_counts, normalize=normalize, key="confusion_epoch", clickable=False,
+                     title=f"Validation after epoch {epoch}: {accuracy:.2%} right")
 
 
 run, probabilities, y_test, data = pick_scored_run("Errors")
@@ -170,18 +163,17 @@ classes = run.config.get("classes")  # a run on some digits is read against thei
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))
 pairs = analysis.top_confused_pairs(counts, k=90)
 
-# The cell's digits go beside the matrix, where the eye is after a click.
+# The cell's digits go beside the matrix, where the eye is after a click. The pair is chosen
+# first, so that the matrix marks it however it was chosen: a click, a link or the list.
 chart, side = st.columns([3, 2])
-with chart:
-    normalize = st.toggle("Share of each true class", key="normalize")
-    event = st.plotly_chart(
-        figures.confusion_figure(counts, normalize=normalize,
-                                 title="Test set: click a cell to see its digits"),
-        on_select="rerun", selection_mode="points", key="confusion", config=CLICKABLE_MATRIX)
 with side:
-    pair = choose_pair(event, pairs)
+    pair = choose_pair(last_click(MATRIX), pairs)
     if pair is not None:
         show_examples(*pair)
+with chart:
+    normalize = st.toggle("Share of each true class", key="normalize")
+    confusion_matrix(counts, normalize=normalize, title="Test set: click a cell to see its digits",
+                     key=MATRIX, selected=pair)
 # Below, one section at a time: only the open tab runs and is drawn, so a click on the matrix
 # or a deep link waits for the matrix, the cell's digits and one section, not all six.
 sections = {

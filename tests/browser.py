@@ -107,3 +107,12 @@ def set_number(page, label: str, value: float) -> None:
     field.fill(str(value))
     field.press("Enter")
     wait_until_idle(page)
+
+
+# A cell of the Errors page's confusion matrix (app/confusion_grid): the test set's matrix is
+# the page's first. Playwright's CSS selectors reach into the element's shadow root.
+MATRIX_CELLS = ".confusion-grid .cell"
+
+
+def matrix_cell(page, true_class: int, predicted_class: int):
+    return page.locator(f'{MATRIX_CELLS}[data-true="{true_class}"][data-predicted="{predicted_class}"]').first

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import chromium_page, dashboard, output_dir, require_chromium
+from tests.browser import MATRIX_CELLS, chromium_page, dashboard, output_dir, require_chromium
 from tests.fakes import seed_run
 
 
@@ -32,5 +32,5 @@ def test_a_deep_link_on_a_fresh_server_gets_the_dashboard_navigation(tmp_path, m
                          "Inspector"]
         assert page.title() == "mnist-lab"  # dashboard.py's page config ran
         assert run_id in page.url
-        page.locator(".js-plotly-plot .scatterlayer .point").first.wait_for()  # drawn, for the picture
+        page.locator(MATRIX_CELLS).first.wait_for()  # drawn, for the picture
         page.screenshot(path=output_dir("deeplink") / "errors-deeplink.png", full_page=True)

@@ -8,7 +8,13 @@ import pandas as pd
 import pytest
 
 from mnist_lab import figures
-from mnist_lab.figures.predictions import OTHER_COLOUR, PREDICTED_COLOUR, TRUE_COLOUR, WRONG_COLOUR
+from mnist_lab.figures.predictions import (
+    DIAGONAL_GREY,
+    OTHER_COLOUR,
+    PREDICTED_COLOUR,
+    TRUE_COLOUR,
+    WRONG_COLOUR,
+)
 from mnist_lab.figures.training import BATCH_SMOOTHING
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -20,51 +26,43 @@ def confusion_counts():
     return counts
 
 
-def test_confusion_heatmap_holds_the_matrix_with_the_diagonal_masked():
-    counts = confusion_counts()
-    heatmap = figures.confusion_figure(counts).data[0]
-    z = np.array(heatmap.z, dtype=float)
-    off_diagonal = ~np.eye(10, dtype=bool)
-    np.testing.assert_array_equal(z[off_diagonal], counts[off_diagonal])
-    assert np.isnan(np.diag(z)).all()
-    assert heatmap.zmax == 12  # the largest error sets the colour scale
-    assert heatmap.text[4][4] == "100"  # the diagonal keeps its count as text
-    assert heatmap.customdata[4][9] == "true 4 → predicted 9: 12 (10.7% of 4s)"
+def cell(cells, true, predicted):
+    return cells["cells"][true * 10 + predicted]
 
 
-def test_confusion_scatter_covers_the_100_cell_centres_for_clicks():
-    figure = figures.confusion_figure(confusion_counts())
-    scatter = figure.data[1]
-    assert scatter.type == "scatter"
-    assert len(scatter.x) == 100
-    assert set(zip(scatter.x, scatter.y, strict=True)) == {
-        (predicted, true) for predicted in range(10) for true in range(10)}
-    index = list(zip(scatter.x, scatter.y, strict=True)).index((9, 4))
-    assert scatter.customdata[index] == "true 4 → predicted 9: 12 (10.7% of 4s)"
-    assert scatter.marker.symbol == "square"
-    assert scatter.marker.opacity == 0.01
+def test_confusion_cells_run_row_by_row_and_the_mistakes_set_the_colours():
+    cells = figures.confusion_cells(confusion_counts())
+    assert [(c["true"], c["predicted"]) for c in cells["cells"]] == [
+        (true, predicted) for true in range(10) for predicted in range(10)]
+    assert cell(cells, 4, 9) == {"true": 4, "predicted": 9, "text": "12",
+                                 "label": "true 4 → predicted 9: 12 (10.7% of 4s)",
+                                 "colour": "rgb(103, 0, 13)", "dark": True}  # the top of "Reds"
+    assert cell(cells, 4, 4)["text"] == "100"  # the diagonal keeps its count as text
+    assert cell(cells, 4, 4)["colour"] == DIAGONAL_GREY and not cell(cells, 4, 4)["dark"]
+    assert cell(cells, 0, 1)["colour"] == "rgb(255, 245, 240)"  # none: the bottom of "Reds"
+    assert cell(cells, 7, 1)["colour"] not in ("rgb(255, 245, 240)", "rgb(103, 0, 13)")
+    assert not cell(cells, 7, 1)["dark"]
+    assert cells["scale"] == {"title": "errors", "low": "0", "high": "12", "colours": [
+        "rgb(255, 245, 240)", "rgb(252, 187, 161)", "rgb(251, 106, 74)", "rgb(203, 24, 29)",
+        "rgb(103, 0, 13)"]}
 
 
-def test_confusion_axes_are_fixed_square_and_titled():
-    layout = figures.confusion_figure(confusion_counts(), title="Run 3").layout
-    assert tuple(layout.xaxis.range) == (-0.5, 9.5)
-    assert tuple(layout.yaxis.range) == (9.5, -0.5)  # 0 on top
-    assert layout.yaxis.scaleanchor == "x"
-    assert tuple(layout.xaxis.tickvals) == tuple(range(10))
-    assert (layout.xaxis.title.text, layout.yaxis.title.text) == ("Predicted", "True")
-    assert layout.title.text == "Run 3"
+def test_normalized_confusion_cells_show_rates():
+    cells = figures.confusion_cells(confusion_counts(), normalize=True)
+    assert cell(cells, 4, 9)["text"] == "10.7%"
+    assert cell(cells, 4, 3)["text"] == "0"
+    assert cells["scale"]["title"] == "share" and cells["scale"]["high"] == "10.7%"
 
 
-def test_normalized_confusion_shows_rates():
-    heatmap = figures.confusion_figure(confusion_counts(), normalize=True).data[0]
-    assert heatmap.text[4][9] == "10.7%"
-    assert heatmap.text[4][3] == "0"
-    assert heatmap.zmax == pytest.approx(12 / 112)
+def test_a_matrix_without_mistakes_gets_a_scale_and_no_dark_cell():
+    cells = figures.confusion_cells(np.diag(np.full(10, 5)))
+    assert cells["scale"]["high"] == "1"
+    assert not any(c["dark"] for c in cells["cells"])
 
 
-def test_confusion_figure_rejects_a_wrong_shape():
+def test_confusion_cells_reject_a_wrong_shape():
     with pytest.raises(ValueError, match=r"got shape \(9, 9\)"):
-        figures.confusion_figure(np.zeros((9, 9)))
+        figures.confusion_cells(np.zeros((9, 9)))
 
 
 def training_history():

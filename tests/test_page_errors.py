@@ -33,9 +33,17 @@ def open_page(run_id=None, section=None):
     return at.run()
 
 
-def epoch_matrix_title(at):
-    """The title of the validation confusion matrix (the page's last chart)."""
-    return json.loads(at.get("plotly_chart")[-1].proto.spec)["layout"]["title"]["text"]
+def matrices(at):
+    """Key -> what each confusion-matrix element on the page was handed to draw."""
+    return {element.proto.id.rsplit("-", 1)[-1]: json.loads(element.proto.json)
+            for element in at.get("bidi_component")
+            if element.proto.component_name.endswith("confusion_grid")}
+
+
+def click(at, true_class, predicted_class, at_ms=1):
+    """A click on a matrix cell, as the element reports it (`at_ms` tells two clicks apart)."""
+    at.session_state["confusion"] = {"click": {"cell": [true_class, predicted_class], "at": at_ms}}
+    return at.run()
 
 
 REGIONS = {"top left", "top", "top right", "left", "centre", "right", "bottom left", "bottom",
@@ -107,7 +115,7 @@ def test_only_the_open_tab_below_the_matrix_runs(fake_run):
                                                "Hard and forgotten"]
     assert "Why 4s are read as 9" in [subheader.value for subheader in at.subheader]
     assert not at.dataframe and not at.header  # no tables, no data sections
-    assert [chart.proto.id for chart in at.get("plotly_chart") if "confusion_epoch" in chart.proto.id] == []
+    assert list(matrices(at)) == ["confusion"]  # not the validation matrix
 
     at.session_state["errors_section"] = "Pairs and classes"
     at.run()
@@ -118,11 +126,11 @@ def test_only_the_open_tab_below_the_matrix_runs(fake_run):
 
 def test_clicking_a_cell_shows_exactly_its_digits(fake_run):
     at = open_page(fake_run)
-    at.session_state["confusion"] = {"selection": {"points": [{"x": 2, "y": 7}]}}
-    at.run()
+    click(at, 7, 2)
 
     assert not at.exception
     assert pair_box(at).value == (7, 2)
+    assert matrices(at)["confusion"]["selected"] == [7, 2]  # the matrix marks it
     assert "5 test 7s predicted as 2" in [header.value for header in at.subheader]
     assert len(example_captions(at)) == 5
     assert all(caption.endswith(" 2") for caption in example_captions(at))
@@ -130,18 +138,28 @@ def test_clicking_a_cell_shows_exactly_its_digits(fake_run):
 
 def test_the_selectbox_still_chooses_after_a_click(fake_run):
     at = open_page(fake_run)
-    at.session_state["confusion"] = {"selection": {"points": [{"x": 9, "y": 4}]}}
-    at.run()
+    click(at, 4, 9)
     pair_box(at).set_value((3, 5)).run()
 
     assert "3 test 3s predicted as 5" in [header.value for header in at.subheader]
     assert len(example_captions(at)) == 3
 
 
+def test_a_cell_clicked_again_after_the_selectbox_moved_on_is_chosen_again(fake_run):
+    at = open_page(fake_run)
+    click(at, 7, 2)
+    pair_box(at).set_value((3, 5)).run()
+    assert matrices(at)["confusion"]["selected"] == [3, 5]  # the list's choice, marked
+
+    click(at, 7, 2, at_ms=2)
+
+    assert pair_box(at).value == (7, 2)
+    assert matrices(at)["confusion"]["selected"] == [7, 2]
+
+
 def test_a_diagonal_click_explains_itself(fake_run):
     at = open_page(fake_run)
-    at.session_state["confusion"] = {"selection": {"points": [{"x": 1, "y": 1}]}}
-    at.run()
+    click(at, 1, 1)
 
     assert "test 1s read correctly" in at.info[0].value
     assert pair_box(at).value == (4, 9)
@@ -164,13 +182,13 @@ def test_the_epoch_slider_redraws_the_validation_matrix(fake_run):
     at = open_page(fake_run, "Through training")
     assert at.slider(key="epoch").value == 3
 
-    assert epoch_matrix_title(at) == "Validation after epoch 3: 75.00% right"
+    assert matrices(at)["confusion_epoch"]["title"] == "Validation after epoch 3: 75.00% right"
 
     at.slider(key="epoch").set_value(1).run()
 
     assert not at.exception
     # The fake's epoch e reads every (e+1)-th validation digit wrong: 250 of 500 after epoch 1.
-    assert epoch_matrix_title(at) == "Validation after epoch 1: 50.00% right"
+    assert matrices(at)["confusion_epoch"]["title"] == "Validation after epoch 1: 50.00% right"
 
 
 def test_a_run_with_its_model_gets_a_saliency_map_per_example(tmp_path, monkeypatch, mnist):
@@ -229,3 +247,12 @@ def test_a_link_to_a_cell_without_mistakes_explains_without_saliency(tmp_path, m
     assert f"This run reads no test {true_class} as {predicted_class}" in " ".join(
         caption.value for caption in at.caption)
     assert not [chart for chart in at.get("plotly_chart") if "saliency" in chart.proto.id]
+
+
+def test_the_grid_script_reads_the_fields_the_page_hands_it(fake_run):
+    """The contract between app/confusion_grid/confusion_grid.js and the Python side."""
+    handed = matrices(open_page(fake_run))["confusion"]
+    script = (Path(PAGE).parent.parent / "app" / "confusion_grid" / "confusion_grid.js").read_text()
+    assert set(re.findall(r"\bdata\.(\w+)", script)) == set(handed)
+    assert set(re.findall(r"\bcell\.(\w+)", script)) == set(handed["cells"][0])
+    assert set(re.findall(r"\bdata\.scale\.(\w+)", script)) == set(handed["scale"])

@@ -195,3 +195,10 @@ def test_the_live_view_passes_the_one_pattern_and_writes_text_not_html(store, mo
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
         assert sink not in script, sink
     assert script.count("textContent") >= 3  # the note, the progress label and its fields
+
+
+def test_the_confusion_grid_writes_text_not_html():
+    script = (ROOT / "app" / "confusion_grid" / "confusion_grid.js").read_text()
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+        assert sink not in script, sink
+    assert script.count("textContent") >= 5  # the title, the cells, the ticks and the scale

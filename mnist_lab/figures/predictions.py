@@ -1,4 +1,4 @@
-"""Predictions drawn as Plotly figures: the clickable confusion matrix, probabilities, digits.
+"""Predictions drawn: the confusion matrix's cells, probabilities as Plotly charts, digits.
 
 Drawing only: the numbers come from `mnist_lab.analysis`. Nothing here imports Streamlit,
 so the CLI and the tests can build the same figures. Training curves live in
@@ -13,22 +13,22 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
+from plotly.colors import sample_colorscale
 
 from mnist_lab.data import NUM_CLASSES
 
 PREDICTED_COLOUR, TRUE_COLOUR, WRONG_COLOUR, OTHER_COLOUR = "#1f77b4", "#2ca02c", "#d62728", "#c7c7c7"
 DIAGONAL_GREY = "#d9d9d9"
-CONFUSION_CELL_RANGE = [-0.5, NUM_CLASSES - 0.5]
+CONFUSION_SCALE = "Reds"  # the confusion matrix's colours, from no mistakes to the most
+DARK_CELL = 0.6  # a cell this far up the scale, or further, gets light text
 
 
-def confusion_figure(cm, *, normalize=False, title=None):
-    """A clickable confusion matrix in which the mistakes, not the diagonal, set the colours.
+def confusion_cells(cm, *, normalize=False):
+    """The confusion matrix as the dashboard's matrix element draws it: each cell's text,
+    description and colour, decided here so that the browser only lays them out.
 
-    The diagonal is left out of the colour scale (its cells show the grey plot
-    background, with their counts as text), so a few hundred errors stay visible
-    next to thousands of correct answers. Heatmap cells cannot be selected in
-    `st.plotly_chart`, so an invisible scatter of the 100 cell centres lies on top:
-    it is trace index 1, and a selected point has x = predicted class, y = true class.
+    The mistakes, not the diagonal, set the colours: the diagonal is grey with its counts as
+    text, so a few hundred errors stay visible next to thousands of correct answers.
 
     Parameters
     ----------
@@ -36,13 +36,14 @@ def confusion_figure(cm, *, normalize=False, title=None):
         Counts, row = true class, column = predicted class.
     normalize : bool, default=False
         Show and colour by the share of each true class instead of counts.
-    title : str or None, default=None
-        Figure title.
 
     Returns
     -------
-    figure : plotly.graph_objects.Figure
-        Trace 0 is the heatmap (diagonal z is NaN), trace 1 the clickable scatter.
+    cells : dict, JSON-ready
+        ``classes``; ``cells``, row by row (true class, then predicted class), each with
+        ``true``, ``predicted``, ``text``, ``label`` (the description a pointer or a screen
+        reader gets), ``colour`` and ``dark`` (light text needed); ``scale``, the colour
+        bar: ``title``, ``low``, ``high`` and its ``colours`` from low to high.
     """
     counts = np.asarray(cm)
     if counts.shape != (NUM_CLASSES, NUM_CLASSES) or (counts < 0).any():
@@ -50,39 +51,23 @@ def confusion_figure(cm, *, normalize=False, title=None):
     row_totals = counts.sum(axis=1, keepdims=True)
     rates = np.divide(counts, row_totals, out=np.zeros(counts.shape), where=row_totals > 0)
     shown = rates if normalize else counts
-    colour = shown.astype(np.float64)
-    np.fill_diagonal(colour, np.nan)
-    largest_error = np.nanmax(colour)
-    classes = list(range(NUM_CLASSES))
-    hover = [[f"true {true} → predicted {predicted}: {counts[true, predicted]:,} "
-              f"({rates[true, predicted]:.1%} of {true}s)" for predicted in classes]
-             for true in classes]
-    text = [[(f"{value:.1%}" if value else "0") if normalize else f"{value:,}" for value in row]
-            for row in shown]
-    heatmap = go.Heatmap(
-        z=colour, x=classes, y=classes, text=text, texttemplate="%{text}",
-        customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        colorscale="Reds", zmin=0, zmax=largest_error if largest_error > 0 else 1,
-        colorbar={"title": {"text": "share" if normalize else "errors"}},
-    )
-    cell_centres = go.Scatter(
-        x=np.tile(classes, NUM_CLASSES), y=np.repeat(classes, NUM_CLASSES), mode="markers",
-        marker={"symbol": "square", "size": 36, "opacity": 0.01, "color": "black"},
-        customdata=np.ravel(hover), hovertemplate="%{customdata}<extra></extra>",
-        showlegend=False,
-    )
-    figure = go.Figure([heatmap, cell_centres])
-    ticks = {"tickmode": "array", "tickvals": classes, "ticktext": [str(c) for c in classes]}
-    figure.update_layout(
-        title=title, plot_bgcolor=DIAGONAL_GREY, width=560, height=520,
-        xaxis={"title": {"text": "Predicted"}, "range": CONFUSION_CELL_RANGE,
-               "constrain": "domain", "showgrid": False, "zeroline": False, **ticks},
-        # A reversed range puts 0 on top; autorange="reversed" would ignore the fixed range.
-        yaxis={"title": {"text": "True"}, "range": CONFUSION_CELL_RANGE[::-1],
-               "scaleanchor": "x", "scaleratio": 1, "constrain": "domain",
-               "showgrid": False, "zeroline": False, **ticks},
-    )
-    return figure
+    mistakes = shown[~np.eye(NUM_CLASSES, dtype=bool)]
+    top = float(mistakes.max()) if mistakes.max() > 0 else 1.0
+    strength = np.clip(shown / top, 0.0, 1.0)
+    colours = np.reshape(sample_colorscale(CONFUSION_SCALE, strength.ravel().tolist()), shown.shape)
+    cells = [{
+        "true": true, "predicted": predicted,
+        "text": (f"{shown[true, predicted]:.1%}" if shown[true, predicted] else "0") if normalize
+        else f"{counts[true, predicted]:,}",
+        "label": f"true {true} → predicted {predicted}: {counts[true, predicted]:,} "
+                 f"({rates[true, predicted]:.1%} of {true}s)",
+        "colour": DIAGONAL_GREY if true == predicted else str(colours[true, predicted]),
+        "dark": bool(true != predicted and strength[true, predicted] > DARK_CELL),
+    } for true in range(NUM_CLASSES) for predicted in range(NUM_CLASSES)]
+    return {"classes": list(range(NUM_CLASSES)), "cells": cells,
+            "scale": {"title": "share" if normalize else "errors", "low": "0",
+                      "high": f"{top:.1%}" if normalize else f"{top:,.0f}",
+                      "colours": sample_colorscale(CONFUSION_SCALE, [0.0, 0.25, 0.5, 0.75, 1.0])}}
 
 
 def probability_bars(probabilities, *, true_class=None):

@@ -1,0 +1,37 @@
+"""The confusion matrix on Errors: a components v2 element (`app/confusion_grid/`), a grid of
+buttons the browser lays out from `figures.confusion_cells`.
+
+It replaced a Plotly chart. Plotly's 4.7 MB script was the one chart script on Errors' first
+view: in a fresh browser, a deep link to a cell spent about a second of one long task on it
+before the matrix showed. The grid needs no script of its own, shows the chosen pair however
+it was chosen (click, link or list), and a click is a click: no double-click timing to lose it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from mnist_lab import figures
+
+GRID = Path(__file__).with_name("confusion_grid")
+_confusion_grid = st.components.v2.component(
+    "confusion_grid", html=(GRID / "confusion_grid.html").read_text(),
+    css=(GRID / "confusion_grid.css").read_text(), js=(GRID / "confusion_grid.js").read_text(),
+)
+
+
+def last_click(key: str) -> dict | None:
+    """The matrix's latest click, {"cell": [true, predicted], "at": ms}, before it is drawn
+    again: the page decides the chosen pair first, and the matrix then shows it."""
+    state = st.session_state.get(key)
+    return (state or {}).get("click")
+
+
+def confusion_matrix(counts, *, normalize: bool, title: str, key: str,
+                     selected: tuple[int, int] | None = None, clickable: bool = True) -> None:
+    """Draw the matrix; with `clickable`, its clicks are read by `last_click(key)`."""
+    _confusion_grid(key=key, on_click_change=lambda: None,
+                    data={**figures.confusion_cells(counts, normalize=normalize), "title": title,
+                          "selected": list(selected) if selected else None, "clickable": clickable})
