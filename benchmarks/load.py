@@ -10,6 +10,7 @@ The load:
   trials (its head-to-head and curves tabs by turns), Errors of the newest finished trial (a
   confusion-matrix cell clicked), Train on the live view of a running trial (a run name
   typed) and Experiments on the study (loads only: its controls would start studies);
+  and a sixth, the floor, loading a bare Streamlit page from a second server in turn;
 - `mnist-lab runs list` started every second, each waited for.
 
 What is measured:
@@ -22,7 +23,8 @@ What is measured:
   all: a load from `goto` until its content is shown and the page's script is idle (a new
   session each time: Streamlit's page bootstrap included), a rerun from the key or click
   until the script has run and two frames are painted; and the live feed's requests
-  (`/lab/live/…`, each the time from request to response);
+  (`/lab/live/…`, each the time from request to response); the floor's loads, apart: no
+  Streamlit page can load faster than that under the same load;
 - CLI calls: how many, how many failed, their time.
 
     python -m benchmarks load [--minutes 10] [--epochs 2] [--subset 300]
@@ -55,11 +57,15 @@ from browser import CHROMIUM, CHROMIUM_FLAGS, MATRIX_CELLS, dashboard, matrix_ce
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = "load"
 LOCKED = "database is locked"
-ACTION_EVERY_S = 3.0  # one page acts every 3 s: each of the five every 15 s
+ACTION_EVERY_S = 2.5  # one page acts every 2.5 s: each of the five (and the floor) every 15 s
 WAIT_MS = 120_000
 FIND_MS = 15_000  # a control that is not there (yet) fails the action, not the benchmark
 POINTS = re.compile(r"metric points of (\S+): (\d+)")
 PAGES = ("runs", "compare", "errors", "train", "experiments")
+# A sixth session, loading a bare Streamlit page from its own server in turn with the others:
+# what Streamlit's bootstrap alone costs under the same load (kept out of the dashboard's figures).
+FLOOR = "floor"
+FLOOR_APP = Path(__file__).with_name("floor_app.py")
 RERUNS = ("runs", "compare", "errors", "train")
 # Resolves with the time a script run ends, once one has started after this was armed. Unlike
 # page_latency's, it also sees a rerun so quick that "running" and "notRunning" reach the
@@ -125,10 +131,10 @@ class Lister(threading.Thread):
 class Watchers:
     """Five browser sessions on five pages, each acting in turn; every response timed."""
 
-    def __init__(self, browser, url: str, store: RunStore) -> None:
-        self.url, self.store = url, store
+    def __init__(self, browser, url: str, floor_url: str, store: RunStore) -> None:
+        self.url, self.floor_url, self.store = url, floor_url, store
         self.pages = {}
-        for name in PAGES:
+        for name in (*PAGES, FLOOR):
             page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
             page.set_default_timeout(WAIT_MS)
             page.on("console", lambda message, name=name: self.console.append((name, message.text)))
@@ -230,6 +236,14 @@ class Watchers:
         return self._load(page, f"experiments?study={STUDY}",
                           lambda page: page.get_by_text("Start a study").wait_for())
 
+    def _floor(self, page) -> float:
+        started = time.perf_counter()
+        page.goto(self.floor_url)
+        page.get_by_text("A bare Streamlit page").wait_for()
+        page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        return time.perf_counter() - started
+
 
 def locked_in_logs(home: Path, extra: list[Path]) -> dict[str, int]:
     """Occurrences of the message in every log of the store and the benchmark's own logs."""
@@ -278,15 +292,17 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
         driver_log, dashboard_log = Path(folder) / "driver.log", Path(folder) / "dashboard.log"
         lister = Lister(home)
         load_averages = [loadavg()]
-        with dashboard(home, dashboard_log) as url, sync_playwright() as playwright:
+        with (dashboard(home, dashboard_log) as url,
+              dashboard(home, Path(folder) / "floor.log", script=FLOOR_APP) as floor_url,
+              sync_playwright() as playwright):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             driver = start_study(home, epochs, subset, minutes, driver_log)
             lister.start()
-            watchers = Watchers(browser, url, store)
+            watchers = Watchers(browser, url, floor_url, store)
             started = time.monotonic()
             turn = 0
             while time.monotonic() - started < minutes * 60:
-                watchers.act(PAGES[turn % len(PAGES)])
+                watchers.act((*PAGES, FLOOR)[turn % (len(PAGES) + 1)])
                 turn += 1
                 load_averages.append(loadavg())
                 time.sleep(max(0.0, ACTION_EVERY_S - (time.monotonic() - started) % ACTION_EVERY_S))
@@ -304,6 +320,7 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
         cli_output = Path(folder) / "cli.log"
         cli_output.write_text("".join(output for _, _, output in lister.calls))
         loads, reruns = watchers.times["load"], watchers.times["rerun"]
+        floor = loads.pop(FLOOR, [])
         everything = [value for kind in (loads, reruns) for values in kind.values() for value in values]
         return {
             "load_minutes": round(wall / 60, 2), "load_epochs": epochs, "load_subset": subset,
@@ -322,7 +339,8 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
                 "loads": timing([value for values in loads.values() for value in values]),
                 "reruns": timing([value for values in reruns.values() for value in values]),
                 **{f"{name}_{kind}": timing(times[name]) for name in PAGES
-                   for kind, times in (("load", loads), ("rerun", reruns))}},
+                   for kind, times in (("load", loads), ("rerun", reruns))},
+                "floor_load": timing(floor)},
             "load_live_feed_request_ms": timing(watchers.feed_ms),
             "load_cli_runs_list": {"calls": len(lister.calls),
                                    "failed": sum(code != 0 for _, code, _ in lister.calls),

@@ -39,13 +39,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(home: Path, log_path: Path) -> Iterator[str]:
-    """`streamlit run dashboard.py` on a free localhost port, over the run store `home`."""
+def dashboard(home: Path, log_path: Path, script: Path = ROOT / "dashboard.py") -> Iterator[str]:
+    """`streamlit run dashboard.py` (or another `script`) on a free localhost port, over the
+    run store `home`."""
     port = free_port()
     env = {**os.environ, "MNIST_LAB_HOME": str(home), "PYTHONPATH": str(ROOT)}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"),
+            [sys.executable, "-m", "streamlit", "run", str(script),
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
