@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, get_store
+from app.common import RUN_PARAM, get_store, lazy_tabs
 from app.user_text import as_text, no_html
 from mnist_lab import figures
 from mnist_lab.config import ConfigError, preset_names
@@ -27,6 +27,7 @@ from mnist_lab.sweeps.study import SAMPLERS
 
 STUDY_PARAM = "study"
 REFRESH_S = 3.0
+STUDY_SECTION = "study_section"  # the open tab of the study's results
 OBJECTIVE = "test accuracy, higher is better"
 
 
@@ -151,29 +152,46 @@ def _status(report: StudyReport) -> None:
 
 
 def _plots(report: StudyReport) -> None:
+    """One view at a time, only the open one computed and drawn: the view reruns every few
+    seconds while the study runs, and drawing every tab meant five charts and an fANOVA
+    (0.5-0.9 s of CPU, redone each time a trial finished) on every rerun, watched or not."""
     band = report.floor.band if report.floor else None
-    effects, parallel, importance, pareto, grid = st.tabs(
-        ["Effect of each field", "Parallel coordinates", "Importance", "Pareto", "Every trial"])
-    for dimension in report.spec.dimensions:
-        effects.plotly_chart(figures.field_effect_figure(report.arms, dimension.field, band),
-                             key=f"effect_{dimension.field}")
-    if report.floor:
-        effects.caption(f"Grey band: seed noise, {report.floor.source} (2 sd = "
-                        f"{report.floor.band * 100:.2f} points).")
     scored = tuple((trial.point, trial.run.summary["test_accuracy"])
                    for arm in report.arms for trial in arm.trials)
-    parallel.plotly_chart(figures.parallel_figure(search.scored_study(report.spec.dimensions,
-                                                                      list(scored))), key="parallel")
+    lazy_tabs({"Effect of each field": lambda: _effects(report, band),
+               "Parallel coordinates": lambda: st.plotly_chart(figures.parallel_figure(
+                   search.scored_study(report.spec.dimensions, list(scored))), key="parallel"),
+               "Importance": lambda: _importance(report, scored),
+               "Pareto": lambda: _pareto(report, band),
+               "Every trial": lambda: _every_trial(report)}, STUDY_SECTION)
+
+
+def _effects(report: StudyReport, band: float | None) -> None:
+    for dimension in report.spec.dimensions:
+        st.plotly_chart(figures.field_effect_figure(report.arms, dimension.field, band),
+                        key=f"effect_{dimension.field}")
+    if report.floor:
+        st.caption(f"Grey band: seed noise, {report.floor.source} (2 sd = "
+                   f"{report.floor.band * 100:.2f} points).")
+
+
+def _importance(report: StudyReport, scored: tuple) -> None:
     found = _importances(report.record.name, scored)
     if found:
-        importance.plotly_chart(figures.importance_figure(found, search.IMPORTANCE_EVALUATOR,
-                                                          OBJECTIVE), key="importance")
+        st.plotly_chart(figures.importance_figure(found, search.IMPORTANCE_EVALUATOR, OBJECTIVE),
+                        key="importance")
     else:
-        importance.info("Importance needs at least three finished trials over varied fields.")
-    pareto.plotly_chart(figures.pareto_figure(report.arms, "params", "parameters", band),
-                        key="pareto_params")
-    pareto.plotly_chart(figures.pareto_figure(report.arms, "train_seconds", "training seconds", band),
-                        key="pareto_time")
-    grid.dataframe(pd.DataFrame(grid_rows(report.spec, report.trials)).assign(
+        st.info("Importance needs at least three finished trials over varied fields.")
+
+
+def _pareto(report: StudyReport, band: float | None) -> None:
+    st.plotly_chart(figures.pareto_figure(report.arms, "params", "parameters", band),
+                    key="pareto_params")
+    st.plotly_chart(figures.pareto_figure(report.arms, "train_seconds", "training seconds", band),
+                    key="pareto_time")
+
+
+def _every_trial(report: StudyReport) -> None:
+    st.dataframe(pd.DataFrame(grid_rows(report.spec, report.trials)).assign(
         errors=lambda rows: "errors?run=" + rows["run"]), hide_index=True, column_config={
         "errors": st.column_config.LinkColumn("errors", display_text="open")})

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app import experiments
@@ -90,6 +91,30 @@ def test_a_finished_study_shows_its_arms_conclusion_and_links(finished_study):
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
     assert any(chart["layout"].get("xaxis", {}).get("title", {}).get("text") == "blocks.downsample"
                for chart in charts)
+
+
+def test_only_the_open_results_tab_is_computed_and_drawn(finished_study, monkeypatch):
+    """The view reruns every few seconds while a study runs: the closed tabs cost nothing."""
+    estimated = []
+    st.cache_data.clear()  # no importance kept from another test
+    monkeypatch.setattr(experiments.search, "importances",
+                        lambda *args, **kwargs: estimated.append(args) or [])
+    at = open_page(finished_study)
+    assert [tab.label for tab in at.tabs] == ["Effect of each field", "Parallel coordinates",
+                                               "Importance", "Pareto", "Every trial"]
+    assert len(at.get("plotly_chart")) == 1  # the one field's effect
+    assert estimated == [] and len(at.dataframe) == 1  # no fANOVA, no trial grid
+
+    at.session_state[experiments.STUDY_SECTION] = "Importance"
+    at.run()
+
+    assert len(estimated) == 1
+    assert not at.get("plotly_chart")
+    assert "Importance needs at least three finished trials" in at.info[0].value
+
+    at.session_state[experiments.STUDY_SECTION] = "Pareto"
+    at.run()
+    assert len(at.get("plotly_chart")) == 2 and len(estimated) == 1
 
 
 def test_a_ray_address_in_the_page_sends_the_study_to_ray(store, launched):
