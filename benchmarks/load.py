@@ -3,8 +3,10 @@ listing runs every second, for 10 minutes (`--minutes`); what must hold is measu
 
 The load:
 - `mnist-lab sweep` (its own driver and long-lived trainers, the runner's slots set to 2):
-  LeNet-5 over kernels 3, 5, 7 and max or average pooling, many seeds, short trials
-  (`--epochs`, `--subset`), queued until the time is up, then stopped with `studies stop`;
+  LeNet-5 over kernels 3, 5, 7, max or average pooling and five learning rates, 20 seeds
+  each (600 trials: more than 10 minutes hold; 120 did not, see the README), short trials
+  (`--epochs`, `--subset`), queued until the time is up, then stopped with `studies stop`
+  (how many trials train after each action is recorded: the load must last);
 - five headless Chromium sessions, each on its own page, acting in turn every few seconds,
   a load and a rerun by turns: Runs (a search typed), Compare of the two newest finished
   trials (its head-to-head and curves tabs by turns), Errors of the newest finished trial (a
@@ -104,7 +106,8 @@ def start_study(home: Path, epochs: int, subset: int, minutes: float, log: Path)
         return subprocess.Popen(
             [sys.executable, "-m", "mnist_lab", "sweep", "--name", STUDY,
              "--grid", "blocks.kernel_size=3,5,7", "--grid", "blocks.downsample=max,avg",
-             "--repeats", "20", "--max-trials", "120", "--no-confirm",
+             "--grid", "learning_rate=0.01,0.02,0.03,0.05,0.1",
+             "--repeats", "20", "--max-trials", "600", "--no-confirm",
              "--epochs", str(epochs), "--subset", str(subset), "--time-budget", str(minutes)],
             cwd=ROOT, env=lab_env(home), stdout=output, stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL)
@@ -292,6 +295,7 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
         driver_log, dashboard_log = Path(folder) / "driver.log", Path(folder) / "dashboard.log"
         lister = Lister(home)
         load_averages = [loadavg()]
+        training: list[int] = []  # trials training, after each action: the load lasted?
         with (dashboard(home, dashboard_log) as url,
               dashboard(home, Path(folder) / "floor.log", script=FLOOR_APP) as floor_url,
               sync_playwright() as playwright):
@@ -305,6 +309,7 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
                 watchers.act((*PAGES, FLOOR)[turn % (len(PAGES) + 1)])
                 turn += 1
                 load_averages.append(loadavg())
+                training.append(len(store.list(statuses=(RunStatus.RUNNING,))))
                 time.sleep(max(0.0, ACTION_EVERY_S - (time.monotonic() - started) % ACTION_EVERY_S))
             wall = time.monotonic() - started
             subprocess.run([sys.executable, "-m", "mnist_lab", "studies", "stop", STUDY], cwd=ROOT,
@@ -328,6 +333,7 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
                 "start": load_averages[0], "max": max(load_averages),
                 "mean": round(sum(load_averages) / len(load_averages), 2)},
             "load_driver_exit": driver_code,
+            "load_trials_training_after_each_action": dict(sorted(Counter(training).items())),
             "load_metric_rows": rows_check(home),
             "load_database_is_locked": {
                 "logs": {name: count for name, count in
