@@ -1,5 +1,5 @@
-"""The confusion matrix on Errors: a components v2 element (`app/confusion_grid/`), a grid of
-buttons the browser lays out from `figures.confusion_cells`.
+"""Confusion matrices (Errors' and Compare's difference of two runs): a components v2 element
+(`app/confusion_grid/`), a grid of buttons the browser lays out from `figures.matrix_cells`.
 
 It replaced a Plotly chart. Plotly's 4.7 MB script was the one chart script on Errors' first
 view: in a fresh browser, a deep link to a cell spent about a second of one long task on it
@@ -12,8 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-
-from mnist_lab import figures
 
 GRID = Path(__file__).with_name("confusion_grid")
 _confusion_grid = st.components.v2.component(
@@ -29,9 +27,10 @@ def last_click(key: str) -> dict | None:
     return (state or {}).get("click")
 
 
-def confusion_matrix(counts, *, normalize: bool, title: str, key: str,
-                     selected: tuple[int, int] | None = None, clickable: bool = True) -> None:
-    """Draw the matrix; with `clickable`, its clicks are read by `last_click(key)`."""
+def confusion_matrix(cells: dict, *, key: str, title: str = "",
+                     selected: tuple[int, int] | None = None, clickable: bool = False) -> None:
+    """Draw the matrix of `cells` (`figures.confusion_cells` or another `figures.matrix_cells`);
+    with `clickable`, its clicks are read by `last_click(key)`."""
     _confusion_grid(key=key, on_click_change=lambda: None,
-                    data={**figures.confusion_cells(counts, normalize=normalize), "title": title,
-                          "selected": list(selected) if selected else None, "clickable": clickable})
+                    data={**cells, "title": title, "selected": list(selected) if selected else None,
+                          "clickable": clickable})

@@ -15,6 +15,7 @@ from app.common import (
     route_through_dashboard,
     run_label,
 )
+from app.confusion_view import confusion_matrix
 from app.user_text import as_text, no_html
 from mnist_lab import compare, figures
 from mnist_lab.data import DataUnavailableError
@@ -25,6 +26,7 @@ route_through_dashboard()
 METRICS = {"loss": ("loss", "val_loss"), "accuracy": ("accuracy", "val_accuracy")}
 X_AXES = {"epoch": "epoch", "wall time (s)": "wall_s"}
 GRID_SIZE = 16
+DIGIT_WIDTH = 64  # pixels of each digit only one run reads right: 16 in two rows at 1280x800
 PAIR_PARAMS = {"pair_a": "a", "pair_b": "b"}  # ?a=ID&b=ID: the head-to-head's runs
 
 
@@ -104,8 +106,8 @@ def pair_section(loaded, labels, changes) -> None:
     caveat = compare.confounder_text({label: changes[label] for label in (first, second)})
     if caveat:
         st.warning(no_html(caveat))
-    st.plotly_chart(figures.confusion_difference_figure(
-        pair.confusion_difference, "A", "B"), key="confusion_difference")
+    confusion_matrix(figures.confusion_difference_cells(pair.confusion_difference, "A", "B"),
+                     key="confusion_difference")
     st.caption("Red: a mistake A makes more often than B; blue: one B makes more often.")
     try:
         images = mnist().x_test
@@ -117,8 +119,7 @@ def pair_section(loaded, labels, changes) -> None:
         total = len(pair.a_right_b_wrong if a_right else pair.a_wrong_b_right)
         st.subheader(f"{total:,} test digits {title}")
         if len(indices):
-            st.plotly_chart(figures.image_grid_figure(images[indices], captions),
-                            key=f"grid_{a_right}")
+            st.image(figures.digit_tiles(images[indices], width=DIGIT_WIDTH), caption=captions)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -153,7 +153,7 @@ def show_training(normalize):
     epoch = st.slider("Epoch", 1, epochs, epochs, key="epoch") if epochs > 1 else 1
     epoch_counts = analysis.confusion_matrix(history.y_val, history.predicted[epoch - 1])
     accuracy = epoch_counts.trace() / max(1, epoch_counts.sum())
-    confusion_matrix(epoch_counts, normalize=normalize, key="confusion_epoch", clickable=False,
+    confusion_matrix(figures.confusion_cells(epoch_counts, normalize=normalize), key="confusion_epoch",
                      title=f"Validation after epoch {epoch}: {accuracy:.2%} right")
 
 
@@ -172,8 +172,8 @@ with side:
         show_examples(*pair)
 with chart:
     normalize = st.toggle("Share of each true class", key="normalize")
-    confusion_matrix(counts, normalize=normalize, title="Test set: click a cell to see its digits",
-                     key=MATRIX, selected=pair)
+    confusion_matrix(figures.confusion_cells(counts, normalize=normalize), key=MATRIX, clickable=True,
+                     title="Test set: click a cell to see its digits", selected=pair)
 # Below, one section at a time: only the open tab runs and is drawn, so a click on the matrix
 # or a deep link waits for the matrix, the cell's digits and one section, not all six.
 sections = {

@@ -9,6 +9,7 @@ import pytest
 from mnist_lab import compare, figures
 from mnist_lab.compare import RunPredictions
 from mnist_lab.config import ConvBlock, preset
+from mnist_lab.figures.predictions import DIAGONAL_GREY
 from mnist_lab.store import RunStatus
 from tests.fakes import seed_run
 
@@ -166,10 +167,16 @@ def test_seed_groups_summarise_repeated_configs(store, mnist):
 def test_comparison_figures_show_the_numbers():
     difference = np.zeros((10, 10), dtype=int)
     difference[4, 9], difference[7, 2], difference[3, 3] = 5, -2, 7
-    figure = figures.confusion_difference_figure(difference, "A", "B")
-    heatmap = figure.data[0]
-    assert heatmap.text[4][9] == "+5" and heatmap.text[7][2] == "-2"
-    assert np.isnan(heatmap.z[3][3]) and (heatmap.zmin, heatmap.zmax) == (-5, 5)
+    cells = figures.confusion_difference_cells(difference, "A", "B")
+    cell = {(c["true"], c["predicted"]): c for c in cells["cells"]}
+    assert cell[4, 9]["text"] == "+5" and cell[7, 2]["text"] == "-2" and cell[1, 2]["text"] == ""
+    assert cell[4, 9]["label"] == "true 4 → predicted 9: A +5 against B"
+    assert cell[4, 9]["colour"] == "rgb(103, 0, 31)" and cell[4, 9]["dark"]  # the red end
+    assert cell[1, 2]["colour"] == "rgb(247, 247, 247)" and not cell[1, 2]["dark"]  # no difference
+    assert cell[7, 2]["colour"] not in ("rgb(247, 247, 247)", "rgb(103, 0, 31)")  # towards blue
+    assert cell[3, 3]["colour"] == DIAGONAL_GREY  # the diagonal is not coloured
+    assert cells["scale"] | {"colours": None} == {"title": "A minus B", "low": "-5", "high": "+5",
+                                                   "colours": None}
     table = pd.DataFrame({"A": np.linspace(0.9, 1, 10), "B": np.ones(10)})
     bars = figures.per_class_accuracy_figure(table)
     assert [bar.name for bar in bars.data] == ["A", "B"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,21 @@ def test_only_the_open_tab_runs(pair):
     assert len(at.dataframe) == 1  # the runs' table; no diff, layers or ensemble tables
     open_tab(at, "Curves")
     assert [header.value for header in at.header] == ["Training curves"]
+
+
+def test_the_head_to_head_draws_its_matrix_and_digits_without_a_chart(pair):
+    """The first view of Compare needs no chart script: the difference of the two confusion
+    matrices is the matrix element, the digits only one run reads right are pictures."""
+    at = open_compare(pair)
+    assert not at.get("plotly_chart")
+    grids = [json.loads(element.proto.json) for element in at.get("bidi_component")
+             if element.proto.component_name.endswith("confusion_grid")]
+    assert len(grids) == 1 and grids[0]["scale"]["title"] == "A minus B"
+    cell = {(c["true"], c["predicted"]): c["text"] for c in grids[0]["cells"]}
+    assert cell[4, 9] == "-13" and cell[8, 3] == "-4"  # B reads 13 more 4s as 9, 4 more 8s as 3
+    captions = [caption for image in at.get("image") for caption in image.captions]
+    assert len(captions) == 16 + 8  # 16 of the 17 only A gets right, the 8 only B does
+    assert all(re.fullmatch(r"#\d+ A:\d B:\d", caption) for caption in captions)
 
 
 def test_swapping_a_and_b_reverses_the_counts(pair):

@@ -4,7 +4,7 @@ curves, the classic Matplotlib figure), the network (its feature maps, branches 
 shortcuts), comparisons and studies; `text` keeps people's text (run names) plain inside a
 figure. The numbers come from `analysis` and `compare`; nothing here imports Streamlit."""
 
-from mnist_lab.figures.compare import confusion_difference_figure, per_class_accuracy_figure
+from mnist_lab.figures.compare import confusion_difference_cells, per_class_accuracy_figure
 from mnist_lab.figures.network import feature_map_figure, network_layout
 from mnist_lab.figures.predictions import (
     confusion_cells,
@@ -33,7 +33,7 @@ from mnist_lab.figures.training import (
 from mnist_lab.figures.why import saliency_scale, saliency_tiles
 
 __all__ = [
-    "CURVES", "Curve", "classic_curves", "confusion_cells", "confusion_difference_figure",
+    "CURVES", "Curve", "classic_curves", "confusion_cells", "confusion_difference_cells",
     "curve_points", "curves_figure", "digit_image", "digit_tiles", "example_tiles", "feature_map_figure",
     "field_effect_figure", "image_grid_figure", "importance_figure", "network_layout",
     "overlay_curves_figure", "parallel_figure", "pareto_figure", "pareto_front",

@@ -1,4 +1,4 @@
-"""Plotly figures for comparing runs; the numbers come from `mnist_lab.compare`."""
+"""Figures for comparing runs; the numbers come from `mnist_lab.compare`."""
 
 from __future__ import annotations
 
@@ -7,35 +7,27 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from mnist_lab.data import NUM_CLASSES
+from mnist_lab.figures.predictions import matrix_cells
 from mnist_lab.figures.text import plotly_text
 
+DIFFERENCE_SCALE = "RdBu_r"  # blue where B errs more, white for no difference, red where A does
 
-def confusion_difference_figure(difference, label_a: str, label_b: str) -> go.Figure:
-    """A diverging heatmap of A's confusion counts minus B's, diagonal left grey.
 
-    Red cells are mistakes A makes more often, blue cells mistakes B makes more often.
-    """
+def confusion_difference_cells(difference, label_a: str, label_b: str) -> dict:
+    """A's confusion counts minus B's as the matrix element's cells (`matrix_cells`), on a
+    diverging scale: red, mistakes A makes more often; blue, mistakes B makes more often."""
     counts = np.asarray(difference)
     if counts.shape != (NUM_CLASSES, NUM_CLASSES):
         raise ValueError(f"difference must have shape (10, 10), got {counts.shape}")
-    colour = counts.astype(np.float64)
-    np.fill_diagonal(colour, np.nan)
-    largest = float(np.nanmax(np.abs(colour))) or 1.0
-    classes = list(range(NUM_CLASSES))
-    label_a, label_b = plotly_text(label_a), plotly_text(label_b)
-    hover = [[f"true {true} → predicted {predicted}: {label_a} {counts[true, predicted]:+,} "
-              f"against {label_b}" for predicted in classes] for true in classes]
-    figure = go.Figure(go.Heatmap(
-        z=colour, x=classes, y=classes, text=[[f"{value:+,}" if value else "" for value in row]
-                                             for row in counts],
-        texttemplate="%{text}", customdata=hover, hovertemplate="%{customdata}<extra></extra>",
-        colorscale="RdBu", reversescale=True, zmin=-largest, zmax=largest,
-        colorbar={"title": {"text": f"{label_a}<br>minus {label_b}"}}))
-    figure.update_layout(
-        xaxis={"title": "predicted", "tickvals": classes, "side": "top"},
-        yaxis={"title": "true", "tickvals": classes, "autorange": "reversed"},
-        height=460, margin={"t": 60})
-    return figure
+    mistakes = np.abs(counts[~np.eye(NUM_CLASSES, dtype=bool)])
+    largest = int(mistakes.max()) or 1
+    classes = range(NUM_CLASSES)
+    texts = [[f"{counts[true, predicted]:+,}" if counts[true, predicted] else "" for predicted in classes]
+             for true in classes]
+    labels = [[f"true {true} → predicted {predicted}: {label_a} {counts[true, predicted]:+,} "
+               f"against {label_b}" for predicted in classes] for true in classes]
+    return matrix_cells(texts, labels, (counts / largest + 1) / 2, scale=DIFFERENCE_SCALE,
+                        title=f"{label_a} minus {label_b}", low=f"{-largest:+,}", high=f"{largest:+,}")
 
 
 def per_class_accuracy_figure(table: pd.DataFrame) -> go.Figure:

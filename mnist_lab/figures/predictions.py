@@ -13,22 +13,62 @@ import math
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
-from plotly.colors import sample_colorscale
+from plotly.colors import hex_to_rgb, sample_colorscale, unlabel_rgb
 
 from mnist_lab.data import NUM_CLASSES
 
 PREDICTED_COLOUR, TRUE_COLOUR, WRONG_COLOUR, OTHER_COLOUR = "#1f77b4", "#2ca02c", "#d62728", "#c7c7c7"
 DIAGONAL_GREY = "#d9d9d9"
 CONFUSION_SCALE = "Reds"  # the confusion matrix's colours, from no mistakes to the most
-DARK_CELL = 0.6  # a cell this far up the scale, or further, gets light text
+DARK_BELOW = 0.22  # under this luminance, white text has more contrast than the dark text
+
+
+def matrix_cells(texts, labels, strength, *, scale, title, low, high):
+    """A 10x10 matrix as the dashboard's matrix element draws it (`app/confusion_grid`): each
+    cell's text, description and colour, decided here so that the browser only lays them out.
+
+    Parameters
+    ----------
+    texts, labels : nested lists of str, (10, 10)
+        What each cell shows, and what it is described as to a pointer or a screen reader.
+    strength : array-like of float in [0, 1], (10, 10)
+        Where each cell's colour lies on the Plotly colour scale `scale`. The diagonal is grey
+        whatever its strength: the mistakes, off it, set the colours.
+    scale, title, low, high : str
+        The colour scale's name, and the colour bar's title and end labels.
+
+    Returns
+    -------
+    cells : dict, JSON-ready
+        ``classes``; ``cells``, row by row (true class, then predicted class), each with
+        ``true``, ``predicted``, ``text``, ``label``, ``colour`` and ``dark`` (light text
+        needed); ``scale``: ``title``, ``low``, ``high`` and its ``colours`` from low to high.
+    """
+    strength = np.clip(np.asarray(strength, dtype=np.float64), 0.0, 1.0)
+    colours = np.reshape(sample_colorscale(scale, strength.ravel().tolist()), strength.shape)
+    cells = []
+    for true in range(NUM_CLASSES):
+        for predicted in range(NUM_CLASSES):
+            colour = DIAGONAL_GREY if true == predicted else str(colours[true, predicted])
+            cells.append({"true": true, "predicted": predicted, "text": texts[true][predicted],
+                          "label": labels[true][predicted], "colour": colour,
+                          "dark": _luminance(colour) < DARK_BELOW})
+    return {"classes": list(range(NUM_CLASSES)), "cells": cells,
+            "scale": {"title": title, "low": low, "high": high,
+                      "colours": sample_colorscale(scale, [0.0, 0.25, 0.5, 0.75, 1.0])}}
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance (0 black, 1 white) of "#rrggbb" or "rgb(r, g, b)"."""
+    rgb = (hex_to_rgb(colour) if colour.startswith("#") else unlabel_rgb(colour))
+    linear = [c / 255 / 12.92 if c / 255 <= 0.03928 else ((c / 255 + 0.055) / 1.055) ** 2.4
+              for c in rgb]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
 def confusion_cells(cm, *, normalize=False):
-    """The confusion matrix as the dashboard's matrix element draws it: each cell's text,
-    description and colour, decided here so that the browser only lays them out.
-
-    The mistakes, not the diagonal, set the colours: the diagonal is grey with its counts as
-    text, so a few hundred errors stay visible next to thousands of correct answers.
+    """The confusion matrix's cells (see `matrix_cells`), counts or shares of each true class,
+    on Plotly's "Reds" from no mistakes to the most frequent one.
 
     Parameters
     ----------
@@ -36,14 +76,6 @@ def confusion_cells(cm, *, normalize=False):
         Counts, row = true class, column = predicted class.
     normalize : bool, default=False
         Show and colour by the share of each true class instead of counts.
-
-    Returns
-    -------
-    cells : dict, JSON-ready
-        ``classes``; ``cells``, row by row (true class, then predicted class), each with
-        ``true``, ``predicted``, ``text``, ``label`` (the description a pointer or a screen
-        reader gets), ``colour`` and ``dark`` (light text needed); ``scale``, the colour
-        bar: ``title``, ``low``, ``high`` and its ``colours`` from low to high.
     """
     counts = np.asarray(cm)
     if counts.shape != (NUM_CLASSES, NUM_CLASSES) or (counts < 0).any():
@@ -53,21 +85,14 @@ def confusion_cells(cm, *, normalize=False):
     shown = rates if normalize else counts
     mistakes = shown[~np.eye(NUM_CLASSES, dtype=bool)]
     top = float(mistakes.max()) if mistakes.max() > 0 else 1.0
-    strength = np.clip(shown / top, 0.0, 1.0)
-    colours = np.reshape(sample_colorscale(CONFUSION_SCALE, strength.ravel().tolist()), shown.shape)
-    cells = [{
-        "true": true, "predicted": predicted,
-        "text": (f"{shown[true, predicted]:.1%}" if shown[true, predicted] else "0") if normalize
-        else f"{counts[true, predicted]:,}",
-        "label": f"true {true} → predicted {predicted}: {counts[true, predicted]:,} "
-                 f"({rates[true, predicted]:.1%} of {true}s)",
-        "colour": DIAGONAL_GREY if true == predicted else str(colours[true, predicted]),
-        "dark": bool(true != predicted and strength[true, predicted] > DARK_CELL),
-    } for true in range(NUM_CLASSES) for predicted in range(NUM_CLASSES)]
-    return {"classes": list(range(NUM_CLASSES)), "cells": cells,
-            "scale": {"title": "share" if normalize else "errors", "low": "0",
-                      "high": f"{top:.1%}" if normalize else f"{top:,.0f}",
-                      "colours": sample_colorscale(CONFUSION_SCALE, [0.0, 0.25, 0.5, 0.75, 1.0])}}
+    classes = range(NUM_CLASSES)
+    texts = [[(f"{shown[true, predicted]:.1%}" if shown[true, predicted] else "0") if normalize
+              else f"{counts[true, predicted]:,}" for predicted in classes] for true in classes]
+    labels = [[f"true {true} → predicted {predicted}: {counts[true, predicted]:,} "
+               f"({rates[true, predicted]:.1%} of {true}s)" for predicted in classes] for true in classes]
+    return matrix_cells(texts, labels, shown / top, scale=CONFUSION_SCALE,
+                        title="share" if normalize else "errors", low="0",
+                        high=f"{top:.1%}" if normalize else f"{top:,.0f}")
 
 
 def probability_bars(probabilities, *, true_class=None):
