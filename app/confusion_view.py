@@ -1,7 +1,8 @@
 """Confusion matrices (Errors' and Compare's difference of two runs): a components v2 element
-(`app/confusion_grid/`), a grid of buttons the browser lays out from `figures.matrix_cells`.
+(`app/confusion_grid/`), a grid of buttons the browser lays out from cells that
+`mnist_lab.figures.predictions.matrix_cells` builds.
 
-It replaced a Plotly chart. Plotly's 4.7 MB script was the one chart script on Errors' first
+It replaced Plotly charts. Plotly's 4.7 MB script was the one chart script on Errors' first
 view: in a fresh browser, a deep link to a cell spent about a second of one long task on it
 before the matrix showed. The grid needs no script of its own, shows the chosen pair however
 it was chosen (click, link or list), and a click is a click: no double-click timing to lose it.
@@ -29,7 +30,7 @@ def last_click(key: str) -> dict | None:
 
 def confusion_matrix(cells: dict, *, key: str, title: str = "",
                      selected: tuple[int, int] | None = None, clickable: bool = False) -> None:
-    """Draw the matrix of `cells` (`figures.confusion_cells` or another `figures.matrix_cells`);
+    """Draw the matrix of `cells` (`figures.confusion_cells`, `figures.confusion_difference_cells`);
     with `clickable`, its clicks are read by `last_click(key)`."""
     _confusion_grid(key=key, on_click_change=lambda: None,
                     data={**cells, "title": title, "selected": list(selected) if selected else None,
