@@ -25,7 +25,7 @@ from mnist_lab.cli import main as cli
 from mnist_lab.store import RunStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import MATRIX_CELLS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
+from browser import MATRIX_CELLS, PICTURES_LOADED_JS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 
 # Resolves with the time a script run ends, once one has started after this was armed.
 ARM_JS = """() => {
@@ -42,11 +42,6 @@ ARM_JS = """() => {
     }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   });
   return performance.now();
-}"""
-# The cell's digits and the open section's pictures, all loaded (at least one on the page).
-PICTURES_LOADED_JS = """() => {
-  const pictures = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
-  return pictures.length > 0 && pictures.every(img => img.complete && img.naturalWidth > 0);
 }"""
 IDLE_JS = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
 

@@ -110,6 +110,13 @@ def set_number(page, label: str, value: float) -> None:
     wait_until_idle(page)
 
 
+# Every picture on the page has loaded (at least one).
+PICTURES_LOADED_JS = """() => {
+  const pictures = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
+  return pictures.length > 0 && pictures.every(img => img.complete && img.naturalWidth > 0);
+}"""
+
+
 # A cell of the Errors page's confusion matrix (app/confusion_grid): the test set's matrix is
 # the page's first. Playwright's CSS selectors reach into the element's shadow root.
 MATRIX_CELLS = ".confusion-grid .cell"

@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from mnist_lab.store import RunStore
-from tests.browser import MATRIX_CELLS, chromium_page, dashboard, output_dir, require_chromium
+from tests.browser import (
+    MATRIX_CELLS,
+    PICTURES_LOADED_JS,
+    chromium_page,
+    dashboard,
+    output_dir,
+    require_chromium,
+)
 from tests.fakes import seed_run
 
 
@@ -29,8 +36,7 @@ def test_compare_two_runs_from_a_link(tmp_path, mnist):
         assert "(0.13 points)" in body and "the difference is unlikely to be chance" in body
         assert "13 test digits only A gets right" in body
         page.locator(MATRIX_CELLS).first.wait_for()  # the matrix and digits drawn before the screenshot
-        page.wait_for_function("""() => [...document.querySelectorAll('[data-testid="stImageContainer"] img')]
-            .every(img => img.complete && img.naturalWidth > 0)""")
+        page.wait_for_function(PICTURES_LOADED_JS)
         page.screenshot(path=output_dir("compare") / "compare.png", full_page=True)
         # The other sections are tabs, each drawn when it is opened.
         page.get_by_role("tab", name="What differs").click()
