@@ -4,7 +4,7 @@
 
 It replaced Plotly charts. Plotly's 4.7 MB script was the one chart script on Errors' first
 view: in a fresh browser, a deep link to a cell spent about a second of one long task on it
-before the matrix showed. The grid needs no script of its own, shows the chosen pair however
+before the matrix showed. The grid needs no chart library, shows the chosen pair however
 it was chosen (click, link or list), and a click is a click: no double-click timing to lose it.
 """
 

@@ -172,9 +172,11 @@ class Watchers:
         except Exception as error:  # one slow or broken action must not end the benchmark
             self.failures.append(f"{name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
 
-    def _load(self, page, path: str, ready) -> float:
+    def _load(self, page, path: str, ready, base: str | None = None) -> float:
+        """Seconds from `goto` of `path` (on the dashboard, or on `base`) until `ready`, the
+        script idle and two frames painted."""
         started = time.perf_counter()
-        page.goto(f"{self.url}/{path}")
+        page.goto(f"{base or self.url}/{path}")
         ready(page)
         page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
@@ -240,12 +242,8 @@ class Watchers:
                           lambda page: page.get_by_text("Start a study").wait_for())
 
     def _floor(self, page) -> float:
-        started = time.perf_counter()
-        page.goto(self.floor_url)
-        page.get_by_text("A bare Streamlit page").wait_for()
-        page.wait_for_function(IDLE_JS, timeout=WAIT_MS)
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        return time.perf_counter() - started
+        return self._load(page, "", lambda page: page.get_by_text("A bare Streamlit page").wait_for(),
+                          base=self.floor_url)
 
 
 def locked_in_logs(home: Path, extra: list[Path]) -> dict[str, int]:

@@ -26,7 +26,7 @@ route_through_dashboard()
 METRICS = {"loss": ("loss", "val_loss"), "accuracy": ("accuracy", "val_accuracy")}
 X_AXES = {"epoch": "epoch", "wall time (s)": "wall_s"}
 GRID_SIZE = 16
-DIGIT_WIDTH = 64  # pixels of each digit only one run reads right: 16 in two rows at 1280x800
+DIGIT_WIDTH = 64  # pixels of each digit only one run reads right, smaller than Errors' 100
 PAIR_PARAMS = {"pair_a": "a", "pair_b": "b"}  # ?a=ID&b=ID: the head-to-head's runs
 
 

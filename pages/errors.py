@@ -28,6 +28,7 @@ CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
 MATRIX = "confusion"  # the test set's matrix element
 CHOSEN = "chosen_pair"  # (true, predicted) on show; no widget's key, so the browser cannot reset it
 CHOICES = "pair_choices"  # how many pairs a click or a link chose: the selectbox's key
+LAST_CLICK = "last_click"  # the matrix's click already acted on
 
 
 def pair_label(pair):
@@ -50,8 +51,8 @@ def choose_pair(click, pairs):
     """The pair to show: a new click on the matrix or a link wins; otherwise the selectbox decides."""
     choices = [(pair.true_class, pair.predicted_class) for pair in pairs]
     clicked = None
-    if click != st.session_state.get("last_click"):  # a new click, not one already acted on
-        st.session_state["last_click"] = click
+    if click != st.session_state.get(LAST_CLICK):  # a new click, not one already acted on
+        st.session_state[LAST_CLICK] = click
         clicked = tuple(click["cell"]) if click else None
     for new in (cell_from_link(), clicked):
         if new is not None and new[0] != new[1]:

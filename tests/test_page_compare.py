@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from mnist_lab.config import preset
 from mnist_lab.store import RunStatus
 from tests.fakes import seed_run
+from tests.test_page_errors import matrices
 
 pytestmark = pytest.mark.usefixtures("page_home")
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
@@ -97,8 +97,7 @@ def test_the_head_to_head_draws_its_matrix_and_digits_without_a_chart(pair):
     matrices is the matrix element, the digits only one run reads right are pictures."""
     at = open_compare(pair)
     assert not at.get("plotly_chart")
-    grids = [json.loads(element.proto.json) for element in at.get("bidi_component")
-             if element.proto.component_name.endswith("confusion_grid")]
+    grids = list(matrices(at).values())
     assert len(grids) == 1 and grids[0]["scale"]["title"] == "A minus B"
     cell = {(c["true"], c["predicted"]): c["text"] for c in grids[0]["cells"]}
     assert cell[4, 9] == "-13" and cell[8, 3] == "-4"  # B reads 13 more 4s as 9, 4 more 8s as 3

@@ -1,7 +1,7 @@
 // The confusion matrix: a Streamlit components v2 element, mounted into the page.
 //
 // Streamlit calls the default export with data {title, classes, cells, scale, selected,
-// clickable} (cells and scale from mnist_lab.figures.confusion_cells). Each cell is a button;
+// clickable} (cells and scale from mnist_lab.figures.predictions.matrix_cells). Each cell is a button;
 // a click marks it at once and sets the state value "click" to {cell: [true, predicted], at},
 // which reruns the page (`at`, the click's time, makes a second click on one cell a new one).
 // All text is written with textContent, never as HTML.

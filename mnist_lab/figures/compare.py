@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from mnist_lab.data import NUM_CLASSES
-from mnist_lab.figures.predictions import matrix_cells
+from mnist_lab.figures.predictions import largest_mistake, matrix_cells
 from mnist_lab.figures.text import plotly_text
 
 DIFFERENCE_SCALE = "RdBu_r"  # blue where B errs more, white for no difference, red where A does
@@ -19,15 +19,15 @@ def confusion_difference_cells(difference, label_a: str, label_b: str) -> dict:
     counts = np.asarray(difference)
     if counts.shape != (NUM_CLASSES, NUM_CLASSES):
         raise ValueError(f"difference must have shape (10, 10), got {counts.shape}")
-    mistakes = np.abs(counts[~np.eye(NUM_CLASSES, dtype=bool)])
-    largest = int(mistakes.max()) or 1
+    largest = largest_mistake(counts)
     classes = range(NUM_CLASSES)
     texts = [[f"{counts[true, predicted]:+,}" if counts[true, predicted] else "" for predicted in classes]
              for true in classes]
     labels = [[f"true {true} → predicted {predicted}: {label_a} {counts[true, predicted]:+,} "
                f"against {label_b}" for predicted in classes] for true in classes]
     return matrix_cells(texts, labels, (counts / largest + 1) / 2, scale=DIFFERENCE_SCALE,
-                        title=f"{label_a} minus {label_b}", low=f"{-largest:+,}", high=f"{largest:+,}")
+                        title=f"{label_a} minus {label_b}", low=f"{-largest:+,.0f}",
+                        high=f"{largest:+,.0f}")
 
 
 def per_class_accuracy_figure(table: pd.DataFrame) -> go.Figure:

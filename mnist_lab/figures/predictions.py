@@ -58,6 +58,13 @@ def matrix_cells(texts, labels, strength, *, scale, title, low, high):
                       "colours": sample_colorscale(scale, [0.0, 0.25, 0.5, 0.75, 1.0])}}
 
 
+def largest_mistake(matrix) -> float:
+    """The largest size of a value off the diagonal, 1 where there is none: the top of a
+    matrix's colour scale, which its mistakes set."""
+    mistakes = np.abs(np.asarray(matrix)[~np.eye(NUM_CLASSES, dtype=bool)])
+    return float(mistakes.max()) if mistakes.max() > 0 else 1.0
+
+
 def _luminance(colour: str) -> float:
     """Relative luminance (0 black, 1 white) of "#rrggbb" or "rgb(r, g, b)"."""
     rgb = (hex_to_rgb(colour) if colour.startswith("#") else unlabel_rgb(colour))
@@ -83,8 +90,7 @@ def confusion_cells(cm, *, normalize=False):
     row_totals = counts.sum(axis=1, keepdims=True)
     rates = np.divide(counts, row_totals, out=np.zeros(counts.shape), where=row_totals > 0)
     shown = rates if normalize else counts
-    mistakes = shown[~np.eye(NUM_CLASSES, dtype=bool)]
-    top = float(mistakes.max()) if mistakes.max() > 0 else 1.0
+    top = largest_mistake(shown)
     classes = range(NUM_CLASSES)
     texts = [[(f"{shown[true, predicted]:.1%}" if shown[true, predicted] else "0") if normalize
               else f"{counts[true, predicted]:,}" for predicted in classes] for true in classes]
