@@ -27,6 +27,9 @@ What is measured:
   until the script has run and two frames are painted; and the live feed's requests
   (`/lab/live/…`, each the time from request to response); the floor's loads, apart: no
   Streamlit page can load faster than that under the same load;
+- the server's share of each of those actions: the seconds from each script run the page asked
+  for to its end, as the browser's websocket saw them (DevTools' frame times), summed over
+  the action; the rest of a response is the browser's (its page bootstrap, drawing);
 - CLI calls: how many, how many failed, their time.
 
     python -m benchmarks load [--minutes 10] [--epochs 2] [--subset 300]
@@ -36,6 +39,7 @@ What is measured:
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -47,6 +51,9 @@ import threading
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
+
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.large_store import percentile
 from benchmarks.page_latency import IDLE_JS
@@ -131,6 +138,41 @@ class Lister(threading.Thread):
             self.done.wait(max(0.0, 1.0 - seconds))
 
 
+class ScriptRuns:
+    """The server's share of a page's responses, read off its websocket in Chromium (DevTools'
+    frame timestamps): from each script run the page asks for (a `rerun_script` message) to the
+    `script_finished` that ends it. A request made while one is pending (a rerun that stops a
+    run) extends that span; a new websocket (a load) drops one left pending by the last page."""
+
+    def __init__(self, page) -> None:
+        self.asked: float | None = None
+        self.seconds: list[float] = []  # one per finished span, in order
+        session = page.context.new_cdp_session(page)
+        session.on("Network.webSocketCreated", self._created)
+        session.on("Network.webSocketFrameSent", self._sent)
+        session.on("Network.webSocketFrameReceived", self._received)
+        session.send("Network.enable")
+
+    @staticmethod
+    def _kind(message, event) -> str | None:
+        response = event["response"]
+        if response.get("opcode") != 2:  # Streamlit's messages are binary protobufs
+            return None
+        return message.FromString(base64.b64decode(response["payloadData"])).WhichOneof("type")
+
+    def _created(self, event) -> None:
+        self.asked = None
+
+    def _sent(self, event) -> None:
+        if self.asked is None and self._kind(BackMsg, event) == "rerun_script":
+            self.asked = event["timestamp"]
+
+    def _received(self, event) -> None:
+        if self.asked is not None and self._kind(ForwardMsg, event) == "script_finished":
+            self.seconds.append(event["timestamp"] - self.asked)
+            self.asked = None
+
+
 class Watchers:
     """Five browser sessions on five pages, each acting in turn; every response timed."""
 
@@ -143,8 +185,12 @@ class Watchers:
             page.on("console", lambda message, name=name: self.console.append((name, message.text)))
             page.on("requestfinished", self._feed_request)
             self.pages[name] = page
+        self.script_runs = {name: ScriptRuns(page) for name, page in self.pages.items()}
+        # Per action (a load or a rerun), the seconds it waited and the server's script runs in them.
         self.times: dict[str, dict[str, list[float]]] = {"load": defaultdict(list),
                                                           "rerun": defaultdict(list)}
+        self.server: dict[str, dict[str, list[float]]] = {"load": defaultdict(list),
+                                                           "rerun": defaultdict(list)}
         self.turns: Counter = Counter()
         self.feed_ms: list[float] = []
         self.console: list[tuple[str, str]] = []
@@ -164,10 +210,13 @@ class Watchers:
         self.turns[name] += 1
         rerun = (name in RERUNS and self.turns[name] % 2 == 0 and page.url.startswith(self.url)
                  and page.get_by_test_id("stApp").count() > 0 and self._can_rerun(name, page))
+        kind, runs = "rerun" if rerun else "load", self.script_runs[name]
         try:
+            before = len(runs.seconds)
             seconds = self._rerun(name, page) if rerun else getattr(self, f"_{name}")(page)
             if seconds is not None:
-                self.times["rerun" if rerun else "load"][name].append(seconds)
+                self.times[kind][name].append(seconds)
+                self.server[kind][name].append(sum(runs.seconds[before:]))
             self.locked_in_pages += page.content().count(LOCKED)
         except Exception as error:  # one slow or broken action must not end the benchmark
             self.failures.append(f"{name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
@@ -280,6 +329,20 @@ def timing(values: list[float], unit: float = 1.0) -> dict:
             "p95": round(percentile(values, 0.95) * unit, 3), "max": round(max(values) * unit, 3)}
 
 
+def timings(times: dict[str, dict[str, list[float]]]) -> dict:
+    """Over all the dashboard's actions, its loads, its reruns, each page's, and the floor's loads
+    (kept out of the dashboard's)."""
+    loads, reruns = dict(times["load"]), times["rerun"]
+    floor = loads.pop(FLOOR, [])
+    every = {kind: [value for values in kind_times.values() for value in values]
+             for kind, kind_times in (("loads", loads), ("reruns", reruns))}
+    return {"all": timing(every["loads"] + every["reruns"]),
+            **{kind: timing(values) for kind, values in every.items()},
+            **{f"{name}_{kind}": timing(kind_times.get(name, [])) for name in PAGES
+               for kind, kind_times in (("load", loads), ("rerun", reruns))},
+            "floor_load": timing(floor)}
+
+
 def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
@@ -322,9 +385,6 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
             browser.close()
         cli_output = Path(folder) / "cli.log"
         cli_output.write_text("".join(output for _, _, output in lister.calls))
-        loads, reruns = watchers.times["load"], watchers.times["rerun"]
-        floor = loads.pop(FLOOR, [])
-        everything = [value for kind in (loads, reruns) for values in kind.values() for value in values]
         return {
             "load_minutes": round(wall / 60, 2), "load_epochs": epochs, "load_subset": subset,
             "load_machine_load_average": {
@@ -338,13 +398,9 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
                          locked_in_logs(home, [driver_log, dashboard_log, cli_output]).items()},
                 "pages": watchers.locked_in_pages,
                 "browser_consoles": sum(LOCKED in text for _, text in watchers.console)},
-            "load_response_s": {
-                "all": timing(everything),
-                "loads": timing([value for values in loads.values() for value in values]),
-                "reruns": timing([value for values in reruns.values() for value in values]),
-                **{f"{name}_{kind}": timing(times[name]) for name in PAGES
-                   for kind, times in (("load", loads), ("rerun", reruns))},
-                "floor_load": timing(floor)},
+            "load_response_s": timings(watchers.times),
+            # The same actions, only the time the server spent in the script runs they waited for.
+            "load_server_s": timings(watchers.server),
             "load_live_feed_request_ms": timing(watchers.feed_ms),
             "load_cli_runs_list": {"calls": len(lister.calls),
                                    "failed": sum(code != 0 for _, code, _ in lister.calls),
