@@ -144,14 +144,17 @@ class ScriptRuns:
     `script_finished` that ends it. A request made while one is pending (a rerun that stops a
     run) extends that span; a new websocket (a load) drops one left pending by the last page."""
 
-    def __init__(self, page) -> None:
+    def __init__(self) -> None:
         self.asked: float | None = None
         self.seconds: list[float] = []  # one per finished span, in order
+
+    def watch(self, page) -> ScriptRuns:
         session = page.context.new_cdp_session(page)
-        session.on("Network.webSocketCreated", self._created)
-        session.on("Network.webSocketFrameSent", self._sent)
-        session.on("Network.webSocketFrameReceived", self._received)
+        session.on("Network.webSocketCreated", self.created)
+        session.on("Network.webSocketFrameSent", self.sent)
+        session.on("Network.webSocketFrameReceived", self.received)
         session.send("Network.enable")
+        return self
 
     @staticmethod
     def _kind(message, event) -> str | None:
@@ -160,14 +163,14 @@ class ScriptRuns:
             return None
         return message.FromString(base64.b64decode(response["payloadData"])).WhichOneof("type")
 
-    def _created(self, event) -> None:
+    def created(self, event) -> None:
         self.asked = None
 
-    def _sent(self, event) -> None:
+    def sent(self, event) -> None:
         if self.asked is None and self._kind(BackMsg, event) == "rerun_script":
             self.asked = event["timestamp"]
 
-    def _received(self, event) -> None:
+    def received(self, event) -> None:
         if self.asked is not None and self._kind(ForwardMsg, event) == "script_finished":
             self.seconds.append(event["timestamp"] - self.asked)
             self.asked = None
@@ -185,7 +188,7 @@ class Watchers:
             page.on("console", lambda message, name=name: self.console.append((name, message.text)))
             page.on("requestfinished", self._feed_request)
             self.pages[name] = page
-        self.script_runs = {name: ScriptRuns(page) for name, page in self.pages.items()}
+        self.script_runs = {name: ScriptRuns().watch(page) for name, page in self.pages.items()}
         # Per action (a load or a rerun), the seconds it waited and the server's script runs in them.
         self.times: dict[str, dict[str, list[float]]] = {"load": defaultdict(list),
                                                           "rerun": defaultdict(list)}

@@ -76,3 +76,37 @@ def test_the_load_benchmark_checks_each_trainers_count_against_the_store(store):
         "trials": 3, "trial_statuses": {"queued": 3}, "trials_counted": 2, "rows_written": 6,
         "rows_stored_for_them": 5, "rows_mismatched": {short: {"written": 3, "stored": 2}},
         "trials_with_rows_but_no_count": {silent: "queued"}}
+
+
+def frame(message, at: float, *, opcode: int = 2) -> dict:
+    """A DevTools websocket frame event carrying `message`, at `at` seconds."""
+    import base64
+
+    return {"timestamp": at, "response": {"opcode": opcode, "payloadData": base64.b64encode(
+        message.SerializeToString()).decode()}}
+
+
+def test_the_servers_share_runs_from_each_asked_script_run_to_its_end():
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    from benchmarks.load import ScriptRuns
+
+    rerun, heartbeat, finished, delta = BackMsg(), BackMsg(), ForwardMsg(), ForwardMsg()
+    rerun.rerun_script.query_string = ""
+    heartbeat.app_heartbeat = True
+    finished.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
+    delta.delta.new_element.markdown.body = "text"
+    runs = ScriptRuns()
+    runs.received(frame(finished, 0.5))  # the end of a run asked for before it watched
+    runs.sent(frame(rerun, 1.0))
+    runs.sent(frame(heartbeat, 1.1))
+    runs.received(frame(delta, 1.2))
+    runs.sent(frame(rerun, 1.3))  # a rerun that stops the run: one span, from the first ask
+    runs.received(frame(finished, 1.75))
+    runs.sent(frame(rerun, 2.0))  # left pending by a page the browser leaves
+    runs.created({"requestId": "1", "url": "ws://localhost/_stcore/stream"})
+    runs.sent(frame(rerun, 3.0))
+    runs.received(frame(finished, 3.25, opcode=1))  # text frames are not Streamlit's
+    runs.received(frame(finished, 3.5))
+    assert runs.seconds == [0.75, 0.5]
