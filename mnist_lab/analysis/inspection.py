@@ -8,7 +8,6 @@ it really opens a model (with `mnist_lab.model.saved.load_model`, which a page w
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,44 +69,23 @@ def saliency(model, images, target_classes):
     maps : ndarray of float32, shape (n, 28, 28)
         Values in [0, 1]; an all-zero gradient gives an all-zero map.
     """
+    import tensorflow as tf
+
     batch = _batch(images)
     targets = np.broadcast_to(np.asarray(target_classes, dtype=np.int64), (len(batch),))
     if ((targets < 0) | (targets > 9)).any():
         raise ValueError(f"target classes must be 0..9, got {sorted(set(targets.tolist()))}")
-    gradients = np.abs(gradient_step(model)(batch, targets).numpy()[..., 0])
+    # Eager on purpose. A model here is a run's, opened for the few cells of it a user looks at
+    # (each computed once, then cached): the eager tape costs 18-35 ms of CPU a call, where a
+    # compiled step's trace took 0.11-0.20 s on each model's first call, that is on every new
+    # run's first Errors view, to save about 20 ms on each later one.
+    inputs = tf.convert_to_tensor(batch)
+    with tf.GradientTape() as tape:
+        tape.watch(inputs)
+        scores = tf.gather(model(inputs, training=False), targets, axis=1, batch_dims=1)
+    gradients = np.abs(tape.gradient(scores, inputs).numpy()[..., 0])
     peaks = gradients.max(axis=(1, 2), keepdims=True)
     return np.divide(gradients, peaks, out=np.zeros_like(gradients), where=peaks > 0)
-
-
-_GRADIENT_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
-def gradient_step(model):
-    """The gradient of each image's target score with respect to its pixels, compiled once per
-    model for any batch size (a `tf.function`, kept while the model lives).
-
-    Run eagerly, op by op, it took 17 to 26 ms for 1 to 8 digits; compiled, 2 to 8 ms (and the
-    trace, 0.1 to 0.3 s, once per model).
-    """
-    step = _GRADIENT_STEPS.get(model)
-    if step is None:
-        step = _GRADIENT_STEPS[model] = _compiled_gradient(weakref.ref(model))
-    return step
-
-
-def _compiled_gradient(model_ref):
-    import tensorflow as tf
-
-    @tf.function(input_signature=[tf.TensorSpec([None, 28, 28, 1], tf.float32),
-                                  tf.TensorSpec([None], tf.int64)])
-    def step(inputs, targets):
-        with tf.GradientTape() as tape:
-            tape.watch(inputs)
-            probabilities = model_ref()(inputs, training=False)
-            scores = tf.gather(probabilities, targets, axis=1, batch_dims=1)
-        return tape.gradient(scores, inputs)
-
-    return step
 
 
 def conv_filters(model):
