@@ -27,9 +27,10 @@ What is measured:
   until the script has run and two frames are painted; and the live feed's requests
   (`/lab/live/…`, each the time from request to response); the floor's loads, apart: no
   Streamlit page can load faster than that under the same load;
-- the server's share of each of those actions: the seconds from each script run the page asked
-  for to its end, as the browser's websocket saw them (DevTools' frame times), summed over
-  the action; the rest of a response is the browser's (its page bootstrap, drawing);
+- the server's share of each of those actions: the wall and CPU seconds of the script runs
+  it waited for (both servers run under `timed_dashboard.py`, which writes each script run
+  down; the browser's websocket names the page's sessions); the rest of a response is the
+  browser's (its page bootstrap, drawing) and the messages' way between them;
 - CLI calls: how many, how many failed, their time.
 
     python -m benchmarks load [--minutes 10] [--epochs 2] [--subset 300]
@@ -52,7 +53,6 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.large_store import percentile
@@ -75,6 +75,7 @@ PAGES = ("runs", "compare", "errors", "train", "experiments")
 # what Streamlit's bootstrap alone costs under the same load (kept out of the dashboard's figures).
 FLOOR = "floor"
 FLOOR_APP = Path(__file__).with_name("floor_app.py")
+TIMED_SERVER = Path(__file__).with_name("timed_dashboard.py")  # `streamlit run`, script runs timed
 RERUNS = ("runs", "compare", "errors", "train")
 # Resolves with the time a script run ends, once one has started after this was armed. Unlike
 # page_latency's, it also sees a rerun so quick that "running" and "notRunning" reach the
@@ -138,42 +139,40 @@ class Lister(threading.Thread):
             self.done.wait(max(0.0, 1.0 - seconds))
 
 
-class ScriptRuns:
-    """The server's share of a page's responses, read off its websocket in Chromium (DevTools'
-    frame timestamps): from each script run the page asks for (a `rerun_script` message) to the
-    `script_finished` that ends it. A request made while one is pending (a rerun that stops a
-    run) extends that span; a new websocket (a load) drops one left pending by the last page."""
+class Sessions:
+    """The Streamlit sessions a browser page has had, read off its websocket in Chromium
+    (DevTools): each script run begins with a `new_session` message naming its session."""
 
     def __init__(self) -> None:
-        self.asked: float | None = None
-        self.seconds: list[float] = []  # one per finished span, in order
+        self.ids: set[str] = set()
 
-    def watch(self, page) -> ScriptRuns:
+    def watch(self, page) -> Sessions:
         session = page.context.new_cdp_session(page)
-        session.on("Network.webSocketCreated", self.created)
-        session.on("Network.webSocketFrameSent", self.sent)
         session.on("Network.webSocketFrameReceived", self.received)
         session.send("Network.enable")
         return self
 
-    @staticmethod
-    def _kind(message, event) -> str | None:
+    def received(self, event) -> None:
         response = event["response"]
         if response.get("opcode") != 2:  # Streamlit's messages are binary protobufs
-            return None
-        return message.FromString(base64.b64decode(response["payloadData"])).WhichOneof("type")
+            return
+        message = ForwardMsg.FromString(base64.b64decode(response["payloadData"]))
+        if message.WhichOneof("type") == "new_session":
+            self.ids.add(message.new_session.initialize.session_id)
 
-    def created(self, event) -> None:
-        self.asked = None
 
-    def sent(self, event) -> None:
-        if self.asked is None and self._kind(BackMsg, event) == "rerun_script":
-            self.asked = event["timestamp"]
-
-    def received(self, event) -> None:
-        if self.asked is not None and self._kind(ForwardMsg, event) == "script_finished":
-            self.seconds.append(event["timestamp"] - self.asked)
-            self.asked = None
+def server_share(actions: list[tuple[str, str, float, float]], sessions: dict[str, set[str]],
+                 times_path: Path) -> dict[str, dict[str, dict[str, list[float]]]]:
+    """Per measure ("wall", "cpu"), kind and page: for each timed action, the seconds of the
+    script runs it waited for, the runs of its page's sessions that started within it (a
+    fragment of another page, rerunning meanwhile, is not its)."""
+    runs = [json.loads(line) for line in times_path.read_text().splitlines() if line.strip()]
+    share = {measure: {"load": defaultdict(list), "rerun": defaultdict(list)} for measure in ("wall", "cpu")}
+    for name, kind, started, ended in actions:
+        own = [run for run in runs if run["session"] in sessions[name] and started <= run["start"] <= ended]
+        for measure in share:
+            share[measure][kind][name].append(sum(run[measure] for run in own))
+    return share
 
 
 class Watchers:
@@ -188,12 +187,10 @@ class Watchers:
             page.on("console", lambda message, name=name: self.console.append((name, message.text)))
             page.on("requestfinished", self._feed_request)
             self.pages[name] = page
-        self.script_runs = {name: ScriptRuns().watch(page) for name, page in self.pages.items()}
-        # Per action (a load or a rerun), the seconds it waited and the server's script runs in them.
+        self.sessions = {name: Sessions().watch(page) for name, page in self.pages.items()}
         self.times: dict[str, dict[str, list[float]]] = {"load": defaultdict(list),
                                                           "rerun": defaultdict(list)}
-        self.server: dict[str, dict[str, list[float]]] = {"load": defaultdict(list),
-                                                           "rerun": defaultdict(list)}
+        self.actions: list[tuple[str, str, float, float]] = []  # (page, kind, start, end), monotonic
         self.turns: Counter = Counter()
         self.feed_ms: list[float] = []
         self.console: list[tuple[str, str]] = []
@@ -213,13 +210,13 @@ class Watchers:
         self.turns[name] += 1
         rerun = (name in RERUNS and self.turns[name] % 2 == 0 and page.url.startswith(self.url)
                  and page.get_by_test_id("stApp").count() > 0 and self._can_rerun(name, page))
-        kind, runs = "rerun" if rerun else "load", self.script_runs[name]
+        kind = "rerun" if rerun else "load"
         try:
-            before = len(runs.seconds)
+            started = time.monotonic()
             seconds = self._rerun(name, page) if rerun else getattr(self, f"_{name}")(page)
             if seconds is not None:
                 self.times[kind][name].append(seconds)
-                self.server[kind][name].append(sum(runs.seconds[before:]))
+                self.actions.append((name, kind, started, time.monotonic()))
             self.locked_in_pages += page.content().count(LOCKED)
         except Exception as error:  # one slow or broken action must not end the benchmark
             self.failures.append(f"{name}: {type(error).__name__}: {str(error).splitlines()[0][:200]}")
@@ -360,8 +357,10 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
         lister = Lister(home)
         load_averages = [loadavg()]
         training: list[int] = []  # trials training, after each action: the load lasted?
-        with (dashboard(home, dashboard_log) as url,
-              dashboard(home, Path(folder) / "floor.log", script=FLOOR_APP) as floor_url,
+        script_times = Path(folder) / "script-times.jsonl"  # both servers': sessions tell them apart
+        timed = (str(TIMED_SERVER), str(script_times))
+        with (dashboard(home, dashboard_log, streamlit=timed) as url,
+              dashboard(home, Path(folder) / "floor.log", script=FLOOR_APP, streamlit=timed) as floor_url,
               sync_playwright() as playwright):
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
             driver = start_study(home, epochs, subset, minutes, driver_log)
@@ -402,8 +401,11 @@ def measure(minutes: float = 10.0, epochs: int = 2, subset: int = 300) -> dict:
                 "pages": watchers.locked_in_pages,
                 "browser_consoles": sum(LOCKED in text for _, text in watchers.console)},
             "load_response_s": timings(watchers.times),
-            # The same actions, only the time the server spent in the script runs they waited for.
-            "load_server_s": timings(watchers.server),
+            # The same actions, only the server's script runs they waited for: their wall
+            # seconds, and the CPU seconds their threads had in that time.
+            **{f"load_server_{measure}_s": timings(times) for measure, times in
+               server_share(watchers.actions, {name: sessions.ids for name, sessions in
+                                               watchers.sessions.items()}, script_times).items()},
             "load_live_feed_request_ms": timing(watchers.feed_ms),
             "load_cli_runs_list": {"calls": len(lister.calls),
                                    "failed": sum(code != 0 for _, code, _ in lister.calls),

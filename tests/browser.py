@@ -39,14 +39,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def dashboard(home: Path, log_path: Path, script: Path = ROOT / "dashboard.py") -> Iterator[str]:
+def dashboard(home: Path, log_path: Path, script: Path = ROOT / "dashboard.py",
+              streamlit: tuple[str, ...] = ("-m", "streamlit")) -> Iterator[str]:
     """`streamlit run dashboard.py` (or another `script`) on a free localhost port, over the
-    run store `home`."""
+    run store `home`; `streamlit` is how Python starts Streamlit (a benchmark wraps it)."""
     port = free_port()
     env = {**os.environ, "MNIST_LAB_HOME": str(home), "PYTHONPATH": str(ROOT)}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(script),
+            [sys.executable, *streamlit, "run", str(script),
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

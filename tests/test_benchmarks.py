@@ -78,35 +78,43 @@ def test_the_load_benchmark_checks_each_trainers_count_against_the_store(store):
         "trials_with_rows_but_no_count": {silent: "queued"}}
 
 
-def frame(message, at: float, *, opcode: int = 2) -> dict:
-    """A DevTools websocket frame event carrying `message`, at `at` seconds."""
+
+def test_a_pages_sessions_are_read_off_its_websocket():
     import base64
 
-    return {"timestamp": at, "response": {"opcode": opcode, "payloadData": base64.b64encode(
-        message.SerializeToString()).decode()}}
-
-
-def test_the_servers_share_runs_from_each_asked_script_run_to_its_end():
-    from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    from benchmarks.load import ScriptRuns
+    from benchmarks.load import Sessions
 
-    rerun, heartbeat, finished, delta = BackMsg(), BackMsg(), ForwardMsg(), ForwardMsg()
-    rerun.rerun_script.query_string = ""
-    heartbeat.app_heartbeat = True
+    def frame(message, opcode=2):
+        return {"response": {"opcode": opcode, "payloadData": base64.b64encode(
+            message.SerializeToString()).decode()}}
+
+    first, second, finished = ForwardMsg(), ForwardMsg(), ForwardMsg()
+    first.new_session.initialize.session_id = "first"
+    second.new_session.initialize.session_id = "second"
     finished.script_finished = ForwardMsg.FINISHED_SUCCESSFULLY
-    delta.delta.new_element.markdown.body = "text"
-    runs = ScriptRuns()
-    runs.received(frame(finished, 0.5))  # the end of a run asked for before it watched
-    runs.sent(frame(rerun, 1.0))
-    runs.sent(frame(heartbeat, 1.1))
-    runs.received(frame(delta, 1.2))
-    runs.sent(frame(rerun, 1.3))  # a rerun that stops the run: one span, from the first ask
-    runs.received(frame(finished, 1.75))
-    runs.sent(frame(rerun, 2.0))  # left pending by a page the browser leaves
-    runs.created({"requestId": "1", "url": "ws://localhost/_stcore/stream"})
-    runs.sent(frame(rerun, 3.0))
-    runs.received(frame(finished, 3.25, opcode=1))  # text frames are not Streamlit's
-    runs.received(frame(finished, 3.5))
-    assert runs.seconds == [0.75, 0.5]
+    sessions = Sessions()
+    for event in (frame(first), frame(finished), frame(first), frame(second, opcode=1), frame(second)):
+        sessions.received(event)
+    assert sessions.ids == {"first", "second"}
+
+
+def test_an_actions_server_share_is_its_own_pages_script_runs_within_it(tmp_path):
+    import json
+
+    from benchmarks.load import server_share
+
+    runs = [("a", 10.2, 0.3, 0.1), ("a", 10.6, 0.2, 0.2),  # the Errors load's two runs
+            ("b", 10.4, 0.5, 0.4),  # another page's fragment, meanwhile
+            ("a", 11.5, 0.1, 0.1),  # after the load: a rerun nobody timed
+            ("c", 20.1, 0.05, 0.01)]  # the Runs search
+    times = tmp_path / "times.jsonl"
+    times.write_text("".join(json.dumps({"session": session, "start": start, "wall": wall, "cpu": cpu})
+                             + "\n" for session, start, wall, cpu in runs))
+    share = server_share([("errors", "load", 10.0, 11.0), ("runs", "rerun", 20.0, 20.5),
+                          ("runs", "load", 30.0, 31.0)],
+                         {"errors": {"a"}, "runs": {"c", "d"}, "experiments": {"b"}}, times)
+    assert {kind: dict(pages) for kind, pages in share["wall"].items()} == {
+        "load": {"errors": [0.5], "runs": [0]}, "rerun": {"runs": [0.05]}}
+    assert share["cpu"]["load"]["errors"] == pytest.approx([0.3])
