@@ -13,6 +13,7 @@ import pytest
 
 from mnist_lab.store import RunStatus, RunStore
 from mnist_lab.sweeps.study import TrialState, trials
+from mnist_lab.training.runner import BACKGROUND_NICENESS
 from tests.ray_cluster import ENV, two_node_cluster
 
 pytest.importorskip("ray", reason="Ray is an optional extra: pip install -r requirements-ray.txt")
@@ -43,6 +44,8 @@ def test_a_study_runs_its_trials_on_both_nodes_and_every_result_reaches_the_stor
         ("avg", 0, TrialState.DONE), ("avg", 1, TrialState.DONE),
         ("max", 0, TrialState.DONE), ("max", 1, TrialState.DONE)]
     assert len({t.run.trial["node"] for t in found}) == 2  # one CPU per node: both were used
+    # Like a local background trainer, a trial yields the CPU to the dashboard on its machine.
+    assert min(t.run.trial["niceness"] for t in found) >= BACKGROUND_NICENESS
     for trial in found:
         assert store.artifact(trial.run.id, "model.keras").is_file()
         assert store.artifact(trial.run.id, "predictions.npz").is_file()

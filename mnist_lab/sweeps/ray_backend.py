@@ -149,14 +149,16 @@ class RayExecutor:
         for run_id in self.tasks:
             self.store.heartbeat(run_id)  # the driver vouches for the trials it handed out
 
-    def _started(self, run_id: str, pid: int, node: str) -> None:
-        """A task began on a worker; a second start is Ray's retry after the worker died."""
+    def _started(self, run_id: str, pid: int, node: str, niceness: int) -> None:
+        """A task began on a worker, at that niceness; a second start is Ray's retry after the
+        worker died."""
         attempt = self.starts.get(run_id, 0) + 1
         self.starts[run_id] = attempt
         trial = self.store.get(run_id).trial or {}
         if attempt > 1:
             self.store.clear_metrics(run_id)  # the retry trains from the start again
-        self.store.set_trial(run_id, {**trial, "node": node, "worker_pid": pid, "attempts": attempt})
+        self.store.set_trial(run_id, {**trial, "node": node, "worker_pid": pid, "niceness": niceness,
+                                      "attempts": attempt})
 
     def _finish(self) -> None:
         if not self.tasks:

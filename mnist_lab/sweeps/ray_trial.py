@@ -77,7 +77,10 @@ def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threa
     from mnist_lab.model.backend import import_keras
 
     os.environ.setdefault("MNIST_LAB_THREADS", str(threads))
-    queue.put(("start", run_id, os.getpid(), ray.get_runtime_context().get_node_id()))
+    # Its niceness too: Ray starts workers at 15 (ray-project/ray#24928), so that a trial
+    # yields the CPU as the driver's local trainers (at 10) do.
+    queue.put(("start", run_id, os.getpid(), ray.get_runtime_context().get_node_id(),
+               os.getpriority(os.PRIO_PROCESS, 0)))
     import_keras()
     from mnist_lab.training.train import configure_threads, train
 
