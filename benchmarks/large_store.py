@@ -32,13 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from benchmarks import memory
-from benchmarks.page_latency import ARM_JS, IDLE_JS, settle
+from benchmarks.page_latency import ARM_JS, settle
 from mnist_lab.config import preset
 from mnist_lab.data import load_mnist
 from mnist_lab.store import RunStore, artifacts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import MATRIX_CELLS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
+from browser import IDLE_JS, MATRIX_CELLS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 from fakes import seed_run  # noqa: E402
 
 RUNS = 200

@@ -56,12 +56,11 @@ from pathlib import Path
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from benchmarks.large_store import percentile
-from benchmarks.page_latency import IDLE_JS
 from mnist_lab.store import RunStatus, RunStore
 from mnist_lab.training.runner import MAX_RUNNING_SETTING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import CHROMIUM, CHROMIUM_FLAGS, MATRIX_CELLS, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
+from browser import CHROMIUM, CHROMIUM_FLAGS, IDLE_JS, MATRIX_CELLS, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 
 ROOT = Path(__file__).resolve().parent.parent
 STUDY = "load"

@@ -25,7 +25,7 @@ from mnist_lab.cli import main as cli
 from mnist_lab.store import RunStore
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from browser import MATRIX_CELLS, PICTURES_LOADED_JS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
+from browser import IDLE_JS, MATRIX_CELLS, PICTURES_LOADED_JS, chromium_page, dashboard, matrix_cell  # noqa: E402  (the tests' browser harness)
 
 # Resolves with the time a script run ends, once one has started after this was armed.
 ARM_JS = """() => {
@@ -43,7 +43,6 @@ ARM_JS = """() => {
   });
   return performance.now();
 }"""
-IDLE_JS = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
 
 
 def train_runs(home: Path, count: int) -> list[str]:

@@ -112,10 +112,17 @@ def set_number(page, label: str, value: float) -> None:
 
 
 # Every picture on the page has loaded (at least one).
+# The page's script has finished its run: Streamlit's own attribute on the app, set as soon as
+# a run starts (the status widget's running icon shows only after a delay).
+IDLE_JS = "() => document.querySelector('[data-testid=\"stApp\"]')?.dataset.testScriptState === 'notRunning'"
 PICTURES_LOADED_JS = """() => {
   const pictures = [...document.querySelectorAll('[data-testid="stImageContainer"] img')];
   return pictures.length > 0 && pictures.every(img => img.complete && img.naturalWidth > 0);
 }"""
+# No picture still in flight, on a page that may have none: Streamlit drops a script run's
+# pictures when the next run ends, and one still loading then gets a 404 in the console.
+PICTURES_SETTLED_JS = """() => [...document.querySelectorAll('[data-testid="stImageContainer"] img')]
+  .every(img => img.complete)"""
 
 
 # A cell of the Errors page's confusion matrix (app/confusion_grid): the test set's matrix is

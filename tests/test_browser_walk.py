@@ -12,7 +12,15 @@ import re
 import pytest
 
 from mnist_lab.store import RunStore
-from tests.browser import PICTURES_LOADED_JS, chromium_page, dashboard, output_dir, require_chromium
+from tests.browser import (
+    IDLE_JS,
+    PICTURES_LOADED_JS,
+    PICTURES_SETTLED_JS,
+    chromium_page,
+    dashboard,
+    output_dir,
+    require_chromium,
+)
 from tests.fakes import seed_run
 
 # Sidebar link -> the page's title, which says the page was drawn.
@@ -32,12 +40,6 @@ def watch_traffic(page, url):
     return seen
 
 
-def wait_until_idle(page):
-    page.wait_for_timeout(150)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidgetRunningIcon\"]')")
-
-
 @pytest.mark.browser
 def test_a_walk_through_every_page_stays_on_this_machine(tmp_path, mnist):
     require_chromium()
@@ -51,16 +53,21 @@ def test_a_walk_through_every_page_stays_on_this_machine(tmp_path, mnist):
         nav = page.get_by_test_id("stSidebarNav")
         for link, title in WALK:
             nav.get_by_role("link", name=re.compile(f"{link}$")).click()
+            # The page's run has drawn its title, so it has started: wait for its end (the
+            # running icon shows only after a delay, so it cannot say a quick look is over).
             page.get_by_role("heading", name=title, exact=True).wait_for(timeout=60_000)
-            wait_until_idle(page)
+            page.wait_for_function(IDLE_JS)
+            # As a reader would, let a page's pictures arrive before going on: Streamlit drops a
+            # script run's pictures when the next run ends, and one still in flight then gets a
+            # 404 in the console (a superseded picture, never shown). Errors has pictures for
+            # either run, so there the wait is for them to be there, not only settled.
+            page.wait_for_function(PICTURES_LOADED_JS if link == "Errors" else PICTURES_SETTLED_JS)
             if link == "Errors":
-                # As a reader would, let the first run's pictures arrive before switching: Streamlit
-                # drops a script run's pictures when the next run ends, and one still in flight
-                # then gets a 404 in the console (a superseded picture, never shown).
-                page.wait_for_function(PICTURES_LOADED_JS)
                 page.get_by_test_id("stSelectbox").first.click()
                 page.get_by_role("option", name=re.compile("^studied")).click()
-                wait_until_idle(page)
+                page.wait_for_url(re.compile(f"run={studied}"))  # the switched run has started
+                page.wait_for_function(IDLE_JS)
+                page.wait_for_function(PICTURES_LOADED_JS)
             if link in ("Errors", "Misclassified", "Inspector"):
                 assert f"run={studied}" in page.url, link
         icon = page.locator('link[rel="shortcut icon"], link[rel="icon"]').first.get_attribute("href")
