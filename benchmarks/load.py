@@ -40,7 +40,6 @@ What is measured:
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import re
@@ -53,9 +52,8 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
 from benchmarks.large_store import percentile
+from benchmarks.timed_dashboard import Sessions, server_share
 from mnist_lab.store import RunStatus, RunStore
 from mnist_lab.training.runner import MAX_RUNNING_SETTING
 
@@ -136,42 +134,6 @@ class Lister(threading.Thread):
             seconds = time.monotonic() - started
             self.calls.append((seconds, result.returncode, result.stdout + result.stderr))
             self.done.wait(max(0.0, 1.0 - seconds))
-
-
-class Sessions:
-    """The Streamlit sessions a browser page has had, read off its websocket in Chromium
-    (DevTools): each script run begins with a `new_session` message naming its session."""
-
-    def __init__(self) -> None:
-        self.ids: set[str] = set()
-
-    def watch(self, page) -> Sessions:
-        session = page.context.new_cdp_session(page)
-        session.on("Network.webSocketFrameReceived", self.received)
-        session.send("Network.enable")
-        return self
-
-    def received(self, event) -> None:
-        response = event["response"]
-        if response.get("opcode") != 2:  # Streamlit's messages are binary protobufs
-            return
-        message = ForwardMsg.FromString(base64.b64decode(response["payloadData"]))
-        if message.WhichOneof("type") == "new_session":
-            self.ids.add(message.new_session.initialize.session_id)
-
-
-def server_share(actions: list[tuple[str, str, float, float]], sessions: dict[str, set[str]],
-                 times_path: Path) -> dict[str, dict[str, dict[str, list[float]]]]:
-    """Per measure ("wall", "cpu"), kind and page: for each timed action, the seconds of the
-    script runs it waited for, the runs of its page's sessions that started within it (a
-    fragment of another page, rerunning meanwhile, is not its)."""
-    runs = [json.loads(line) for line in times_path.read_text().splitlines() if line.strip()]
-    share = {measure: {"load": defaultdict(list), "rerun": defaultdict(list)} for measure in ("wall", "cpu")}
-    for name, kind, started, ended in actions:
-        own = [run for run in runs if run["session"] in sessions[name] and started <= run["start"] <= ended]
-        for measure in share:
-            share[measure][kind][name].append(sum(run[measure] for run in own))
-    return share
 
 
 class Watchers:

@@ -78,13 +78,12 @@ def test_the_load_benchmark_checks_each_trainers_count_against_the_store(store):
         "trials_with_rows_but_no_count": {silent: "queued"}}
 
 
-
 def test_a_pages_sessions_are_read_off_its_websocket():
     import base64
 
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    from benchmarks.load import Sessions
+    from benchmarks.timed_dashboard import Sessions
 
     def frame(message, opcode=2):
         return {"response": {"opcode": opcode, "payloadData": base64.b64encode(
@@ -103,7 +102,7 @@ def test_a_pages_sessions_are_read_off_its_websocket():
 def test_an_actions_server_share_is_its_own_pages_script_runs_within_it(tmp_path):
     import json
 
-    from benchmarks.load import server_share
+    from benchmarks.timed_dashboard import server_share
 
     runs = [("a", 10.2, 0.3, 0.1), ("a", 10.6, 0.2, 0.2),  # the Errors load's two runs
             ("b", 10.4, 0.5, 0.4),  # another page's fragment, meanwhile

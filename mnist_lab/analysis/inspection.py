@@ -76,7 +76,7 @@ def saliency(model, images, target_classes):
     if ((targets < 0) | (targets > 9)).any():
         raise ValueError(f"target classes must be 0..9, got {sorted(set(targets.tolist()))}")
     # Eager on purpose. A model here is a run's, opened for the few cells of it a user looks at
-    # (each computed once, then cached): the eager tape costs 18-35 ms of CPU a call, where a
+    # (each computed once, then cached): the eager tape costs 17-35 ms of CPU a call, where a
     # compiled step's trace took 0.11-0.20 s on each model's first call, that is on every new
     # run's first Errors view, to save about 20 ms on each later one.
     inputs = tf.convert_to_tensor(batch)
