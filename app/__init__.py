@@ -1,5 +1,6 @@
-"""What the dashboard's pages share: the store and cached readers, the Train form, the runs
-section of the Train page, the live feed's HTTP routes and the live view component.
+"""The dashboard's UI layer: a folder per page's parts (`train/`, `errors/`, `experiments/`),
+then what pages share: the cached readers, run pickers and links, the confusion grid and the
+live feed's HTTP routes.
 
-The UI layer: it may import Streamlit and `mnist_lab`; `mnist_lab` never imports it.
+It may import Streamlit and `mnist_lab`; `mnist_lab` never imports it.
 """

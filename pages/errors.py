@@ -4,17 +4,17 @@ data's own errors: likely label errors, and the hardest and forgotten training d
 import pandas as pd
 import streamlit as st
 
-from app.common import artifact_mtime, lazy_tabs, pick_scored_run, route_through_dashboard
-from app.confusion_view import confusion_matrix, last_click
-from app.data_errors import forgetting_section, label_issues_section, training_issues_section
-from app.error_views import (
+from app.common import lazy_tabs, pick_scored_run, route_through_dashboard
+from app.confusion_grid import confusion_matrix, last_click
+from app.errors.data import forgetting_section, label_issues_section, training_issues_section
+from app.errors.views import (
     examples_view,
     explanation,
     neighbours_view,
     saliency_scale,
     saliency_view,
-    validation,
 )
+from app.readers import artifact_mtime, validation
 from app.user_text import no_html
 from mnist_lab import analysis, figures, links
 from mnist_lab.analysis import error_table, why

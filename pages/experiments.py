@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common import get_store, route_through_dashboard
-from app.experiments import STUDY_PARAM, builtin_section, custom_section, engine_choice, study_view
+from app.common import route_through_dashboard
+from app.experiments.studies import STUDY_PARAM, builtin_section, custom_section, engine_choice, study_view
+from app.readers import get_store
 from mnist_lab.store.studies import StudyIndex
 
 route_through_dashboard()

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common import RUN_PARAM, ago, get_store, mnist, route_through_dashboard
+from app.common import RUN_PARAM, ago, route_through_dashboard
+from app.readers import get_store, mnist
 from app.user_text import as_text
 from mnist_lab.config import PRESET_DESCRIPTIONS, preset, preset_names
 from mnist_lab.data import DataUnavailableError, class_counts
 from mnist_lab.live.progress import training_progress
+from mnist_lab.model import describe
 from mnist_lab.store import RunStatus
 from mnist_lab.training import runner
 
@@ -18,9 +20,7 @@ RECENT_RUNS = 8
 
 
 def start_preset(name: str) -> None:
-    store = get_store()
-    run_id = store.create_run(preset(name).to_dict(), name=name)
-    runner.start(store, run_id)
+    run_id = runner.submit(get_store(), describe(preset(name)), name=name)
     st.switch_page("pages/train.py", query_params={RUN_PARAM: run_id})
 
 

@@ -2,15 +2,8 @@
 
 import streamlit as st
 
-from app.common import (
-    SMALL_CHART,
-    artifact_mtime,
-    cached_model,
-    mnist,
-    model_by_id,
-    pick_run,
-    route_through_dashboard,
-)
+from app.common import SMALL_CHART, pick_run, route_through_dashboard
+from app.readers import artifact_mtime, cached_model, mnist, model_by_id
 from app.user_text import as_text, no_html
 from mnist_lab import figures
 from mnist_lab.analysis import drawn_digits, inspection

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common import RUN_PARAM, get_store, route_through_dashboard
+from app.common import RUN_PARAM, route_through_dashboard
+from app.readers import get_store
 from app.user_text import as_text, no_html
-from mnist_lab.compare.run_table import RunFilter, accuracy_scale, all_tags, rerun, runs_table
+from mnist_lab.compare.run_table import RunFilter, accuracy_scale, all_tags, runs_table
+from mnist_lab.config import ConfigError
 from mnist_lab.store import RunStatus, archive, parse_tags
 from mnist_lab.training import runner
 
@@ -116,9 +118,12 @@ def manage(run) -> None:
     again, train, export, delete = st.columns(4)
     # Short labels, the details in their help: four columns are 195 px wide at 1280 px.
     if again.button("Re-run", key="rerun", help="Train the same config again as a new run"):
-        new_id = rerun(store, run.id)
-        runner.start(store, new_id)
-        st.switch_page("pages/train.py", query_params={RUN_PARAM: new_id})
+        try:
+            new_id = runner.rerun(store, run.id)
+        except ConfigError as error:
+            st.error(f"This run's config cannot be trained again: {no_html(error)}")
+        else:
+            st.switch_page("pages/train.py", query_params={RUN_PARAM: new_id})
     if train.button("Open in Train", key="open_train",
                     help="Load this run's config into the Train page's form, to change it"):
         st.switch_page("pages/train.py", query_params={"from": run.id})

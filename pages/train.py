@@ -10,26 +10,28 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.augmentation_preview import augmentation_figure
-from app.common import RUN_PARAM, get_store, route_through_dashboard
-from app.train_form import Form, check_names, config_form
-from app.train_runs import LAST_STARTED, runs_section
+from app.common import RUN_PARAM, route_through_dashboard
+from app.readers import get_store
+from app.train.augmentation import augmentation_figure
+from app.train.form import Form, check_names, config_form
+from app.train.runs import LAST_STARTED, runs_section
 from mnist_lab import figures
 from mnist_lab.config import ConfigError
-from mnist_lab.model import describe
+from mnist_lab.model import Architecture, describe
 from mnist_lab.training import runner
 
 route_through_dashboard()
 
 
-def preview(form: Form) -> bool:
-    """The layer table, totals and diagram; False (with the message shown) if it cannot train."""
+def preview(form: Form) -> Architecture | None:
+    """The layer table, totals and diagram of the form's config, checked here, at its door;
+    None (with the message shown) if it cannot train."""
     try:
         architecture = describe(form.config)
     except ConfigError as error:
         form.show_error(str(error))
         st.error(f"This network cannot be built: {error}")
-        return False
+        return None
     columns = st.columns(4)
     columns[0].metric("Parameters", f"{architecture.params:,}")
     columns[1].metric("FLOPs per image", f"{architecture.flops:,}")
@@ -47,13 +49,11 @@ def preview(form: Form) -> bool:
     if problem:
         form.show_error(problem)
         st.error(problem)
-    return problem is None
+    return None if problem else architecture
 
 
-def start_training(form: Form) -> str:
-    store = get_store()
-    run_id = store.create_run(form.config.to_dict(), name=form.name or None, tags=form.tags)
-    runner.start(store, run_id)
+def start_training(form: Form, checked: Architecture) -> str:
+    run_id = runner.submit(get_store(), checked, name=form.name or None, tags=form.tags)
     st.session_state[LAST_STARTED] = run_id
     st.query_params[RUN_PARAM] = run_id
     return run_id
@@ -63,10 +63,10 @@ st.title("Train")
 st.caption("Shape the network in the sidebar; the table below follows every change. "
            "Training runs in its own process: leave the page or reload, it goes on.")
 form = config_form()
-trainable = preview(form)
+checked = preview(form)
 button, plan = st.columns([1, 5], vertical_alignment="center")
 started = None
-if button.button("Train", type="primary", disabled=not trainable, key="train"):
-    started = start_training(form)
+if button.button("Train", type="primary", disabled=checked is None, key="train"):
+    started = start_training(form, checked)
 plan.caption(form.plan())
 runs_section(started)

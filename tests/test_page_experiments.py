@@ -9,7 +9,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from app import experiments
+from app.experiments import studies as experiments
 from mnist_lab.config import preset
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps.space import parse_grid

@@ -99,7 +99,7 @@ def test_start_from_run_loads_its_network_with_a_tenth_of_its_rate(launched, sto
 
 
 def test_what_the_form_cannot_hold_of_the_new_fields_is_brought_near_and_noted():
-    from app.form_limits import fit_to_form
+    from app.train.fit import fit_to_form
     from mnist_lab.config import ConvBlock
 
     config = preset("lenet5").replace(augment_rotation=90.0, classes=[3, 12, 3], transfer="thaw",

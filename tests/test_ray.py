@@ -11,9 +11,9 @@ import time
 
 import pytest
 
+from mnist_lab.processes import BACKGROUND_NICENESS
 from mnist_lab.store import RunStatus, RunStore
 from mnist_lab.sweeps.study import TrialState, trials
-from mnist_lab.training.runner import BACKGROUND_NICENESS
 from tests.ray_cluster import ENV, two_node_cluster
 
 pytest.importorskip("ray", reason="Ray is an optional extra: pip install -r requirements-ray.txt")

@@ -55,7 +55,7 @@ def test_one_definition_of_a_run_id(run_id):
         validate_run_id(run_id)
     assert validate_run_id("20260101-120000-a1b2c3") == "20260101-120000-a1b2c3"
     # The live view's script has no pattern of its own: it is handed the store's.
-    script = (ROOT / "app" / "live_run" / "live_run.js").read_text()
+    script = (ROOT / "app" / "train" / "live_run" / "live_run.js").read_text()
     assert "run_id_pattern" in script and "{8}" not in script and "{6}" not in script
 
 
@@ -191,7 +191,7 @@ def test_the_live_view_passes_the_one_pattern_and_writes_text_not_html(store, mo
     at = open_page("pages/train.py")
     assert not at.exception
     assert any(RUN_ID_PATTERN in text for _, _, text in rendered(at))  # handed to the script
-    script = (ROOT / "app" / "live_run" / "live_run.js").read_text()
+    script = (ROOT / "app" / "train" / "live_run" / "live_run.js").read_text()
     for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
         assert sink not in script, sink
     assert script.count("textContent") >= 3  # the note, the progress label and its fields

@@ -15,8 +15,10 @@ from hypothesis import strategies as st
 from mnist_lab.cli import EXIT_TERMINATED, main
 from mnist_lab.config import RunConfig, preset
 from mnist_lab.overrides import parse_classes
+from mnist_lab.processes import BACKGROUND_NICENESS, NICE_ENV
+from mnist_lab.processes import lab_command as trainer_command
 from mnist_lab.store import RequestKind, RunStatus, artifacts
-from mnist_lab.training.runner import BACKGROUND_NICENESS, NICE_ENV, launch, trainer_command
+from mnist_lab.training.runner import launch
 
 
 @pytest.fixture

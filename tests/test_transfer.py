@@ -143,7 +143,7 @@ def test_a_ray_trial_starts_from_the_parent_model_its_driver_sends(store, small_
     the worker's RemoteStore; a worker sent nothing says so in one line."""
     from mnist_lab.data import load_mnist
     from mnist_lab.sweeps.ray_backend import parent_model_bytes
-    from mnist_lab.sweeps.ray_trial import RemoteStore
+    from mnist_lab.sweeps.ray_trial import RayRecorder, sent_parent
     from mnist_lab.training.train import train
 
     parent_file = tmp_path / "parent.json"
@@ -159,7 +159,7 @@ def test_a_ray_trial_starts_from_the_parent_model_its_driver_sends(store, small_
     with pytest.raises(ConfigError, match="has no saved model"):
         parent_model_bytes(store, config.replace(init_from=unfinished).to_dict())
 
-    class Worker(RemoteStore):  # no control actor: nothing is requested
+    class Worker(RayRecorder):  # no control actor: nothing is requested
         def take_requests(self, run_id):
             return []
 
@@ -169,8 +169,8 @@ def test_a_ray_trial_starts_from_the_parent_model_its_driver_sends(store, small_
     data = load_mnist()  # MNIST_LAB_DATA: the small npz
     folder = tmp_path / "worker" / "artifacts"
     folder.mkdir(parents=True)
-    worker = Worker("trial", Queue(), None, folder, sent)
-    train(config, worker, "trial", data)
+    worker = Worker("trial", Queue(), None, folder)
+    train(config, worker, "trial", data, parent_model=sent_parent(config, folder, sent))
     assert worker.final == ("completed", None)
     summary = [message[2] for message in worker.queue if message[0] == "summary"][-1]
     assert summary["frozen_layers"][0] == "block1_conv1"
@@ -181,4 +181,5 @@ def test_a_ray_trial_starts_from_the_parent_model_its_driver_sends(store, small_
 
     (tmp_path / "bare").mkdir()
     with pytest.raises(ConfigError, match=f"run {parent_id}'s model was not sent to this Ray worker"):
-        train(config, Worker("bare", Queue(), None, tmp_path / "bare", None), "bare", data)
+        train(config, Worker("bare", Queue(), None, tmp_path / "bare"), "bare", data,
+              parent_model=sent_parent(config, tmp_path / "bare", None))

@@ -1,4 +1,4 @@
-"""The table of every run for the Runs page, its filters, and starting a run again."""
+"""The table of every run for the Runs page, and its filters."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_lab.compare import architecture_summary
-from mnist_lab.store import Run, RunStore
+from mnist_lab.store import Run
 from mnist_lab.store.summary import ORIGINAL_CREATED_AT
 
 # What a reader compares first comes first: at 1280 px the later columns scroll.
@@ -73,9 +73,3 @@ def accuracy_scale(accuracies) -> tuple[float, float]:
     if not known:
         return 0.0, 1.0
     return max(0.0, math.floor(min(known) * 100 - 0.5) / 100), 1.0
-
-
-def rerun(store: RunStore, run_id: str) -> str:
-    """A new queued run with the same config, name and tags; the caller starts its trainer."""
-    run = store.get(run_id)
-    return store.create_run(run.config, name=run.name, tags=run.tags)

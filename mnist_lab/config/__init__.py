@@ -1,7 +1,19 @@
-"""The typed config of a run (`RunConfig`, its blocks and dense layers, the choices each
-field allows) and the named presets."""
+"""The typed config of a run (`RunConfig`, its blocks and dense layers), each field's rules
+declared once with the field (`rule`, `field_infos`), fields named by path (`field_at`,
+`with_values`), and the named presets."""
 
+from mnist_lab.config._paths import (
+    FILTERS_SCALE,
+    LISTS,
+    field_at,
+    field_paths,
+    parse_classes,
+    parse_setting,
+    parse_value,
+    with_values,
+)
 from mnist_lab.config._presets import PRESET_DESCRIPTIONS, preset, preset_names
+from mnist_lab.config._rules import ConfigError, FieldInfo, Rule, field_info, field_infos
 from mnist_lab.config._run import (
     ACTIVATIONS,
     BLOCK_KINDS,
@@ -10,14 +22,14 @@ from mnist_lab.config._run import (
     PADDINGS,
     SCHEDULES,
     TRANSFER_MODES,
-    ConfigError,
     ConvBlock,
     DenseLayer,
     RunConfig,
 )
 
 __all__ = [
-    "ACTIVATIONS", "BLOCK_KINDS", "DOWNSAMPLING", "OPTIMIZERS", "PADDINGS", "PRESET_DESCRIPTIONS",
-    "SCHEDULES", "TRANSFER_MODES", "ConfigError", "ConvBlock", "DenseLayer", "RunConfig", "preset",
-    "preset_names",
+    "ACTIVATIONS", "BLOCK_KINDS", "DOWNSAMPLING", "FILTERS_SCALE", "LISTS", "OPTIMIZERS", "PADDINGS",
+    "PRESET_DESCRIPTIONS", "SCHEDULES", "TRANSFER_MODES", "ConfigError", "ConvBlock", "DenseLayer",
+    "FieldInfo", "Rule", "RunConfig", "field_at", "field_info", "field_infos", "field_paths",
+    "parse_classes", "parse_setting", "parse_value", "preset", "preset_names", "with_values",
 ]

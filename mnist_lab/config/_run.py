@@ -8,20 +8,13 @@ from __future__ import annotations
 
 import copy
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-ACTIVATIONS = ("relu", "tanh", "sigmoid", "elu", "gelu", "swish")
-DOWNSAMPLING = ("max", "avg", "strided", "none")
-PADDINGS = ("same", "valid")
-OPTIMIZERS = ("sgd", "adam")
-SCHEDULES = ("constant", "step", "cosine", "one-cycle")
-BLOCK_KINDS = ("plain", "residual", "inception")
-TRANSFER_MODES = ("fine-tune", "freeze-base")
+from mnist_lab.config._rules import ConfigError, choices_of, rule
 
-
-class ConfigError(ValueError):
-    """A config that cannot be built or trained; the message names the field and the fix."""
+ACTIVATION_CHOICES = ("relu", "tanh", "sigmoid", "elu", "gelu", "swish")
+FILTERS_HELP = "output channels of each convolution (of each branch, in an inception block)"
 
 
 @dataclass
@@ -41,22 +34,44 @@ class ConvBlock:
     and its activation, in every kind.
     """
 
-    filters: int = 32
-    kernel_size: int = 3
-    convs: int = 1
-    activation: str = "relu"
-    padding: str = "same"
-    downsample: str = "max"
-    batch_norm: bool = False
-    dropout: float = 0.0
-    kind: str = "plain"  # last, so that positional construction keeps its meaning
+    filters: int = rule(32, low=1, high=1024, label="Filters", help=FILTERS_HELP,
+                        flag="--filters", counts=True)
+    kernel_size: int = rule(3, low=1, high=28, label="Kernel",
+                            help="the side of each convolution's square kernel, in pixels",
+                            flag="--kernel")
+    convs: int = rule(1, low=1, high=8, label="Convs", flag="--convs",
+                      help="convolutions in a row: one is a LeNet layer, several a VGG stack")
+    activation: str = rule("relu", choices=ACTIVATION_CHOICES, names=True, flag="--activation",
+                           help="the activation after every convolution and dense layer")
+    padding: str = rule("same", choices=("same", "valid"), flag="--padding",
+                        help="'same' keeps the map's size; 'valid' shrinks it by the kernel less one")
+    downsample: str = rule("max", choices={"max": "max pooling", "avg": "average pooling",
+                                           "strided": "stride-2 convolution", "none": "none"},
+                           label="Halve the map by", flag="--downsample", value_word="mode",
+                           help="2x2 max or average pooling, a 3x3 stride-2 convolution, or none")
+    batch_norm: bool = rule(False, label="Batch norm", flag="--batch-norm",
+                            help="batch norm between every convolution and its activation")
+    dropout: float = rule(0.0, low=0.0, high=1.0, open_high=True, step=0.05, flag="--dropout",
+                          help="dropout after the block")
+    kind: str = rule("plain", choices={"plain": "plain (VGG stack)", "residual": "residual",
+                                       "inception": "inception"}, flag="--kind",
+                     help="plain convolutions, a residual block or an inception module")
+    # `kind` comes last, so that positional construction keeps its meaning
 
 
 @dataclass
 class DenseLayer:
-    units: int = 128
-    activation: str = "relu"
-    dropout: float = 0.0
+    """One hidden dense layer of the head."""
+
+    units: int = rule(128, low=1, high=16384, flag="--dense", counts=True,
+                      help="the layer's units")
+    activation: str = rule("relu", choices=ACTIVATION_CHOICES, names=True, flag="--activation",
+                           help="the layer's activation")
+    dropout: float = rule(0.0, low=0.0, high=1.0, open_high=True, step=0.05,
+                          help="dropout after the layer")
+
+
+SHARE_OF_SIDE = "of the image side"
 
 
 @dataclass
@@ -74,35 +89,64 @@ class RunConfig:
     only the matching convolution blocks, freezes them and trains a new dense head.
     """
 
-    blocks: list[ConvBlock] = field(default_factory=list)
-    dense: list[DenseLayer] = field(default_factory=list)
-    head_dropout: float = 0.0
-    global_pooling: bool = False
-    optimizer: str = "sgd"
-    learning_rate: float = 0.01
-    momentum: float = 0.9
-    beta_1: float = 0.9
-    beta_2: float = 0.999
-    weight_decay: float = 0.0
-    label_smoothing: float = 0.0
-    schedule: str = "constant"
-    epochs: int = 10
-    batch_size: int = 32
-    validation_split: float = 0.1
-    subset: int | None = None
-    classes: list[int] | None = None
-    augment_rotation: float = 0.0
-    augment_translation: float = 0.0
-    augment_zoom: float = 0.0
-    augment_elastic: float = 0.0
-    init_from: str | None = None
-    transfer: str = "fine-tune"
-    seed: int = 0
+    blocks: list[ConvBlock] = rule(factory=list, help="the convolution blocks, in order")
+    dense: list[DenseLayer] = rule(factory=list, help="the hidden dense layers, in order")
+    head_dropout: float = rule(0.0, low=0.0, high=1.0, open_high=True, step=0.05,
+                               label="Dropout before the output",
+                               help="dropout before the output layer")
+    global_pooling: bool = rule(
+        False, label="Average each channel instead of flattening (global pooling)",
+        help="average each channel of the last map instead of flattening it")
+    optimizer: str = rule("sgd", choices=("sgd", "adam"), names=True,
+                          help="SGD with momentum, or Adam with its betas")
+    learning_rate: float = rule(0.01, low=0.0, high=10.0, open_low=True, form_low=1e-6, step=0.001,
+                                help="the base learning rate; the schedule scales it")
+    momentum: float = rule(0.9, low=0.0, high=1.0, open_high=True, step=0.01,
+                           help="SGD's momentum")
+    beta_1: float = rule(0.9, low=0.0, high=1.0, open_high=True, step=0.001, noun="beta_1",
+                         label="Adam beta 1", help="Adam's first-moment decay")
+    beta_2: float = rule(0.999, low=0.0, high=1.0, open_high=True, step=0.0001, noun="beta_2",
+                         label="Adam beta 2", help="Adam's second-moment decay")
+    weight_decay: float = rule(0.0, low=0.0, high=0.1, step=0.0001,
+                               help="decoupled weight decay (0 for none)")
+    label_smoothing: float = rule(0.0, low=0.0, high=0.5, step=0.05,
+                                  help="label smoothing of the cross-entropy loss (0 for none)")
+    schedule: str = rule("constant", choices=("constant", "step", "cosine", "one-cycle"), names=True,
+                         help="the rate over training: constant; step (a tenth from half-way, a "
+                         "hundredth from three quarters); cosine; one-cycle")
+    epochs: int = rule(10, low=1, high=1000, help="passes over the training images")
+    batch_size: int = rule(32, low=1, high=60000, help="images per training step")
+    validation_split: float = rule(0.1, low=0.0, high=0.5, step=0.05, noun="validation share",
+                                   help="share of the training images held out for validation")
+    subset: int | None = rule(None, low=1, high=6000, unit="images per class",
+                              label="Images per class (0: all)",
+                              help="train on this many images of each digit (none: all)")
+    classes: list[int] | None = rule(None, label="Digits (none: all ten)",
+                                     help="learn and test these digits only, e.g. 0-4 or 1,7")
+    augment_rotation: float = rule(0.0, low=0.0, high=180.0, unit="degrees", form_high=45.0,
+                                   step=1.0, label="Rotation (degrees either way)",
+                                   help="random rotation while training, degrees either way")
+    augment_translation: float = rule(0.0, low=0.0, high=0.5, unit=SHARE_OF_SIDE, step=0.02,
+                                      label="Shift (share of the side)",
+                                      help="random shift while training")
+    augment_zoom: float = rule(0.0, low=0.0, high=0.5, unit=SHARE_OF_SIDE, step=0.02,
+                               label="Zoom (share of the side)", help="random zoom while training")
+    augment_elastic: float = rule(0.0, low=0.0, high=1.0, step=0.05,
+                                  label="Elastic distortion (strength)",
+                                  help="strength of Keras's random elastic distortion while training")
+    init_from: str | None = rule(None, noun="init from", label="Start from run…",
+                                 help="a finished run whose saved weights start this one")
+    transfer: str = rule("fine-tune", choices={"fine-tune": "fine-tune everything",
+                                               "freeze-base": "freeze the base, train a new head"},
+                         help="with init_from: train every copied layer, or freeze the copied blocks")
+    seed: int = rule(0, low=0, high=2**32 - 1,
+                     help="seeds the weights, the shuffling, the split and the subset")
     # k-fold cross-validation: this run holds fold `fold` (1..folds) of the training images out
     # and saves their probabilities, so k such runs give out-of-sample probabilities for all.
-    folds: int | None = None
-    fold: int | None = None
-    preset: str | None = None
+    folds: int | None = rule(None, low=2, high=20, help="k-fold runs: how many folds (with fold)")
+    fold: int | None = rule(None, help="k-fold runs: the fold (1..folds) this run holds out")
+    preset: str | None = rule(None, flag="", help="the preset this config started from: a label, "
+                              "not a setting")
 
     @property
     def augmented(self) -> bool:
@@ -188,3 +232,13 @@ def _as_list(value: Any, name: str) -> list:
     if not isinstance(value, list):
         raise ConfigError(f"{name} must be a list, got {type(value).__name__}")
     return value
+
+
+# The choices of each choice field, as the rules list them.
+ACTIVATIONS = choices_of(ConvBlock, "activation")
+DOWNSAMPLING = choices_of(ConvBlock, "downsample")
+PADDINGS = choices_of(ConvBlock, "padding")
+BLOCK_KINDS = choices_of(ConvBlock, "kind")
+OPTIMIZERS = choices_of(RunConfig, "optimizer")
+SCHEDULES = choices_of(RunConfig, "schedule")
+TRANSFER_MODES = choices_of(RunConfig, "transfer")

@@ -8,6 +8,7 @@ Keras layer names, so tests compare the two layer by layer, connections included
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 from mnist_lab.config import RunConfig
@@ -27,7 +28,12 @@ AUGMENTATIONS = (
 
 @dataclass(frozen=True)
 class Architecture:
+    """A checked config and its layer table: only `describe` makes one, so whatever holds an
+    Architecture holds a config that passed every check (a copy of it, which later changes
+    to the caller's config cannot reach)."""
+
     layers: list[LayerInfo]
+    config: RunConfig
 
     @property
     def params(self) -> int:
@@ -91,4 +97,11 @@ def describe(config: RunConfig) -> Architecture:
                  shape=(features,))
     walk.add(OUTPUT_NAME, "dense", None, features * NUM_CLASSES + NUM_CLASSES,
              2 * features * NUM_CLASSES, "10, softmax", shape=(NUM_CLASSES,))
-    return Architecture(walk.layers)
+    return Architecture(walk.layers, copy.deepcopy(config))
+
+
+def checked(config: RunConfig | Architecture) -> Architecture:
+    """An Architecture as it is; a bare RunConfig described here, for a caller that comes
+    straight to a builder (a notebook, a test). The lab's own doors describe a config once
+    and pass the Architecture on."""
+    return config if isinstance(config, Architecture) else describe(config)

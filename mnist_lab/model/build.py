@@ -1,7 +1,7 @@
 """Config -> keras.Model: image in, augmentation, blocks, head, ten probabilities out.
 
 The model is functional, so residual shortcuts and inception branches are plain tensors.
-Layer names match `model.architecture.describe`, which validates the config first, so an
+Layer names match `model.architecture.describe`, whose checked config it builds, so an
 impossible config fails with our message and never deep inside Keras.
 """
 
@@ -12,14 +12,15 @@ from keras import layers
 
 from mnist_lab.config import RunConfig
 from mnist_lab.data import IMAGE_SHAPE, NUM_CLASSES
-from mnist_lab.model import INPUT_NAME, OUTPUT_NAME, describe
+from mnist_lab.model import INPUT_NAME, OUTPUT_NAME, Architecture, checked
 from mnist_lab.model.augmentation import augmentation_layers
 from mnist_lab.model.families import conv_block
 
 
-def build_model(config: RunConfig) -> keras.Model:
-    """An uncompiled Keras model for `config`; raises `ConfigError` for an impossible one."""
-    describe(config)
+def build_model(config: RunConfig | Architecture) -> keras.Model:
+    """An uncompiled Keras model for a checked config (a bare one is checked first and
+    raises `ConfigError` when impossible)."""
+    config = checked(config).config
     inputs = keras.Input(shape=IMAGE_SHAPE, name=INPUT_NAME)
     x = inputs
     # Augmentation: active in model.fit only, the identity at inference.

@@ -9,6 +9,7 @@ from mnist_lab.store.records import (
     FINISHED,
     RUN_ID_PATTERN,
     TERMINATED_BY_SIGTERM,
+    Request,
     RequestKind,
     Run,
     RunNotFoundError,
@@ -21,7 +22,7 @@ from mnist_lab.store.runs import STALE_AFTER_S, RunStore, default_home
 
 __all__ = [
     "FINISHED", "RUN_ID_PATTERN", "STALE_AFTER_S", "TERMINATED_BY_SIGTERM", "IndexDamagedError", "LabelMark",
-    "RequestKind", "Run",
+    "Request", "RequestKind", "Run",
     "RunNotFoundError",
     "RunStatus", "RunStore", "default_home", "parse_tags", "validate_name", "validate_run_id",
 ]

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, BinaryIO
 
 from mnist_lab.config import ConfigError, RunConfig
-from mnist_lab.model import describe, saved
+from mnist_lab.model import Architecture, describe, saved
 from mnist_lab.store import RunStatus, RunStore, artifacts, marks, validate_name
 from mnist_lab.store.run_folder import (
     FORMAT,
@@ -102,10 +102,10 @@ def import_run(store: RunStore, source: bytes | BinaryIO | Path | str,
         unpacked = Path(folder)
         _extract(archive, unpacked, limits, allowed=KNOWN_MEMBERS)
         manifest = _read_manifest(unpacked)
-        config = _read_config(unpacked)
+        checked = _read_config(unpacked)
         rows = _read_metrics(unpacked, limits)
-        _check_artifacts(unpacked, config, limits)
-        return _add_to_store(store, unpacked, manifest, config, rows)
+        _check_artifacts(unpacked, checked, limits)
+        return _add_to_store(store, unpacked, manifest, checked, rows)
 
 
 def _one_line(error: BaseException) -> str:
@@ -213,13 +213,12 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def _read_config(folder: Path) -> RunConfig:
+def _read_config(folder: Path) -> Architecture:
+    """The archive's config, checked here, at its door, once."""
     try:
-        config = RunConfig.from_dict(_read_json(folder, artifacts.CONFIG_FILE))
-        describe(config)
+        return describe(RunConfig.from_dict(_read_json(folder, artifacts.CONFIG_FILE)))
     except ConfigError as error:
         raise ArchiveError(f"{artifacts.CONFIG_FILE}: {_one_line(error)}") from None
-    return config
 
 
 def _read_metrics(folder: Path, limits: ArchiveLimits) -> list[dict[str, Any]]:
@@ -232,7 +231,7 @@ def _read_metrics(folder: Path, limits: ArchiveLimits) -> list[dict[str, Any]]:
     return rows
 
 
-def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> None:
+def _check_artifacts(folder: Path, checked: Architecture, limits: ArchiveLimits) -> None:
     """Read every array back through the store's own readers, which check shapes and values,
     and load the model without running code."""
     try:
@@ -242,10 +241,10 @@ def _check_artifacts(folder: Path, config: RunConfig, limits: ArchiveLimits) -> 
     except artifacts.ArtifactError as error:
         raise ArchiveError(_one_line(str(error).replace(f" in {folder}", ""))) from None
     if (folder / artifacts.MODEL_FILE).is_file():
-        _check_model(folder / artifacts.MODEL_FILE, config, limits)
+        _check_model(folder / artifacts.MODEL_FILE, checked, limits)
 
 
-def _check_model(path: Path, config: RunConfig, limits: ArchiveLimits) -> None:
+def _check_model(path: Path, checked: Architecture, limits: ArchiveLimits) -> None:
     """The model must open with safe_mode (no Lambda code) and match the config's size."""
     try:
         with zipfile.ZipFile(path) as inner:
@@ -256,16 +255,17 @@ def _check_model(path: Path, config: RunConfig, limits: ArchiveLimits) -> None:
         model = saved.load_model(path, compile=False)  # only an import with a model loads Keras
     except saved.ModelError as error:
         raise ArchiveError(f"{artifacts.MODEL_FILE} was refused: {_one_line(error)}") from None
-    expected = describe(config).params
+    expected = checked.params
     if model.count_params() != expected:
         raise ArchiveError(f"{artifacts.MODEL_FILE} has {model.count_params():,} parameters but "
                            f"config.json describes {expected:,}")
 
 
-def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], config: RunConfig,
+def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], checked: Architecture,
                   rows: list[dict[str, Any]]) -> str:
-    """Create the run, then write its rows and files; undo the run if anything fails."""
-    run_id = store.create_run(config.to_dict(), name=manifest["name"],
+    """Create the run (which writes its config.json), then write its rows and files; undo the
+    run if anything fails."""
+    run_id = store.create_run(checked.config.to_dict(), name=manifest["name"],
                               tags=manifest.get("tags", []))
     try:
         store.set_status(run_id, RunStatus(manifest["status"]), error=manifest.get("error"))
@@ -273,8 +273,6 @@ def _add_to_store(store: RunStore, folder: Path, manifest: dict[str, Any], confi
         store.set_summary(run_id, _with_original_date(manifest))
         store.log_metrics_many(run_id, rows)
         store.set_label_marks(run_id, manifest["label_marks"])
-        store.write_artifact(run_id, artifacts.CONFIG_FILE,
-                             lambda path: path.write_text(config.to_json()))
         for name in ARTIFACT_FILES:
             if (folder / name).is_file():
                 store.write_artifact(run_id, name,

@@ -16,8 +16,8 @@ probability; the Errors page of any of its runs lists the likely training-set la
 
 from __future__ import annotations
 
-from mnist_lab.config import ConfigError, preset
-from mnist_lab.sweeps.space import FILTERS_SCALE, Dimension
+from mnist_lab.config import FILTERS_SCALE, ConfigError, preset
+from mnist_lab.sweeps.space import Dimension
 from mnist_lab.sweeps.study import Budget, StudySpec
 
 QUICK_SUFFIX = "-quick"

@@ -2,19 +2,17 @@
 
 `prepare_study` is the one door: a built-in, a saved study (resumed, its budget changed if
 asked) or a new one; it validates everything and saves the spec, so a refused study leaves
-nothing behind. `launch_driver` starts `mnist-lab sweep --study NAME` in its own session,
-as the dashboard starts trainers, so a study outlives the page that started it.
+nothing behind. `launch_driver` starts `mnist-lab sweep --study NAME` in its own session and
+at the trainers' niceness (`mnist_lab.processes`), so a study outlives the page that started it.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import threading
 import time
 from typing import Any
 
+from mnist_lab import processes
 from mnist_lab.config import ConfigError, RunConfig, preset
 from mnist_lab.store import RunStore
 from mnist_lab.store.studies import StudyIndex
@@ -22,7 +20,6 @@ from mnist_lab.sweeps.builtin import builtin_study
 from mnist_lab.sweeps.local import study_log
 from mnist_lab.sweeps.space import parse_grid, parse_range
 from mnist_lab.sweeps.study import StudySpec
-from mnist_lab.training.runner import PROJECT_ROOT
 
 
 def prepare_study(store: RunStore, *, study: str | None = None, name: str | None = None,
@@ -69,15 +66,8 @@ def launch_driver(store: RunStore, name: str, ray_address: str | None = None) ->
     """Start (or resume) a saved study's driver in the background; its output goes to the
     study's log. The starter records the driver's pid and a first heartbeat, so the study
     shows as running at once; a thread reaps the driver when it ends."""
-    env = {**os.environ, "MNIST_LAB_HOME": str(store.home.resolve()),
-           "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                       os.environ.get("PYTHONPATH")]))}
-    with open(study_log(store, name), "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mnist_lab", "sweep", "--study", name,
-             *(["--ray-address", ray_address] if ray_address else [])],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env=env, cwd=PROJECT_ROOT)
+    process = processes.start("sweep", "--study", name,
+                              *(["--ray-address", ray_address] if ray_address else []),
+                              home=store.home, log=study_log(store, name))
     StudyIndex(store).start_driving(name, process.pid)
-    threading.Thread(target=process.wait, daemon=True, name=f"reap study {name}").start()
-    return process
+    return processes.reap(process, f"study {name}")

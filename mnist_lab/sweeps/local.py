@@ -12,9 +12,10 @@ import os
 import subprocess
 from pathlib import Path
 
+from mnist_lab import processes
 from mnist_lab.store import RunStore
 from mnist_lab.store.studies import study_folder
-from mnist_lab.training.runner import PROJECT_ROOT, max_running, trainer_command, trainer_env
+from mnist_lab.training.runner import max_running
 
 
 def study_log(store: RunStore, name: str) -> Path:
@@ -36,12 +37,9 @@ class LocalExecutor:
         self.workers = [worker for worker in self.workers if worker.poll() is None]
         threads = max(1, (os.cpu_count() or 1) // max(1, count))
         while len(self.workers) < count:
-            env = trainer_env(self.store, MNIST_LAB_THREADS=str(threads))
-            with open(study_log(self.store, self.study), "ab") as log:
-                self.workers.append(subprocess.Popen(
-                    trainer_command("worker", "--study", self.study),
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                    cwd=PROJECT_ROOT))
+            self.workers.append(processes.start(
+                "worker", "--study", self.study, home=self.store.home,
+                log=study_log(self.store, self.study), detach=False, MNIST_LAB_THREADS=str(threads)))
 
     def close(self) -> None:
         """Wait for the trainers: they finish their trial and leave once the study is done."""

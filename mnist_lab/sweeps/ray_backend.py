@@ -23,11 +23,12 @@ from typing import Any
 
 from mnist_lab.config import ConfigError
 from mnist_lab.model.backend import VERBOSE_ENV
+from mnist_lab.processes import PROJECT_ROOT
 from mnist_lab.store import RequestKind, RunStatus, RunStore
 from mnist_lab.store.lineage import parent_model_path
 from mnist_lab.sweeps.ray_trial import train_trial
 from mnist_lab.sweeps.study import StudySpec
-from mnist_lab.training.runner import PROJECT_ROOT, mnist
+from mnist_lab.training.runner import mnist
 
 ADDRESS_ENV = "RAY_ADDRESS"
 LOCAL = "local"

@@ -1,11 +1,12 @@
-"""One trial on a Ray worker: the usual `train`, with a store that is not on this machine.
+"""One trial on a Ray worker: the usual `train`, recording into a store that is not here.
 
-A worker never opens the SQLite store or the runs folder. `RemoteStore` stands in for the run
-store inside `train`: metric points, the plan and live status go to the driver through a Ray
-queue as they happen, requests (stop, pause, a new rate) come from the driver's control
-actor, and artifacts are written to a local temporary folder and returned as bytes with the
-task's result; the driver writes them into the store. A trial that starts from another run's
-weights (`init_from`) gets that run's saved model as bytes from the driver.
+A worker never opens the SQLite store or the runs folder. `RayRecorder` is the trial's
+recorder (`mnist_lab.training.recorder`): metric points, the plan and live status go to the
+driver through a Ray queue as they happen, requests (stop, pause, a new rate) come from the
+driver's control actor, and artifacts are written to a local temporary folder and returned as
+bytes with the task's result; the driver writes them into the store. A trial that starts from
+another run's weights (`init_from`) gets that run's saved model as bytes from the driver,
+and hands it to `train` as a file.
 """
 
 from __future__ import annotations
@@ -16,25 +17,27 @@ from pathlib import Path
 from typing import Any
 
 from mnist_lab.atomic import write_atomic
-from mnist_lab.config import ConfigError
-from mnist_lab.store import RequestKind, RunStatus
-from mnist_lab.store.records import Request
+from mnist_lab.config import ConfigError, RunConfig
+from mnist_lab.store import Request, RequestKind, RunStatus
 
 
-class RemoteStore:
-    """The part of `RunStore` that `train` uses, carried to and from the driver."""
+def sent_parent(config: RunConfig, folder: Path, sent: bytes | None) -> Path | None:
+    """The parent run's model.keras, as the driver sent it, in a file beside the trial's
+    artifacts folder; None for a trial that starts fresh."""
+    if config.init_from is None:
+        return None
+    if sent is None:
+        raise ConfigError(f"init from: run {config.init_from}'s model was not sent to this Ray worker")
+    path = folder.with_name(folder.name + "-parent.keras")
+    return write_atomic(path, lambda target: target.write_bytes(sent))
 
-    def __init__(self, run_id: str, queue, control, folder: Path, parent_model: bytes | None = None) -> None:
+
+class RayRecorder:
+    """A trial's recorder on a Ray worker, carried to and from the driver."""
+
+    def __init__(self, run_id: str, queue, control, folder: Path) -> None:
         self.run_id, self.queue, self.control, self.folder = run_id, queue, control, folder
-        self.parent_model = parent_model
         self.final: tuple[str, str | None] | None = None
-
-    def carried_parent_model(self, run_id: str) -> Path:
-        """The parent run's model.keras, as the driver sent it, in a file beside the artifacts."""
-        if self.parent_model is None:
-            raise ConfigError(f"init from: run {run_id}'s model was not sent to this Ray worker")
-        path = self.folder.with_name(self.folder.name + "-parent.keras")
-        return write_atomic(path, lambda target: target.write_bytes(self.parent_model))
 
     def _send(self, *message: Any) -> None:
         self.queue.put((message[0], self.run_id, *message[1:]))
@@ -62,9 +65,6 @@ class RemoteStore:
         return [Request(0, RequestKind(kind), value)
                 for kind, value in ray.get(self.control.take.remote(run_id))]
 
-    def heartbeat(self, run_id: str) -> None:
-        """The driver keeps the heartbeat of the trials it hands to Ray."""
-
 
 def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threads: int,
                 parent_model: bytes | None = None) -> dict:
@@ -73,7 +73,7 @@ def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threa
     `parent_model` is the saved model of the run named by `init_from`, if any."""
     import ray
 
-    from mnist_lab.config import RunConfig
+    from mnist_lab.model import describe
     from mnist_lab.model.backend import import_keras
 
     os.environ.setdefault("MNIST_LAB_THREADS", str(threads))
@@ -85,11 +85,13 @@ def train_trial(config: dict[str, Any], run_id: str, data, queue, control, threa
     from mnist_lab.training.train import configure_threads, train
 
     configure_threads(threads)
+    checked = describe(RunConfig.from_dict(config))  # the task's door: a config as sent
     with tempfile.TemporaryDirectory(prefix="mnist-lab-trial-") as top:
         folder = Path(top) / "artifacts"
         folder.mkdir()
-        store = RemoteStore(run_id, queue, control, folder, parent_model)
-        train(RunConfig.from_dict(config), store, run_id, data)
+        store = RayRecorder(run_id, queue, control, folder)
+        train(checked, store, run_id, data,
+              parent_model=sent_parent(checked.config, folder, parent_model))
         files = {path.name: path.read_bytes() for path in folder.iterdir()
                  if not path.name.startswith(".tmp-")}
     status, error = store.final or (str(RunStatus.FAILED), "the trial ended without a status")

@@ -1,27 +1,33 @@
 """A study's search space: which config fields vary, over which values, and applying a point.
 
-A field is named as a path into `RunConfig`: `learning_rate`, `blocks.kernel_size` (every
-block), `blocks.0.kernel_size` (the first block only), `dense.units`, or `filters_scale`,
-which multiplies every block's filters (LeNet-5's 6/16 halved is `filters_scale=0.5`). Values
-are typed from the config's own field types, so `--grid blocks.kernel_size=3,5,x` is refused
-by name before anything is queued.
+A field is named by its path into `RunConfig` (`mnist_lab.config.field_at`): `learning_rate`,
+`blocks.kernel_size` (every block), `blocks.0.kernel_size` (the first block only),
+`dense.units`, or `filters_scale`, which multiplies every block's filters. Values are typed
+from the fields' own rules, so `--grid blocks.kernel_size=3,5,x` is refused by name before
+anything is queued. The seed is what repeats vary, and a preset's name is a label: neither
+is swept.
 """
 
 from __future__ import annotations
 
-import copy
 import itertools
+import json
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
-from mnist_lab.config import ConfigError, ConvBlock, DenseLayer, RunConfig
+from mnist_lab.config import (
+    LISTS,
+    ConfigError,
+    RunConfig,
+    field_at,
+    field_infos,
+    parse_value,
+    with_values,
+)
 from mnist_lab.model import describe
 
-FILTERS_SCALE = "filters_scale"
-LISTS = {"blocks": ConvBlock, "dense": DenseLayer}
-NOT_SWEPT = {"blocks", "dense", "seed", "preset"}  # seeds are repeats; lists are swept by field
-_CASTS = {"int": int, "float": float, "str": str}
+NOT_SWEPT = {"seed", "preset"}  # seeds are repeats; a preset's name is a label
 
 
 @dataclass(frozen=True)
@@ -55,48 +61,19 @@ class Dimension:
 
 def field_type(path: str) -> str:
     """The type name of a swept field ("int", "float", "bool", "str", "int | None")."""
-    if path == FILTERS_SCALE:
-        return "float"
-    parts = path.split(".")
-    if parts[0] in LISTS:
-        index_given = len(parts) == 3 and parts[1].isdigit()
-        if len(parts) not in (2, 3) or (len(parts) == 3 and not index_given):
-            raise ConfigError(f"{path}: name a field of all {parts[0]} ({parts[0]}.FIELD) or of "
-                              f"one ({parts[0]}.N.FIELD, N counted from 0)")
-        known = {item.name: str(item.type) for item in fields(LISTS[parts[0]])}
-        name = parts[-1]
-    else:
-        known = {item.name: str(item.type) for item in fields(RunConfig) if item.name not in NOT_SWEPT}
-        name = path
-        if len(parts) != 1:
-            known = {}
-    if name not in known:
-        hint = f"; fields: {', '.join(sorted(known))}" if known else ""
-        raise ConfigError(f"unknown field '{path}'{hint}")
-    return known[name]
-
-
-def parse_value(path: str, text: str) -> Any:
-    """`text` as the field's type; a one-line ConfigError naming the field otherwise."""
-    kind = field_type(path)
-    text = text.strip()
-    if kind.endswith("| None") and text.lower() == "none":
-        return None
-    kind = kind.split(" |")[0]
-    if kind == "bool":
-        if text.lower() not in ("true", "false"):
-            raise ConfigError(f"{path} takes true or false, got '{text}'")
-        return text.lower() == "true"
-    try:
-        return _CASTS[kind](text)
-    except ValueError:
-        raise ConfigError(f"{path} takes {kind} values, got '{text}'") from None
+    if path in NOT_SWEPT or path in LISTS:
+        swept = [info.name for info in field_infos(RunConfig)
+                 if info.name not in NOT_SWEPT and info.name not in LISTS]
+        raise ConfigError(f"unknown field '{path}'; fields: {', '.join(sorted(swept))}")
+    return field_at(path).type
 
 
 def parse_grid(spec: str) -> Dimension:
     """`FIELD=V1,V2,...` -> a dimension of listed values."""
     path, values = _split(spec, "--grid")
-    parsed = tuple(dict.fromkeys(parse_value(path, text) for text in values.split(",") if text.strip()))
+    field_type(path)
+    typed = [parse_value(path, text) for text in values.split(",") if text.strip()]
+    parsed = tuple({json.dumps(value): value for value in typed}.values())  # once each; lists too
     if not parsed:
         raise ConfigError(f"--grid {spec}: give at least one value")
     return Dimension(path, parsed)
@@ -138,24 +115,7 @@ def check_dimensions(dimensions: list[Dimension]) -> None:
 
 def apply_point(base: RunConfig, point: dict[str, Any]) -> RunConfig:
     """A copy of `base` with the point's values set; raises ConfigError for a bad path."""
-    config = copy.deepcopy(base)
-    for path, value in point.items():
-        parts = path.split(".")
-        if path == FILTERS_SCALE:
-            for block in config.blocks:
-                block.filters = max(1, round(block.filters * value))
-        elif parts[0] in LISTS:
-            items = getattr(config, parts[0])
-            if len(parts) == 3:
-                index = int(parts[1])
-                if index >= len(items):
-                    raise ConfigError(f"{path}: the base config has {len(items)} {parts[0]}")
-                items = [items[index]]
-            for item in items:
-                setattr(item, parts[-1], value)
-        else:
-            setattr(config, path, value)
-    return config
+    return with_values(base, point)
 
 
 def grid_points(dimensions: list[Dimension]) -> list[dict[str, Any]]:

@@ -1,4 +1,4 @@
-"""Keras callbacks that plug the run store into `model.fit`, one job each.
+"""Keras callbacks that plug a run's recorder (the run store) into `model.fit`, one job each.
 
 - `StepCounter` counts the batches trained, so a stop in the middle of an epoch is recorded as
   the fraction of an epoch it is (3.4 of 10 epochs), never as a whole one.
@@ -26,7 +26,8 @@ import keras
 import numpy as np
 
 from mnist_lab.analysis import cross_entropy
-from mnist_lab.store import RequestKind, RunStatus, RunStore
+from mnist_lab.store import RequestKind, RunStatus
+from mnist_lab.training.recorder import Recorder
 from mnist_lab.training.schedules import learning_rate_factor
 
 METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
@@ -155,7 +156,7 @@ class LiveMetrics(keras.callbacks.Callback):
     took, so what the trainer wrote can be checked against what the store holds.
     """
 
-    def __init__(self, store: RunStore, run_id: str, clock: TrainingClock, counter: StepCounter,
+    def __init__(self, store: Recorder, run_id: str, clock: TrainingClock, counter: StepCounter,
                  interval_s: float = 1.0) -> None:
         super().__init__()
         self.store, self.run_id, self.clock, self.counter = store, run_id, clock, counter
@@ -219,7 +220,7 @@ class RunControl(keras.callbacks.Callback):
     current batch, like a stop, and the run is reported interrupted.
     """
 
-    def __init__(self, store: RunStore, run_id: str, clock: TrainingClock,
+    def __init__(self, store: Recorder, run_id: str, clock: TrainingClock,
                  on_learning_rate: Callable[[float], None], interval_s: float = 0.5,
                  terminate: threading.Event | None = None) -> None:
         super().__init__()

@@ -11,29 +11,23 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import threading
 import time
 import traceback
-from pathlib import Path
 
+from mnist_lab import processes
 from mnist_lab.config import ConfigError, RunConfig
+from mnist_lab.model import Architecture, describe
 from mnist_lab.model.backend import import_keras
 from mnist_lab.store import TERMINATED_BY_SIGTERM, RequestKind, RunStatus, RunStore
 from mnist_lab.store.artifacts import LOG_FILE
+from mnist_lab.store.lineage import parent_model_path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MAX_RUNNING_SETTING = "max_running"
 HEARTBEAT_INTERVAL_S = 5.0
-# Trainers started in the background (by the dashboard or a study) run this much nicer than
-# their starter, so that pages and the shell still answer while they use every core.
-NICE_ENV = "MNIST_LAB_NICE"
-BACKGROUND_NICENESS = 10
-
-
 WHILE_QUEUED = "while queued"
 
 
@@ -46,38 +40,16 @@ def max_running(store: RunStore) -> int:
     return max(1, int(store.setting(MAX_RUNNING_SETTING, os.environ.get("MNIST_LAB_MAX_RUNNING", "1"))))
 
 
-def trainer_command(*args: str) -> list[str]:
-    """`python -m mnist_lab ARGS` for a background trainer, under `nice` so that the whole
-    process, every thread from its first, runs `MNIST_LAB_NICE` (10 unless set) nicer; as it
-    is where the system has no `nice` command."""
-    niceness = os.environ.get(NICE_ENV, str(BACKGROUND_NICENESS))
-    if not niceness.isdigit() or int(niceness) > 19:
-        raise ValueError(f"{NICE_ENV} must be a whole number from 0 to 19, got {niceness!r}")
-    nice = ["nice", "-n", niceness] if int(niceness) and shutil.which("nice") else []
-    return [*nice, sys.executable, "-m", "mnist_lab", *args]
-
-
-def trainer_env(store: RunStore, **extra: str) -> dict[str, str]:
-    """The environment of a background trainer: the store and this project, importable."""
-    return {**os.environ, "MNIST_LAB_HOME": str(store.home.resolve()),
-            "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT),
-                                                        os.environ.get("PYTHONPATH")])),
-            **extra}
-
-
 def launch(store: RunStore, run_id: str) -> subprocess.Popen:
-    """Start a detached trainer for a queued run; its output goes to the run's train.log.
+    """Start a detached trainer for a queued run (`mnist-lab train --run-id ID`, through
+    `mnist_lab.processes`); its output goes to the run's train.log.
 
     The trainer's pid and a first heartbeat are recorded here, by the starter: a trainer that
     dies while importing, before it could record them itself, is then found dead and its run
     failed, instead of holding the queue forever.
     """
-    with open(store.artifact(run_id, LOG_FILE), "ab") as log:
-        process = subprocess.Popen(
-            trainer_command("train", "--run-id", run_id),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, env=trainer_env(store), cwd=PROJECT_ROOT,
-        )
+    process = processes.start("train", "--run-id", run_id, home=store.home,
+                              log=store.artifact(run_id, LOG_FILE))
     store.set_pid(run_id, process.pid)
     return process
 
@@ -91,15 +63,23 @@ def stop(store: RunStore, run_id: str) -> None:
 
 
 def start(store: RunStore, run_id: str) -> subprocess.Popen:
-    """Launch a trainer from a long-lived process (the dashboard) and reap it when it ends.
+    """Launch a trainer from a long-lived process (the dashboard) and reap it when it ends."""
+    return processes.reap(launch(store, run_id), run_id)
 
-    A thread waits for the trainer, so a finished one never lingers as a defunct process
-    until the dashboard exits; whether a run is alive is still decided by the store's
-    heartbeat, not by this handle.
-    """
-    process = launch(store, run_id)
-    threading.Thread(target=process.wait, daemon=True, name=f"reap {run_id}").start()
-    return process
+
+def submit(store: RunStore, architecture: Architecture, *, name: str | None = None,
+           tags: list[str] | None = None) -> str:
+    """Queue a checked config as a new run and start its trainer: how a page starts a run."""
+    run_id = store.create_run(architecture.config.to_dict(), name=name, tags=tags)
+    start(store, run_id)
+    return run_id
+
+
+def rerun(store: RunStore, run_id: str) -> str:
+    """Train a run's config again as a new run, with its name and tags; `ConfigError` when the
+    stored config no longer describes a network this version builds."""
+    run = store.get(run_id)
+    return submit(store, describe(RunConfig.from_dict(run.config)), name=run.name, tags=run.tags)
 
 
 class _Heartbeat(threading.Thread):
@@ -133,19 +113,21 @@ def _wait_for_slot(store: RunStore, run_id: str) -> bool:
 
 
 def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
-            console: bool = False) -> RunStatus:
+            console: bool = False, checked: Architecture | None = None) -> RunStatus:
     """Train a queued run in this process, through the same path as every other run.
 
     Always leaves the run in a final status and returns it: a training error marks it failed
     (the traceback goes to stderr, the run's train.log for a dashboard trainer), SIGTERM marks
     it interrupted, in the queue or while training. Only Ctrl-C propagates, after marking it.
+    `checked`: the run's config as its caller already checked it (the CLI); otherwise it is
+    read from the store and checked here.
     """
     run = store.get(run_id)
     if run.status is not RunStatus.QUEUED:
         raise ValueError(f"run {run_id} is {run.status}; only a queued run can be trained")
     store.set_pid(run_id, os.getpid())
     return _train_run(store, run_id, lambda: _wait_for_slot(store, run_id),
-                      data_source=data_source, console=console)
+                      data_source=data_source, console=console, checked=checked)
 
 
 def serve_study(store: RunStore, study: str, *, data_source: str | None = None,
@@ -184,7 +166,7 @@ def _load_mnist(source: str | None):
 
 
 def _train_run(store: RunStore, run_id: str, wait_for_slot, *, data_source: str | None,
-               console: bool = False) -> RunStatus:
+               console: bool = False, checked: Architecture | None = None) -> RunStatus:
     """Heartbeat, SIGTERM and the run's final status around one training."""
     heartbeat = _Heartbeat(store, run_id)
     heartbeat.start()
@@ -207,10 +189,15 @@ def _train_run(store: RunStore, run_id: str, wait_for_slot, *, data_source: str 
         import_keras()
         from mnist_lab.training.train import configure_threads, train
 
-        config = RunConfig.from_dict(store.get(run_id).config)
+        # The store is this run's door: its config is checked here, once, and its parent's
+        # weights (if it starts from another run) are found here, not inside training.
+        architecture = checked or describe(RunConfig.from_dict(store.get(run_id).config))
+        parent = architecture.config.init_from
+        parent_model = parent_model_path(store, parent) if parent else None
         configure_threads()
         training = True
-        train(config, store, run_id, mnist(data_source), console=console, terminate=terminate)
+        train(architecture, store, run_id, mnist(data_source), parent_model=parent_model,
+              console=console, terminate=terminate)
     except Terminated:
         store.set_status(run_id, RunStatus.INTERRUPTED, error=f"{TERMINATED_BY_SIGTERM} {WHILE_QUEUED}"
                          if store.get(run_id).status is RunStatus.QUEUED else TERMINATED_BY_SIGTERM)

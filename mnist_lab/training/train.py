@@ -1,8 +1,9 @@
-"""Train one run: the keras-io MNIST convnet example, with the run store plugged in.
+"""Train one run: the keras-io MNIST convnet example, with a recorder plugged in.
 
 Prepare the data, build the model, train it with the live callbacks, evaluate on the test
 set, save the artifacts. The callbacks (`mnist_lab.training.callbacks`) do the recording and the
-control; this file only tells the story.
+control, into a `Recorder` (the run store, or a Ray trial's stand-in); this file only tells
+the story.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -17,11 +19,10 @@ import numpy as np
 from mnist_lab import analysis, figures
 from mnist_lab.config import RunConfig
 from mnist_lab.data import NUM_CLASSES, Mnist, prepare, stratified_subset
-from mnist_lab.model import describe
+from mnist_lab.model import Architecture, checked
 from mnist_lab.model.build import build_model
-from mnist_lab.store import TERMINATED_BY_SIGTERM, RunStatus, RunStore
+from mnist_lab.store import TERMINATED_BY_SIGTERM, RunStatus
 from mnist_lab.store.artifacts import (
-    CONFIG_FILE,
     CURVES_FILE,
     HELDOUT_FILE,
     MODEL_FILE,
@@ -40,6 +41,7 @@ from mnist_lab.training.callbacks import (
     StepCounter,
     TrainingClock,
 )
+from mnist_lab.training.recorder import Recorder
 
 # The trainer's last line in its log (`metric points of RUN_ID: N`): the points it wrote.
 METRIC_POINTS_LINE = "metric points of"
@@ -76,14 +78,18 @@ def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
                                 weight_decay=weight_decay)
 
 
-def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
-          *, console: bool = False, terminate: threading.Event | None = None) -> dict:
-    """Train `config` as run `run_id`, save its artifacts and return its summary.
+def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: Mnist, *,
+          parent_model: Path | None = None, console: bool = False,
+          terminate: threading.Event | None = None) -> dict:
+    """Train a checked config as run `run_id`, recording into `store`; save its artifacts and
+    return its summary.
 
-    Setting `terminate` (the trainer's SIGTERM handler does) ends training after the
-    current batch; what was learned is saved and the run is reported interrupted.
+    `parent_model`: the saved model whose weights start this run, when its config has
+    `init_from`. Setting `terminate` (the trainer's SIGTERM handler does) ends training after
+    the current batch; what was learned is saved and the run is reported interrupted.
     """
-    architecture = describe(config)
+    architecture = checked(config)
+    config = architecture.config
     keras.utils.set_random_seed(config.seed)
 
     # Prepare the data: scaled to [0, 1], a stratified validation split, one-hot labels.
@@ -93,11 +99,10 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     steps_per_epoch = -(-len(splits.x_train) // config.batch_size)
 
     # Build the model, from a saved run's weights if asked.
-    model = build_model(config)
-    inherited = transfer.initialize(model, config, store)
+    model = build_model(architecture)
+    inherited = transfer.initialize(model, config, parent_model)
     model.compile(optimizer=make_optimizer(config), metrics=["accuracy"],
                   loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing))
-    store.write_artifact(run_id, CONFIG_FILE, lambda path: path.write_text(config.to_json()))
     # What the live view needs for progress and ETA, known before the first batch.
     plan = {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
             "train_images": len(splits.x_train),
@@ -171,14 +176,13 @@ def train(config: RunConfig, store: RunStore, run_id: str, data: Mnist,
     return summary
 
 
-def _save_validation(store: RunStore, run_id: str, labels: np.ndarray, splits) -> None:
+def _save_validation(store: Recorder, run_id: str, labels: np.ndarray, splits) -> None:
     """Each epoch's predicted validation labels (uint8, epochs x images): a few KB per epoch."""
     store.write_artifact(run_id, VALIDATION_FILE, lambda path: np.savez_compressed(
         path, predicted=labels, y_val=splits.y_val, val_index=splits.val_index))
 
 
-
-def _save_tracked(store: RunStore, run_id: str, labels: np.ndarray, splits, tracked) -> None:
+def _save_tracked(store: Recorder, run_id: str, labels: np.ndarray, splits, tracked) -> None:
     """Each epoch's predicted labels of the tracked training images, with their true labels
     and positions in the training images (16 KB after 10 epochs of lenet5)."""
     store.write_artifact(run_id, TRACKED_FILE, lambda path: np.savez_compressed(

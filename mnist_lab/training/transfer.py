@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 
 import keras
 
-from mnist_lab.config import RunConfig
+from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import OUTPUT_NAME, describe, saved
-from mnist_lab.store import RunStore
-from mnist_lab.store.lineage import parent_model_path
 
 
 @dataclass(frozen=True)
@@ -64,18 +63,14 @@ def copy_matching(model: keras.Model, parent: keras.Model, config: RunConfig,
     return Transfer(parent_id, tuple(copied), tuple(frozen), tuple(new))
 
 
-def _parent_model(store: RunStore, run_id: str):
-    """The parent's saved model: in the run store, or carried by a store that stands in for it
-    away from the runs folder (a Ray worker's `RemoteStore`, whose driver sends the file)."""
-    carried = getattr(store, "carried_parent_model", None)
-    return carried(run_id) if carried is not None else parent_model_path(store, run_id)
-
-
-def initialize(model: keras.Model, config: RunConfig, store: RunStore) -> Transfer | None:
-    """Start `model` from the run named by `config.init_from`; None when it starts fresh."""
+def initialize(model: keras.Model, config: RunConfig, parent_model: Path | None) -> Transfer | None:
+    """Start `model` from `parent_model`, the saved model of the run `config.init_from` names
+    (found by whoever starts the training); None when it starts fresh."""
     if config.init_from is None:
         return None
-    parent = saved.load_model(_parent_model(store, config.init_from), compile=False)
+    if parent_model is None:
+        raise ConfigError(f"init from: run {config.init_from}'s saved model was not given to train")
+    parent = saved.load_model(parent_model, compile=False)
     transfer = copy_matching(model, parent, config, config.init_from)
     print(f"started from run {transfer.parent} ({config.transfer}): copied "
           f"{', '.join(transfer.copied) or 'nothing'}; frozen {', '.join(transfer.frozen) or 'nothing'}; "

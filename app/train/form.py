@@ -13,16 +13,17 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from app import train_sections as sections
-from app.common import get_store
-from app.form_limits import MAX_BLOCKS, MAX_DENSE, RUN_LIMITS, fit_to_form
-from app.train_sections import PREFIX, seed
+from app.readers import get_store
+from app.train import sections
+from app.train.fit import MAX_BLOCKS, MAX_DENSE, fit_to_form
+from app.train.sections import PREFIX, seed
 from app.user_text import as_text, no_html
 from mnist_lab.config import (
     ConfigError,
     ConvBlock,
     DenseLayer,
     RunConfig,
+    field_info,
     preset,
     preset_names,
 )
@@ -191,12 +192,12 @@ def config_form() -> Form:
         blocks = [sections.block(n + 1, _nth(chosen.blocks, n, ConvBlock()), slots)
                   for n in range(int(count))]
         st.subheader("Dense head")
-        global_pooling = st.checkbox("Average each channel instead of flattening (global pooling)",
+        global_pooling = st.checkbox(field_info(RunConfig, "global_pooling").label,
                                      key=seed(PREFIX + "global_pool", chosen.global_pooling))
         count = st.number_input("Dense layers", 0, MAX_DENSE, key=seed(PREFIX + "dense", len(chosen.dense)))
         dense = [sections.dense(n + 1, _nth(chosen.dense, n, DenseLayer()), slots) for n in range(int(count))]
-        head_dropout = st.slider("Dropout before the output", *RUN_LIMITS["head_dropout"], step=0.05,
-                                 key=seed(PREFIX + "head_drop", chosen.head_dropout))
+        head_dropout = sections.slider(st, RunConfig, "head_dropout", PREFIX + "head_drop",
+                                       chosen.head_dropout)
         st.subheader("Training")
         slots["training"] = st.empty()
         training = sections.training(chosen)

@@ -1,6 +1,6 @@
 """The Train page's runs: every run in progress, live, and the finished run it was asked about.
 
-A run in progress is drawn by a components v2 element (`app/live_run/`, mounted into the page,
+A run in progress is drawn by a components v2 element (`app/train/live_run/`, mounted into the page,
 no iframe) that polls the dashboard's live feed every two seconds and appends the new points to
 its chart, so leaving the page or reloading it re-attaches to the run, and watching it costs no
 Streamlit rerun.
@@ -13,9 +13,10 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, get_store, run_label
+from app.common import RUN_PARAM, run_label
 from app.live_server import url_prefix
-from app.scroll import scroll_here
+from app.readers import get_store
+from app.train.scroll import scroll_here
 from app.user_text import as_text, no_html
 from mnist_lab import figures
 from mnist_lab.live import feed

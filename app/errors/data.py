@@ -8,7 +8,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import artifact_mtime, cached_predictions, get_store, run_label
+from app.common import run_label
+from app.readers import artifact_mtime, cached_predictions, get_store, tracked
 from app.user_text import no_html
 from mnist_lab import compare, figures
 from mnist_lab.analysis.forgetting import EXAMPLE_KINDS, forgetting
@@ -36,8 +37,9 @@ def training_issues(run_ids: tuple[str, ...], modified: tuple[float, ...]):
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def tracked(run_id: str, modified: float):
-    history = artifacts.read_tracked(get_store().run_dir(run_id))
+def forgetting_record(run_id: str, modified: float):
+    """What each tracked training image did over the epochs (raises ArtifactError)."""
+    history = tracked(run_id, modified)
     return forgetting(history.predicted, history.labels, history.index)
 
 
@@ -113,7 +115,7 @@ def forgetting_section(run: Run, data) -> None:
     """Training images never learned, learned late, or learned and then forgotten."""
     st.header("Hardest and forgotten training examples")
     try:
-        record = tracked(run.id, artifact_mtime(run.id, artifacts.TRACKED_FILE))
+        record = forgetting_record(run.id, artifact_mtime(run.id, artifacts.TRACKED_FILE))
     except artifacts.ArtifactError as error:
         st.info(f"No per-epoch record of training images: {no_html(error)}")
         return

@@ -1,6 +1,6 @@
 """Confusion matrices (Errors' and Compare's difference of two runs): a components v2 element
-(`app/confusion_grid/`), a grid of buttons the browser lays out from cells that
-`mnist_lab.figures.predictions.matrix_cells` builds.
+(`confusion_grid.html`, `.css` and `.js` beside this file), a grid of buttons the browser lays out
+from cells that `mnist_lab.figures.predictions.matrix_cells` builds.
 
 It replaced Plotly charts. Plotly's 4.7 MB script was the one chart script on Errors' first
 view: in a fresh browser, a deep link to a cell spent about a second of one long task on it
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import streamlit as st
 
-GRID = Path(__file__).with_name("confusion_grid")
+GRID = Path(__file__).parent
 _confusion_grid = st.components.v2.component(
     "confusion_grid", html=(GRID / "confusion_grid.html").read_text(),
     css=(GRID / "confusion_grid.css").read_text(), js=(GRID / "confusion_grid.js").read_text(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from app.common import mnist
+from app.readers import mnist
 from mnist_lab import figures
 from mnist_lab.config import RunConfig
 from mnist_lab.data import normalize, of_classes

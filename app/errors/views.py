@@ -10,16 +10,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common import get_store, mnist, model_by_id, predictions
+from app.readers import mnist, model_by_id, predictions
 from mnist_lab import analysis, figures
 from mnist_lab.analysis import inspection, why
 from mnist_lab.data import restricted_to
-from mnist_lab.store import artifacts
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def validation(run_id, mtime):
-    return artifacts.read_validation(get_store().run_dir(run_id))
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,7 +30,7 @@ def saliency_scale():
 
 @st.cache_data(max_entries=32, show_spinner="Comparing with the training images…")
 def explanation(run_id, mtime, classes, true_class, predicted_class):
-    probabilities, y_test = artifacts.read_predictions(get_store().run_dir(run_id))
+    probabilities, y_test = predictions(run_id, mtime)
     return why.explain_pair(restricted_to(mnist(), classes), y_test, probabilities, true_class,
                             predicted_class, means=mean_digits())
 

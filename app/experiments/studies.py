@@ -1,8 +1,10 @@
-"""The Experiments page's parts: starting a study, and a study's results as they come in.
+"""The Experiments page's parts: starting a study (the tutorial's built-ins in one click, or
+a study of your own), and a study's results as they come in.
 
 The page never trains nor drives: Start saves the study (`sweeps.launch.prepare_study`, the
-CLI's own door) and launches `mnist-lab sweep --study NAME` in the background; the view reads
-the store every few seconds while a driver is at work.
+CLI's own door) and launches `mnist-lab sweep --study NAME` in the background
+(`sweeps.launch.launch_driver`); the view reads the store every few seconds while a driver is
+at work.
 """
 
 from __future__ import annotations
@@ -10,11 +12,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, get_store, lazy_tabs
+from app.common import RUN_PARAM, lazy_tabs
+from app.readers import get_store, predictions_of
 from app.user_text import as_text, no_html
 from mnist_lab import figures
-from mnist_lab.config import ConfigError, preset_names
-from mnist_lab.store import artifacts
+from mnist_lab.config import ConfigError, RunConfig, field_info, preset_names
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps import search
 from mnist_lab.sweeps.builtin import DESCRIPTIONS, QUICK_SUFFIX
@@ -23,15 +25,16 @@ from mnist_lab.sweeps.launch import launch_driver, prepare_study
 from mnist_lab.sweeps.plan import next_slots
 from mnist_lab.sweeps.report import StudyReport, study_report
 from mnist_lab.sweeps.results import grid_rows, results_rows
-from mnist_lab.sweeps.study import SAMPLERS
+from mnist_lab.sweeps.study import MAX_REPEATS, SAMPLERS
 
 STUDY_PARAM = "study"
+ENGINE_KEY = "study_ray_address"
 REFRESH_S = 3.0
 STUDY_SECTION = "study_section"  # the open tab of the study's results
 OBJECTIVE = "test accuracy, higher is better"
-
-
-ENGINE_KEY = "study_ray_address"
+# The budget's fields hold 0 for "the base config's"; their highest is the config's own.
+MOST_EPOCHS = field_info(RunConfig, "epochs").form_bounds()[1]
+MOST_IMAGES = field_info(RunConfig, "subset").form_bounds()[1]
 
 
 def engine_choice() -> None:
@@ -78,9 +81,9 @@ def custom_section() -> None:
         grid = st.text_area("Search space, one field a line", key="study_space",
                             placeholder="blocks.kernel_size=3,5,7\nblocks.downsample=max,avg")
         sampler = left.selectbox("Sampler", SAMPLERS)
-        repeats = right.number_input("Seeds per point", 1, 20, 3)
-        epochs = left.number_input("Epochs per trial (0: the base's)", 0, 1000, 0)
-        subset = right.number_input("Images per class (0: all)", 0, 6000, 0)
+        repeats = right.number_input("Seeds per point", 1, MAX_REPEATS, 3)
+        epochs = left.number_input("Epochs per trial (0: the base's)", 0, MOST_EPOCHS, 0)
+        subset = right.number_input("Images per class (0: all)", 0, MOST_IMAGES, 0)
         max_trials = left.number_input("Most trials", 1, 1000, 100)
         minutes = right.number_input("Time budget, minutes (0: none)", 0.0, 10_000.0, 0.0)
         prune = st.checkbox("Prune trials below the median (Optuna)")
@@ -94,14 +97,9 @@ def custom_section() -> None:
                       "max_trials": int(max_trials), "time_budget_s": minutes * 60 or None})
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def _predictions(run_id: str):
-    return artifacts.read_predictions(get_store().run_dir(run_id))
-
-
 @st.cache_data(max_entries=16, show_spinner="Estimating importance…")
 def _importances(name: str, scored: tuple):
-    report = study_report(get_store(), name, read=_predictions)
+    report = study_report(get_store(), name, read=predictions_of)
     return search.importances(report.spec.dimensions, list(scored))
 
 
@@ -113,7 +111,7 @@ def study_view(name: str) -> None:
 
 def _draw(name: str) -> None:
     store = get_store()
-    report = study_report(store, name, read=_predictions)
+    report = study_report(store, name, read=predictions_of)
     _status(report)
     lead = st.success if report.conclusion.real else st.info
     lead(report.conclusion.text())
