@@ -175,16 +175,18 @@ if load_note:
     st.warning(no_html(load_note))
 for line in compare.lineage_lines(chosen):
     st.info(no_html(line))
-for group in compare.seed_groups(chosen):
-    st.info(f"Same config, different seeds: {no_html(group.text())}")
+grouping = compare.group(chosen)
+for arm in grouping.repeated:
+    st.info(f"Repeats of one config: {no_html(compare.arm_text(arm, labels))}")
+if grouping.repeated or grouping.left_out:
+    st.caption("Single runs: " + "; ".join(f"{no_html(labels[single.run.id])}: {single.reason}"
+                                           for single in grouping.singles) + ".")
 if len(chosen) >= 3:
     st.header("Ranking")
-    st.caption("Configs by test accuracy, best first; a config trained with several seeds is "
-               "ranked by its mean, with its spread over the seeds.")
-    percent = st.column_config.NumberColumn(format="percent")
-    st.dataframe(pd.DataFrame(compare.ranking_rows(chosen)), hide_index=True, column_config={
-        "test accuracy": percent, "lowest": percent, "highest": percent,
-        "sd (points)": st.column_config.NumberColumn(format="%.2f")})
+    st.caption("Repeats of one config (its config apart from the seed, completed as configured, "
+               "each seed once) are ranked by their mean, with a 95% interval; every other run "
+               "stands alone and says why.")
+    st.dataframe(pd.DataFrame(compare.ranking_rows(grouping, labels)), hide_index=True)
 changes = {labels[run.id]: compare.changes_during_training(run) for run in chosen}
 loaded, skipped = compare.load_predictions(get_store(), chosen, labels, read=cached_predictions)
 for line in skipped:

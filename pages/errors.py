@@ -69,10 +69,11 @@ def choose_pair(click, pairs):
         st.query_params.pop(CELL_PARAM, None)
         return None
     chosen = chosen or choices[0]
-    # A new selectbox for each pair a click or a link chooses: it opens on that pair, and a
-    # value the browser sends from before (a rerun racing the click's) belongs to the old one.
+    # A new selectbox for each run and for each pair a click or a link chooses: it opens on
+    # that pair, a value the browser sends from before (a rerun racing the click's) belongs to
+    # the old one, and its labels count the run shown (the browser kept the old run's count).
     pair = st.selectbox("Confused pair", choices, index=choices.index(chosen), format_func=pair_label,
-                        key=f"pair_{st.session_state.get(CHOICES, 0)}")
+                        key=f"pair_{run.id}_{st.session_state.get(CHOICES, 0)}")
     st.session_state[CHOSEN] = pair
     st.query_params[CELL_PARAM] = links.encode_cell(*pair)  # a link reproduces the view
     return pair

@@ -135,7 +135,8 @@ def fake_trial(point: dict, seed: int, accuracy: float | None = None, *, phase: 
         "test_accuracy": accuracy, "final_val_accuracy": accuracy, "params": 61706,
         "flops": 839344, "train_seconds": 5.0}
     run = Run(id=f"20260101-000000-{number:06x}", name="trial", status=status, created_at=float(number),
-              started_at=None, ended_at=None, heartbeat_at=None, pid=None, config={}, summary=summary,
+              started_at=None, ended_at=None, heartbeat_at=None, pid=None, config={"seed": seed},
+              summary=summary,
               tags=[], notes="", sweep_id="study", error=None, trial=trial)
     return Trial(run, point, seed, phase)
 

@@ -87,3 +87,28 @@ def test_two_quick_clicks_choose_the_second_cell_and_keep_the_matrix(tmp_path, m
         assert page.get_by_text("7 test 4s predicted as 9").is_visible()
         assert matrix_cell(page, 4, 9).get_attribute("aria-pressed") == "true"  # marked, alone
         assert page.locator(f'{MATRIX_CELLS}[aria-pressed="true"]').count() == 1
+
+
+@pytest.mark.browser
+def test_the_confused_pair_box_counts_the_run_shown_after_a_run_switch(tmp_path, mnist):
+    """The box kept the first run's count (8) after a switch to a run with 11 of the pair."""
+    require_chromium()
+    import re
+
+    from mnist_lab.store import RunStore
+    from tests.browser import IDLE_JS, PICTURES_LOADED_JS
+
+    home = tmp_path / "runs"
+    first = seed_run(RunStore(home), mnist.y_test, name="eight", mistakes=((4, 9, 8),))
+    seed_run(RunStore(home), mnist.y_test, name="eleven", mistakes=((4, 9, 11),))
+    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
+        page.goto(f"{url}/errors?run={first}")
+        page.get_by_text("8 test 4s predicted as 9").wait_for(timeout=60_000)
+        pair = page.get_by_role("combobox", name="Confused pair")
+        assert pair.input_value() == "4 read as 9 · 8 test digits"
+        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option", name=re.compile("^eleven")).click()
+        page.get_by_text("11 test 4s predicted as 9").wait_for()
+        page.wait_for_function(IDLE_JS)
+        page.wait_for_function(PICTURES_LOADED_JS)
+        assert pair.input_value() == "4 read as 9 · 11 test digits"

@@ -31,7 +31,7 @@ def test_compare_prints_configs_layers_pairs_and_ensemble(store, two_runs, capsy
     out = capsys.readouterr().out
     a, b = f"lenet5 ({first[-6:]})", f"strided ({second[-6:]})"
     assert re.search(r"blocks\.1\.downsample +max +strided", out)
-    assert re.search(r"block1_down +— +conv 6@3x3 same, stride 2, relu → 14x14x6 +330", out)
+    assert re.search(r"block1_down +— +— +— +conv 6@3x3 same, stride 2, relu → 14x14x6 +330", out)
     assert re.search(r"total +61,706 +839,344 +64,356 +1,075,248 +no", out)
     assert re.search(r"^4 +99\.29% +97\.96%", out, re.MULTILINE)
     assert f"{a} is right where {b} is wrong on 17 digits, the reverse on 8; p = 0.110" in out
@@ -108,9 +108,9 @@ def test_compare_ranks_three_runs(store, two_runs, mnist, capsys):
                      mistakes=((4, 9, 40),))
     assert main([*home(store), "runs", "compare", *two_runs, third]) == 0
     out = capsys.readouterr().out
-    assert "ranking (a config repeated over seeds by its mean)" in out
-    assert re.search(rf"^1 +lenet5 \({two_runs[0][-6:]}\) +0 +99\.85%", out, re.MULTILINE)
-    assert re.search(rf"^3 +convnet \({third[-6:]}\) +0 +99\.60%", out, re.MULTILINE)
+    assert "ranking (repeats of one config by their mean)" in out
+    assert re.search(rf"^1 +lenet5 \({two_runs[0][-6:]}\) +0 +1 +99\.85%", out, re.MULTILINE)
+    assert re.search(rf"^3 +convnet \({third[-6:]}\) +0 +1 +99\.60%", out, re.MULTILINE)
 
 
 def test_runs_list_starts_without_pandas(store, tmp_path):

@@ -27,7 +27,7 @@ def test_config_diff_keeps_only_differing_fields_side_by_side():
         {"field": "blocks.1.downsample", "A": "max", "B": "strided"},
         {"field": "blocks.2.downsample", "A": "max", "B": "strided"},
         {"field": "epochs", "A": 10, "B": 3},
-        {"field": "preset", "A": "lenet5", "B": "lenet5-strided"},
+        {"field": "preset (a label, not a setting)", "A": "lenet5", "B": "lenet5-strided"},
     ]
 
 
@@ -145,7 +145,7 @@ def test_load_predictions_names_runs_without_predictions(store):
     assert loaded == [] and skipped[0].startswith("queued one (") and "predictions.npz" in skipped[0]
 
 
-def test_seed_groups_summarise_repeated_configs(store, mnist):
+def test_repeats_of_one_config_are_summarised_in_percent_and_points(store, mnist):
     def seeded(seed, accuracy):
         run_id = store.create_run(preset("lenet5").replace(seed=seed).to_dict())
         store.set_summary(run_id, {"test_accuracy": accuracy})
@@ -154,14 +154,20 @@ def test_seed_groups_summarise_repeated_configs(store, mnist):
 
     runs = [seeded(0, 0.98), seeded(1, 0.99), seeded(2, 0.97),
             store.get(seed_run(store, mnist.y_test, preset_name="lenet5-strided"))]
-    groups = compare.seed_groups(runs)
-    assert len(groups) == 1
-    group = groups[0]
-    assert group.seeds == (0, 1, 2) and group.mean == pytest.approx(0.98)
-    assert group.std == pytest.approx(0.01)
-    # t(0.975, df=2) = 4.303; half width 4.303 * 0.01 / sqrt(3) = 0.02484.
-    assert group.low == pytest.approx(0.98 - 0.02484, abs=1e-4)
-    assert group.text().startswith("3 seeds (0, 1, 2): mean 98.00% ± 1.00% (sd)")
+    grouping = compare.group(runs)
+    assert len(grouping.repeated) == 1
+    arm = grouping.repeated[0]
+    interval = arm.interval()
+    assert arm.seeds == (0, 1, 2) and interval.mean == pytest.approx(0.98)
+    assert interval.sd == pytest.approx(0.01)
+    # On the logit scale: the logits of .97, .98 and .99 have mean 3.9877 and sd 0.5656; with
+    # t(0.975, 2) = 4.303 the half width is 1.4051: 0.9297 to 0.9955 on the accuracy scale.
+    assert (interval.low, interval.high) == (pytest.approx(0.9297, abs=1e-4), pytest.approx(0.9955, abs=1e-4))
+    labels = compare.run_labels(runs)
+    assert compare.arm_text(arm, labels).endswith(
+        "3 seeds (0, 1, 2), mean 98.00%, 95% interval 92.97% to 99.55%, sd 1.00 points")
+    assert [single.reason for single in grouping.singles] == [
+        "no other run of its config completed as configured"]
 
 
 def test_comparison_figures_show_the_numbers():
@@ -238,14 +244,15 @@ def test_three_or_more_runs_rank_by_test_accuracy_with_the_spread_over_seeds(sto
     runs = [run("max 0", "lenet5", 0, 0.9904), run("strided", "lenet5-strided", 0, 0.9906),
             run("max 1", "lenet5", 1, 0.9922), run("max 2", "lenet5", 2, 0.9906)]
     labels = compare.run_labels(runs)
-    rows = compare.ranking_rows(runs)
+    rows = compare.ranking_rows(compare.group(runs), labels)
     assert [row["rank"] for row in rows] == [1, 2]
     assert rows[0]["runs"] == ", ".join(labels[r.id] for r in (runs[0], runs[2], runs[3]))
-    assert rows[0]["seeds"] == "0, 1, 2"
-    assert rows[0]["test accuracy"] == pytest.approx(0.9910667)
-    assert rows[0]["sd (points)"] == pytest.approx(0.0987, abs=1e-4)
-    assert (rows[0]["lowest"], rows[0]["highest"]) == (0.9904, 0.9922)
-    assert (rows[1]["runs"], rows[1]["sd (points)"]) == (labels[runs[1].id], None)
+    assert (rows[0]["seeds"], rows[0]["n"], rows[0]["test accuracy"]) == ("0, 1, 2", 3, "99.11%")
+    assert rows[0]["sd"] == "0.10 points" and rows[0]["single because"] == "—"
+    assert (rows[0]["lowest"], rows[0]["highest"]) == ("99.04%", "99.22%")
+    assert (rows[1]["runs"], rows[1]["sd"], rows[1]["95% interval"]) == (
+        labels[runs[1].id], "—", "n = 1: no interval")
+    assert rows[1]["single because"] == "no other run of its config completed as configured"
 
 
 def test_throughput_measured_under_different_load_gets_a_note(store):

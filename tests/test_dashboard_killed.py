@@ -120,4 +120,4 @@ def test_a_study_trains_on_after_the_dashboard_is_killed_and_a_restart_shows_it(
     status = next(text.value for text in experiments.markdown if STUDY.replace("-", "\\-") in text.value)
     assert " · idle · 2 done" in status
     table = experiments.dataframe[0].value
-    assert sorted(table["blocks.downsample"]) == ["avg", "max"] and table["n"].tolist() == [1, 1]
+    assert sorted(table["arm"]) == ["average pooling", "max pooling"] and table["n"].tolist() == [1, 1]

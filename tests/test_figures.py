@@ -368,3 +368,15 @@ def test_the_saliency_scale_runs_from_clear_to_yellow():
     assert (scale[0, 0] == 127).all()  # no pull: the dimmed stroke shows unchanged
     assert scale[0, -1, 1] > 200 and scale[0, -1, 2] < 20  # the strongest pull: yellow
     assert (scale[-1, [0, 25, 50, 74, 99]] == 255).all()  # ticks every 0.25
+
+
+def test_a_run_stopped_before_half_an_epoch_still_draws_its_accuracy():
+    """A run stopped at 0.36 epochs showed an empty accuracy chart: its batch accuracy all lay
+    before the half epoch from which it is drawn, and the axes came from the reference lines."""
+    stopped = pd.DataFrame({"kind": "batch", "epoch": 1, "step": [10, 20, 36],
+                            "epoch_progress": [0.1, 0.2, 0.36], "wall_s": [1.0, 2.0, 3.6],
+                            "loss": [2.2, 1.5, 0.9], "accuracy": [0.2, 0.5, 0.7]})
+    figure = figures.curves_figure(stopped, reference_lines={"LeNet-5": 0.9905})
+    accuracy = next(trace for trace in figure.data if trace.xaxis == "x2" and trace.name == "train (batches)")
+    np.testing.assert_allclose(accuracy.x, [0.1, 0.2, 0.36])
+    assert len(accuracy.y) == 3 and min(accuracy.y) < 0.5

@@ -70,7 +70,8 @@ def test_two_runs_from_the_url_are_compared(pair, mnist):
 
     open_tab(at, "What differs")
     diff = at.dataframe[1].value
-    assert diff["field"].tolist() == ["blocks.1.downsample", "blocks.2.downsample", "preset"]
+    assert diff["field"].tolist() == ["blocks.1.downsample", "blocks.2.downsample",
+                                      "preset (a label, not a setting)"]
     layers = at.dataframe[2].value.set_index("layer")
     assert layers.loc["block1_down", f"strided ({second[-6:]})"].startswith("conv 6@3x3")
 
@@ -125,7 +126,9 @@ def test_seed_repeats_get_a_mean_and_interval_and_missing_predictions_are_named(
     at = open_compare(ids)
     assert not at.exception
     infos = [element.value for element in at.info]
-    assert "Same config, different seeds: 2 seeds (0, 1): mean 98.50% ± 0.71% (sd)" in infos[0]
+    assert infos[0] == (f"Repeats of one config: seed 0 ({ids[0][-6:]}), seed 1 ({ids[1][-6:]}): "
+                        "2 seeds (0, 1), mean 98.50%, 95% interval 44.41% to 99.98%, very wide: "
+                        "n = 2, sd 0.71 points")
     assert "Two runs with test predictions are needed" in infos[-1]
     warnings = [element.value for element in at.warning]
     assert warnings[0] == (f"Left out of the test-set comparison: seed 0 ({ids[0][-6:]}): "
@@ -180,7 +183,8 @@ def test_three_runs_get_a_ranking_best_first(pair, store, mnist):
     assert at.header[0].value == "Ranking"
     ranking = at.dataframe[1].value
     assert ranking["runs"].str.split(" ").str[0].tolist() == ["lenet5", "strided", "third"]
-    assert ranking["test accuracy"].round(4).tolist() == [0.9985, 0.9976, 0.996]
+    assert ranking["test accuracy"].tolist() == ["99.85%", "99.76%", "99.60%"]
+    assert ranking["95% interval"].tolist() == ["n = 1: no interval"] * 3
 
 
 def test_two_runs_get_no_ranking(pair):

@@ -80,17 +80,23 @@ def test_a_finished_study_shows_its_arms_conclusion_and_links(finished_study):
     at = open_page(finished_study)
     assert not at.exception
     table = at.dataframe[0].value
-    assert table["blocks.downsample"].tolist() == ["max", "avg"]
+    assert table["arm"].tolist() == ["max pooling", "average pooling"]
+    assert table["fields"].tolist() == ["blocks.downsample=max", "blocks.downsample=avg"]
     assert table["n"].tolist() == [3, 3]
-    assert table["test accuracy"].round(4).tolist() == [0.9985, 0.9945]
-    conclusion = [element.value for element in at.success]
-    assert any("blocks.downsample=max scores best: 99.85%" in text and "wins" in text
-               for text in conclusion)
+    assert table["test accuracy"].tolist() == ["99.85%", "99.45%"]
+    assert table["sd"].tolist() == ["0.00 points", "0.00 points"]
+    assert [element.value for element in at.success] == [
+        "max pooling wins: its lead over average pooling is larger than what changing the seed "
+        "alone does (Welch's test over seeds, p = 0)."]
+    assert any("max pooling scores best: 99.85%" in text.value for text in at.markdown)
     compare = next(link for link in at.get("page_link") if "Compare" in link.proto.label)
     assert compare.proto.query_string.count("run=") == 6
     charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
-    assert any(chart["layout"].get("xaxis", {}).get("title", {}).get("text") == "blocks.downsample"
-               for chart in charts)
+    effect = next(chart for chart in charts
+                  if chart["layout"].get("xaxis", {}).get("title", {}).get("text") == "downsample")
+    assert effect["layout"]["xaxis"]["type"] == "category"
+    assert {x for trace in effect["data"] for x in trace["x"]} == {"max pooling", "average pooling"}
+    assert all("blocks.downsample=" in text for trace in effect["data"] for text in trace["text"])
 
 
 def test_only_the_open_results_tab_is_computed_and_drawn(finished_study, monkeypatch):
@@ -108,13 +114,14 @@ def test_only_the_open_results_tab_is_computed_and_drawn(finished_study, monkeyp
     at.session_state[experiments.STUDY_SECTION] = "Importance"
     at.run()
 
-    assert len(estimated) == 1
+    assert estimated == []  # one field: nothing to weigh it against, so nothing is estimated
     assert not at.get("plotly_chart")
-    assert "Importance needs at least three finished trials" in at.info[0].value
+    assert at.info[0].value.startswith("This study varies one field (downsample), so there is "
+                                       "nothing to weigh it against")
 
     at.session_state[experiments.STUDY_SECTION] = "Pareto"
     at.run()
-    assert len(at.get("plotly_chart")) == 2 and len(estimated) == 1
+    assert len(at.get("plotly_chart")) == 2 and estimated == []
 
 
 def test_a_ray_address_in_the_page_sends_the_study_to_ray(store, launched):

@@ -47,6 +47,25 @@ def test_a_trial_below_the_median_is_pruned_through_the_stop_request(store):
     assert {t.run.id: t.state for t in trials(store, "p")}[hopeless] is TrialState.PRUNED
 
 
+def test_a_trial_that_trained_its_last_epoch_is_never_pruned(store):
+    """The issue's trial: below the median at its third and last epoch. Pruned, it was counted
+    done with `pruned_at: 3`; now it is left alone, completes, and counts as a result."""
+    config = preset("lenet5").replace(epochs=2).to_dict()
+    for number, curve in enumerate(([0.90, 0.95], [0.91, 0.96], [0.92, 0.97])):
+        run_id = store.create_run(config, sweep_id="p", trial={"point": {"x": number}, "seed": 0})
+        epoch_points(store, run_id, curve)
+        store.set_status(run_id, RunStatus.COMPLETED)
+    last = store.create_run(config, sweep_id="p", trial={"point": {"x": 9}, "seed": 0})
+    assert store.claim(last, os.getpid(), max_running=5)
+    epoch_points(store, last, [0.50, 0.55])  # both of its epochs are trained
+    said = []
+
+    prune_trials(store, trials(store, "p"), {}, said.append)
+
+    assert store.take_requests(last) == [] and said == []
+    assert "pruned_at" not in store.get(last).trial
+
+
 def sweep_command(store, name):
     return [sys.executable, "-m", "mnist_lab", "--home", str(store.home), "sweep", "--grid",
             "blocks.downsample=max,avg", "--repeats", "2", "--epochs", "1", "--subset", "5",

@@ -273,6 +273,22 @@ def test_a_trainer_outlives_the_process_that_started_it(store, small_data):
     assert store.artifact(run_id, artifacts.MODEL_FILE).is_file()
 
 
+def test_a_stop_read_after_the_last_batch_leaves_the_run_completed(store, small_npz):
+    """One batch an epoch, one epoch: the stop is read after the run's last batch, so it
+    stopped nothing. The run trained as configured and is completed, not stopped (a study's
+    trial pruned at its last epoch was counted both ways)."""
+    from mnist_lab.data import load_mnist
+    from mnist_lab.training.train import train
+
+    config = preset("lenet5").replace(epochs=1, batch_size=64, subset=5)
+    run_id = store.create_run(config.to_dict(), name="last batch")
+    store.request(run_id, RequestKind.STOP)
+    summary = train(config, store, run_id, load_mnist(str(small_npz)))
+    assert (summary["epochs_completed"], summary["steps_per_epoch"]) == (1, 1)
+    assert store.get(run_id).status is RunStatus.COMPLETED
+    assert summary["test_images"] == 10_000
+
+
 def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz, capsys):
     """A stop read at the first batch: 1 batch of an epoch, not a whole epoch, is recorded."""
     from mnist_lab.data import load_mnist

@@ -16,10 +16,12 @@ from app.common import RUN_PARAM, lazy_tabs
 from app.readers import get_store, predictions_of
 from app.user_text import as_text, no_html
 from mnist_lab import figures
-from mnist_lab.config import ConfigError, RunConfig, field_info, preset_names
+from mnist_lab.config import ConfigError, RunConfig, field_at, field_info, preset_names
+from mnist_lab.formats import points
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps import search
 from mnist_lab.sweeps.builtin import DESCRIPTIONS, QUICK_SUFFIX
+from mnist_lab.sweeps.conclusion import DASHBOARD
 from mnist_lab.sweeps.driver import stop_study
 from mnist_lab.sweeps.launch import launch_driver, prepare_study
 from mnist_lab.sweeps.plan import next_slots
@@ -99,7 +101,7 @@ def custom_section() -> None:
 
 @st.cache_data(max_entries=16, show_spinner="Estimating importance…")
 def _importances(name: str, scored: tuple):
-    report = study_report(get_store(), name, read=predictions_of)
+    report = study_report(get_store(), name, read=predictions_of, words=DASHBOARD)
     return search.importances(report.spec.dimensions, list(scored))
 
 
@@ -111,17 +113,24 @@ def study_view(name: str) -> None:
 
 def _draw(name: str) -> None:
     store = get_store()
-    report = study_report(store, name, read=predictions_of)
+    report = study_report(store, name, read=predictions_of, words=DASHBOARD)
     _status(report)
-    lead = st.success if report.conclusion.real else st.info
-    lead(report.conclusion.text())
+    conclusion = report.conclusion
+    (st.success if conclusion.real else st.info)(no_html(conclusion.headline))
+    for line in conclusion.lines:
+        st.markdown(no_html(line))
+    if conclusion.other_question:
+        with st.expander("Another question: do the two best networks make different mistakes?"):
+            for line in conclusion.other_question:
+                st.markdown(no_html(line))
     if not report.arms:
         return
-    rows = pd.DataFrame(results_rows(report.arms))
-    st.dataframe(rows, hide_index=True, column_config={
-        "test accuracy": st.column_config.NumberColumn(format="percent"),
-        "sd": st.column_config.NumberColumn(format="%.4f"),
-        "val accuracy": st.column_config.NumberColumn(format="%.4f"),
+    # The arm and its accuracy stay in view while the table scrolls sideways at 1280 px.
+    st.dataframe(pd.DataFrame(results_rows(report.arms)), hide_index=True, column_config={
+        "arm": st.column_config.TextColumn("arm", pinned=True, help="the arm's fields in words; "
+                                           "'fields' names them as the command line does"),
+        "test accuracy": st.column_config.TextColumn("test accuracy", pinned=True),
+        "n": st.column_config.NumberColumn("n", width=40),
         "params": st.column_config.NumberColumn(format="localized"),
         "FLOPs": st.column_config.NumberColumn(format="localized"),
         "train s": st.column_config.NumberColumn(format="%.1f")})
@@ -156,9 +165,10 @@ def _plots(report: StudyReport) -> None:
     band = report.floor.band if report.floor else None
     scored = tuple((trial.point, trial.run.summary["test_accuracy"])
                    for arm in report.arms for trial in arm.trials)
+    in_percent = [(point, accuracy * 100) for point, accuracy in scored]
     lazy_tabs({"Effect of each field": lambda: _effects(report, band),
                "Parallel coordinates": lambda: st.plotly_chart(figures.parallel_figure(
-                   search.scored_study(report.spec.dimensions, list(scored))), key="parallel"),
+                   search.scored_study(report.spec.dimensions, in_percent)), key="parallel"),
                "Importance": lambda: _importance(report, scored),
                "Pareto": lambda: _pareto(report, band),
                "Every trial": lambda: _every_trial(report)}, STUDY_SECTION)
@@ -166,14 +176,19 @@ def _plots(report: StudyReport) -> None:
 
 def _effects(report: StudyReport, band: float | None) -> None:
     for dimension in report.spec.dimensions:
-        st.plotly_chart(figures.field_effect_figure(report.arms, dimension.field, band),
+        st.plotly_chart(figures.field_effect_figure(report.arms, dimension, band),
                         key=f"effect_{dimension.field}")
     if report.floor:
         st.caption(f"Grey band: seed noise, {report.floor.source} (2 sd = "
-                   f"{report.floor.band * 100:.2f} points).")
+                   f"{points(report.floor.band)}).")
 
 
 def _importance(report: StudyReport, scored: tuple) -> None:
+    if len(report.spec.dimensions) == 1:
+        st.info(f"This study varies one field ({field_at(report.spec.dimensions[0].field).noun}), "
+                "so there is nothing to weigh it against: all of the variation the study "
+                "explains is that field's. Importance ranks two or more fields.")
+        return
     found = _importances(report.record.name, scored)
     if found:
         st.plotly_chart(figures.importance_figure(found, search.IMPORTANCE_EVALUATOR, OBJECTIVE),

@@ -1,8 +1,10 @@
-"""Several runs side by side, from what the store holds: configs, layers, metrics and seeds
-(`runs`), test predictions (`predictions`), the whole report for the CLI (`report`), the
-Runs page's table (`run_table`), forgettable training examples (`forgetting`) and likely
-label errors from several runs' probabilities or k fold runs (`label_issues`)."""
+"""Several runs side by side, from what the store holds: repeats of one config (`arms`, the
+one definition every comparison uses), configs, layers and metrics (`runs`), test predictions
+(`predictions`), the whole report for the CLI (`report`), the Runs page's table
+(`run_table`), forgettable training examples (`forgetting`) and likely label errors from
+several runs' probabilities or k fold runs (`label_issues`)."""
 
+from mnist_lab.compare.arms import Arm, Grouping, Single, arm_text, group, ranking_rows
 from mnist_lab.compare.forgetting import (
     forgettable_in_all,
     forgetting_records,
@@ -29,7 +31,6 @@ from mnist_lab.compare.predictions import (
 from mnist_lab.compare.runs import (
     DURING_TRAINING,
     METRIC_COLUMNS,
-    SeedGroup,
     aligned_curves,
     architecture_diff,
     architecture_of,
@@ -42,21 +43,18 @@ from mnist_lab.compare.runs import (
     lineage_lines,
     metrics_rows,
     pair_choice,
-    ranking_rows,
     run_labels,
-    seed_groups,
     throughput_note,
     trained_alongside,
 )
 
 __all__ = [
-    "DURING_TRAINING", "METRIC_COLUMNS", "aligned_curves", "architecture_diff", "architecture_of",
-    "architecture_summary", "changes_during_training", "check_same_test_set", "compare_pair",
-    "config_diff", "confounder_text", "confusion_difference", "disagreement_examples",
-    "during_training_rows", "ensemble_rows", "ensemble_text", "flatten_config", "fold_runs",
-    "forgettable_in_all", "forgetting_records", "forgetting_rows", "issues_in_test_set",
-    "issues_in_training_set", "lineage_lines", "load_predictions", "marked_accuracy",
-    "metrics_rows", "pair_choice", "PairComparison", "per_class_accuracy", "ranking_rows",
-    "run_labels", "RunPredictions", "seed_groups", "SeedGroup", "throughput_note",
-    "trained_alongside",
+    "DURING_TRAINING", "METRIC_COLUMNS", "Arm", "Grouping", "PairComparison", "RunPredictions",
+    "Single", "aligned_curves", "architecture_diff", "architecture_of", "architecture_summary",
+    "arm_text", "changes_during_training", "check_same_test_set", "compare_pair", "config_diff",
+    "confounder_text", "confusion_difference", "disagreement_examples", "during_training_rows",
+    "ensemble_rows", "ensemble_text", "flatten_config", "fold_runs", "forgettable_in_all",
+    "forgetting_records", "forgetting_rows", "group", "issues_in_test_set", "issues_in_training_set",
+    "lineage_lines", "load_predictions", "marked_accuracy", "metrics_rows", "pair_choice",
+    "per_class_accuracy", "ranking_rows", "run_labels", "throughput_note", "trained_alongside",
 ]

@@ -11,6 +11,7 @@ import numpy as np
 
 from mnist_lab import analysis, compare
 from mnist_lab.data import NUM_CLASSES
+from mnist_lab.formats import MISSING, percent, points
 from mnist_lab.store import Run, RunStore
 
 CURVE_METRICS = ("val_accuracy", "val_loss")
@@ -26,7 +27,7 @@ class Section:
 
 def _cell(value) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
+        return MISSING
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -38,10 +39,6 @@ def _cell(value) -> str:
 
 def _strings(rows: list[dict]) -> list[dict[str, str]]:
     return [{key: _cell(value) for key, value in row.items()} for row in rows]
-
-
-def _percent(value) -> str:
-    return "" if value is None or np.isnan(value) else f"{value:.2%}"
 
 
 def confusion_difference_rows(pair: compare.PairComparison,
@@ -75,24 +72,25 @@ def comparison_sections(store: RunStore, runs: list[Run]) -> list[Section]:
         sections.append(Section("layers", lines=[str(error)]))
     metrics = compare.metrics_rows(runs)
     for row in metrics:
-        row["test accuracy"] = _percent(row["test accuracy"])
+        row["test accuracy"] = percent(row["test accuracy"])
     load_note = compare.throughput_note(runs, store.list())
     sections.append(Section("metrics", _strings(metrics), [load_note] if load_note else []))
+    grouping = compare.group(runs)
     if len(runs) >= 3:
-        ranking = compare.ranking_rows(runs)
-        for row in ranking:
-            row.update({name: _percent(row[name]) for name in ("test accuracy", "lowest", "highest")})
-            row["sd (points)"] = "" if row["sd (points)"] is None else f"{row['sd (points)']:.2f}"
-        sections.append(Section("ranking (a config repeated over seeds by its mean)", _strings(ranking)))
+        sections.append(Section("ranking (repeats of one config by their mean)",
+                                _strings(compare.ranking_rows(grouping, labels))))
     histories = {labels[run.id]: store.metrics(run.id) for run in runs}
     for metric in CURVE_METRICS:
         curves = compare.aligned_curves(histories, metric)
         if len(curves):
+            if metric.endswith("accuracy"):  # accuracies read in percent everywhere
+                curves = curves.map(percent)
             sections.append(Section(f"{metric} by epoch",
                                     _strings(curves.reset_index().to_dict("records"))))
-    for group in compare.seed_groups(runs):
-        sections.append(Section("same config, different seeds",
-                                lines=[f"{', '.join(group.labels)}: {group.text()}"]))
+    sections.append(Section("repeats of one config", lines=[
+        compare.arm_text(arm, labels) for arm in grouping.repeated] or ["(none)"]))
+    sections.append(Section("single runs", lines=[
+        f"{labels[single.run.id]}: {single.reason}" for single in grouping.singles]))
     return sections + prediction_sections(store, runs, labels, changes)
 
 
@@ -106,7 +104,7 @@ def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str]
         table = compare.per_class_accuracy(loaded)
     except ValueError as error:
         return sections + [Section("test predictions", lines=[str(error)])]
-    per_class = [{"digit": str(digit), **{label: _percent(value) for label, value in row.items()}}
+    per_class = [{"digit": str(digit), **{label: percent(value) for label, value in row.items()}}
                  for digit, row in table.iterrows()]
     sections.append(Section("test accuracy per digit", per_class))
     for other in loaded[1:]:  # the first run is the baseline for each pair
@@ -119,7 +117,7 @@ def prediction_sections(store: RunStore, runs: list[Run], labels: dict[str, str]
         sections.append(Section("mistakes that differ most", confusion_difference_rows(pair)))
     result, rows = compare.ensemble_rows(loaded)
     sections.append(Section("ensemble (averaged test probabilities)", [
-        {"run": row["run"], "accuracy alone": _percent(row["accuracy alone"]),
-         "adds to the ensemble": f"{row['adds to the ensemble'] * 100:+.2f} points"}
+        {"run": row["run"], "accuracy alone": percent(row["accuracy alone"]),
+         "adds to the ensemble": points(row['adds to the ensemble'], signed=True)}
         for row in rows], [compare.ensemble_text(result)]))
     return sections

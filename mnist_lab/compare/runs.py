@@ -7,12 +7,10 @@ print the same numbers. Comparisons of test predictions live in `compare.predict
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from mnist_lab.analysis import significance
 from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.model import Architecture, describe
 from mnist_lab.store import Run, RunStatus, lineage
@@ -25,7 +23,8 @@ METRIC_COLUMNS = (
     ("train_seconds", "train s"),
     ("images_per_second", "images/s"),
 )
-SEED_FIELD = "seed"
+# What "What differs" leaves out of the settings: a label a run started from, not a setting.
+LABELS = ("preset",)
 
 
 def run_labels(runs: list[Run]) -> dict[str, str]:
@@ -66,11 +65,15 @@ def flatten_config(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def config_diff(configs: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows {"field": name, <label>: value, ...} for every field whose value differs.
+    """Rows {"field": name, <label>: value, ...} for every field whose value differs; a label
+    (the preset a run started from) comes last, named as a label, not a setting.
 
     A field missing from a config (a block another config lacks) shows as None.
     """
     flat = {label: flatten_config(config) for label, config in configs.items()}
+    for values in flat.values():  # a label last, by another name
+        for name in LABELS:
+            values[f"{name} (a label, not a setting)"] = values.pop(name, None)
     names: list[str] = []
     for values in flat.values():
         names += [name for name in values if name not in names]
@@ -263,68 +266,3 @@ def aligned_curves(histories: dict[str, pd.DataFrame], metric: str) -> pd.DataFr
     frame = pd.DataFrame(columns)
     frame.index.name = "epoch"
     return frame.sort_index()
-
-
-@dataclass(frozen=True)
-class SeedGroup:
-    """Runs of one config differing only in seed, with their test accuracies summarised."""
-
-    labels: tuple[str, ...]
-    seeds: tuple[int, ...]
-    accuracies: tuple[float, ...]
-    mean: float
-    std: float
-    low: float
-    high: float
-
-    def text(self) -> str:
-        return (f"{len(self.labels)} seeds ({', '.join(map(str, self.seeds))}): mean "
-                f"{self.mean:.2%} ± {self.std:.2%} (sd), 95% interval "
-                f"{self.low:.2%} to {self.high:.2%}")
-
-
-def _config_groups(runs: list[Run]) -> list[list[Run]]:
-    """Runs with a test accuracy, grouped by config apart from the seed, in first-seen order."""
-    groups: dict[str, list[Run]] = {}
-    for run in runs:
-        if run.summary.get("test_accuracy") is None:
-            continue
-        key = repr(sorted(flatten_config(
-            {name: value for name, value in run.config.items() if name != SEED_FIELD}).items()))
-        groups.setdefault(key, []).append(run)
-    return list(groups.values())
-
-
-def seed_groups(runs: list[Run]) -> list[SeedGroup]:
-    """Group runs whose configs match except for the seed; only groups of 2 or more."""
-    labels = run_labels(runs)
-    result = []
-    for members in _config_groups(runs):
-        if len(members) < 2:
-            continue
-        accuracies = [float(run.summary["test_accuracy"]) for run in members]
-        mean, std, low, high = significance.mean_with_interval(accuracies)
-        result.append(SeedGroup(
-            labels=tuple(labels[run.id] for run in members),
-            seeds=tuple(run.config.get(SEED_FIELD, 0) for run in members),
-            accuracies=tuple(accuracies), mean=mean, std=std, low=low, high=high))
-    return result
-
-
-def ranking_rows(runs: list[Run]) -> list[dict[str, Any]]:
-    """Configs ranked by test accuracy, best first; a config repeated over seeds by its mean.
-
-    Each row: rank, runs (labels), seeds, test accuracy (the mean), sd in points over the
-    seeds (None for a single run), lowest and highest. Runs without a test accuracy are left out.
-    """
-    labels = run_labels(runs)
-    rows = []
-    for members in _config_groups(runs):
-        accuracies = [float(run.summary["test_accuracy"]) for run in members]
-        mean, std, _, _ = significance.mean_with_interval(accuracies)
-        rows.append({"runs": ", ".join(labels[run.id] for run in members),
-                     "seeds": ", ".join(str(run.config.get(SEED_FIELD, 0)) for run in members),
-                     "test accuracy": mean, "sd (points)": std * 100 if len(members) > 1 else None,
-                     "lowest": min(accuracies), "highest": max(accuracies)})
-    rows.sort(key=lambda row: -row["test accuracy"])
-    return [{"rank": rank, **row} for rank, row in enumerate(rows, 1)]

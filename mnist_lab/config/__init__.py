@@ -10,6 +10,8 @@ from mnist_lab.config._paths import (
     parse_classes,
     parse_setting,
     parse_value,
+    point_words,
+    value_words,
     with_values,
 )
 from mnist_lab.config._presets import PRESET_DESCRIPTIONS, preset, preset_names
@@ -31,5 +33,6 @@ __all__ = [
     "ACTIVATIONS", "BLOCK_KINDS", "DOWNSAMPLING", "FILTERS_SCALE", "LISTS", "OPTIMIZERS", "PADDINGS",
     "PRESET_DESCRIPTIONS", "SCHEDULES", "TRANSFER_MODES", "ConfigError", "ConvBlock", "DenseLayer",
     "FieldInfo", "Rule", "RunConfig", "field_at", "field_info", "field_infos", "field_paths",
-    "parse_classes", "parse_setting", "parse_value", "preset", "preset_names", "with_values",
+    "parse_classes", "parse_setting", "parse_value", "point_words", "preset", "preset_names",
+    "value_words", "with_values",
 ]

@@ -17,7 +17,8 @@ from mnist_lab.config._run import ConvBlock, DenseLayer, RunConfig
 FILTERS_SCALE = "filters_scale"
 LISTS = {"blocks": ConvBlock, "dense": DenseLayer}
 SCALE_INFO = FieldInfo(FILTERS_SCALE, "float", 1.0, Rule(
-    help="multiplies every block's filters (each rounded, at least 1)", label="Filters ×"))
+    help="multiplies every block's filters (each rounded, at least 1)", label="Filters ×",
+    say="filters ×{v}"))
 _CASTS = {"int": int, "float": float, "str": str}
 
 
@@ -111,3 +112,16 @@ def field_paths() -> list[tuple[str, FieldInfo]]:
     for name, cls in LISTS.items():
         paths += [(f"{name}.{info.name}", info) for info in field_infos(cls)]
     return paths + [(FILTERS_SCALE, SCALE_INFO)]
+
+
+def value_words(path: str, value: Any) -> str:
+    """A path's value in words, as the form would say it: `blocks.downsample=max` is "max
+    pooling", `blocks.0.kernel_size=5` is "block 1: kernel 5×5"."""
+    words = field_at(path).words(value)
+    parts = path.split(".")
+    return f"{parts[0].rstrip('s')} {int(parts[1]) + 1}: {words}" if len(parts) == 3 else words
+
+
+def point_words(point: dict[str, Any]) -> str:
+    """A point of a study in words: "max pooling, kernel 5×5"."""
+    return ", ".join(value_words(path, value) for path, value in point.items())

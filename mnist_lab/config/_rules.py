@@ -35,6 +35,8 @@ class Rule:
       offer less than the lab accepts (a rotation of 180° turns a 6 into a 9).
     - `noun`: the field in messages ("kernel size"); `label`: the form's words ("Kernel");
       `value_word`: what one of its choices is called, if not the noun ("unknown mode 'x'").
+    - `say`: how one value reads in words, `{v}` standing for it ("kernel {v}×{v}"); by
+      default a choice reads as its form words, a number as "learning rate 0.01".
     - `flag`: the CLI shortcut of a block's or a dense layer's field (a top-level field's
       flag is its name); `counts`: the shortcut also sets how many blocks or layers there are.
     """
@@ -53,6 +55,7 @@ class Rule:
     form_high: float | None = None
     noun: str = ""
     value_word: str = ""
+    say: str = ""
     flag: str | None = None
     counts: bool = False
 
@@ -153,6 +156,17 @@ class FieldInfo:
     def choice_label(self, value: Any) -> str:
         """The form's words for a choice ("max pooling"), or the value itself."""
         return (self.rule.choices or {}).get(value, str(value))
+
+    def words(self, value: Any) -> str:
+        """One value of the field in words: "max pooling", "kernel 5×5", "batch norm",
+        "learning rate 0.01"."""
+        text = f"{value:g}" if isinstance(value, float) else str(value)
+        if self.rule.say:
+            return self.rule.say.format(v=text)
+        if isinstance(value, bool):
+            return self.noun if value else f"no {self.noun}"
+        label = self.choice_label(value)
+        return label if label != str(value) else f"{self.noun} {text}"
 
 
 def field_infos(cls: type) -> tuple[FieldInfo, ...]:

@@ -35,11 +35,11 @@ class ConvBlock:
     """
 
     filters: int = rule(32, low=1, high=1024, label="Filters", help=FILTERS_HELP,
-                        flag="--filters", counts=True)
-    kernel_size: int = rule(3, low=1, high=28, label="Kernel",
+                        flag="--filters", counts=True, say="{v} filters")
+    kernel_size: int = rule(3, low=1, high=28, label="Kernel", say="kernel {v}×{v}",
                             help="the side of each convolution's square kernel, in pixels",
                             flag="--kernel")
-    convs: int = rule(1, low=1, high=8, label="Convs", flag="--convs",
+    convs: int = rule(1, low=1, high=8, label="Convs", flag="--convs", say="{v} convolutions",
                       help="convolutions in a row: one is a LeNet layer, several a VGG stack")
     activation: str = rule("relu", choices=ACTIVATION_CHOICES, names=True, flag="--activation",
                            help="the activation after every convolution and dense layer")
@@ -63,7 +63,7 @@ class ConvBlock:
 class DenseLayer:
     """One hidden dense layer of the head."""
 
-    units: int = rule(128, low=1, high=16384, flag="--dense", counts=True,
+    units: int = rule(128, low=1, high=16384, flag="--dense", counts=True, say="{v} units",
                       help="the layer's units")
     activation: str = rule("relu", choices=ACTIVATION_CHOICES, names=True, flag="--activation",
                            help="the layer's activation")

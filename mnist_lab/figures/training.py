@@ -85,7 +85,8 @@ def curve_points(history, curve: Curve, x="epoch"):
 
     Batch rows sit at `epoch_progress` on an epoch axis when that column exists, and their
     values are a moving average: noisy batch losses read as a trend. Batch accuracy starts
-    `BATCH_ACCURACY_FROM_EPOCH` into training, so the accuracy axis zooms to where it matters.
+    `BATCH_ACCURACY_FROM_EPOCH` into training, so the accuracy axis zooms to where it matters,
+    unless the run never got that far.
     """
     rows = _rows_of_kind(history, curve.kind)
     values = _column(rows, curve.metric)
@@ -94,7 +95,8 @@ def curve_points(history, curve: Curve, x="epoch"):
     x_column = "epoch_progress" if curve.smoothed and x == "epoch" and "epoch_progress" in rows else x
     y = values.ewm(alpha=BATCH_SMOOTHING).mean() if curve.smoothed else values
     if curve.smoothed and curve.metric == "accuracy" and "epoch_progress" in rows:
-        y = y[rows.loc[y.index, "epoch_progress"] >= BATCH_ACCURACY_FROM_EPOCH]
+        later = y[rows.loc[y.index, "epoch_progress"] >= BATCH_ACCURACY_FROM_EPOCH]
+        y = later if len(later) else y  # a run stopped early: its climb is all there is to see
     return rows.loc[y.index, x_column], y
 
 

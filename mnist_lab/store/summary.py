@@ -53,6 +53,13 @@ def _rate_changes(value: Any) -> str | None:
     return None
 
 
+def _layer_names(value: Any) -> str | None:
+    """The layers a transfer copied or froze: Keras layer names."""
+    if not isinstance(value, list) or not all(isinstance(name, str) and len(name) <= 80 for name in value):
+        return f"must be a list of layer names, got {str(value)[:80]}"
+    return None
+
+
 # An imported copy's: when the run was first created (its own created_at is the import's
 # time). `store.archive` writes it at import, and keeps it through further round trips.
 ORIGINAL_CREATED_AT = "original_created_at"
@@ -64,8 +71,11 @@ FIELDS: dict[str, Callable[[Any], str | None]] = {
     "train_images": _number(int),
     "params": _number(int),
     "flops": _number(int),
+    "copied_layers": _layer_names,  # a run started from another's weights (transfer)
+    "frozen_layers": _layer_names,
     # Known at the end.
     "test_accuracy": _number(float, 0.0, 1.0),
+    "test_images": _number(int, 1),
     "test_loss": _number(float),
     "train_seconds": _number(float),
     "images_seen": _number(int),

@@ -153,13 +153,18 @@ def run_worker(args: argparse.Namespace, store: RunStore) -> int:
 
 
 def _print_report(store: RunStore, name: str) -> None:
+    from mnist_lab.compare.arms import interval_text
+    from mnist_lab.formats import percent
     from mnist_lab.sweeps.report import study_report
 
     report = study_report(store, name)
     print(f"\nstudy {name}: " + (", ".join(f"{count} {state}" for state, count
                                           in sorted(report.counts.items())) or "no trials"))
     for arm in report.arms:
-        mean, _, low, high = arm.interval()
-        spread = f"95% interval {low:.2%} to {high:.2%}" if arm.n >= 2 else "n = 1: no interval"
-        print(f"  {arm.label:40} n={arm.n}  {mean:.2%}  ({spread})")
-    print("\n" + "\n".join(report.conclusion.lines))
+        interval = arm.interval()
+        spread = f"95% interval {interval_text(interval)}" if arm.n >= 2 else interval_text(interval)
+        print(f"  {arm.label:32} n={arm.n}  {percent(interval.mean)}  ({spread})  {arm.path}")
+    conclusion = report.conclusion
+    print("\n" + "\n".join((conclusion.headline, *conclusion.lines)))
+    if conclusion.other_question:
+        print("\n" + "\n".join(conclusion.other_question))

@@ -108,12 +108,16 @@ def _report(found: list[Trial], reported: set[str], say: Callable[[str], None]) 
 
 def prune_trials(store: RunStore, latest: list[Trial], curves: dict[str, dict[int, float]],
                  say: Callable[[str], None]) -> None:
-    """Stop main-phase trials whose validation accuracy is below the median of finished ones."""
+    """Stop main-phase trials whose validation accuracy is below the median of finished ones,
+    while they still have epochs to train: a trial past its last epoch is complete."""
     finished = [_curve(store, trial, curves) for trial in latest if trial.state is TrialState.DONE]
     for trial in latest:
         if trial.state is not TrialState.RUNNING or trial.phase != MAIN or trial.pruned_at:
             continue
         running = _curve(store, trial, curves, cached=False)
+        epochs = trial.run.config.get("epochs")
+        if running and epochs is not None and max(running) >= epochs:
+            continue  # its last epoch is done: nothing is left to save by stopping it
         if running and search.should_prune(finished, running):
             epoch = max(running)
             store.set_trial(trial.run.id, {**trial.run.trial, "pruned_at": epoch})

@@ -3,7 +3,9 @@
 Grid points run in the random order Optuna's GridSampler gives, one seed round at a time, so
 every factor shows results early. Random and TPE points are asked one arm at a time, from the
 arms scored so far. A slot whose trial failed is tried again, up to `MAX_ATTEMPTS` in all.
-With three or more arms, the two best are re-run on fresh seeds once the plan is done.
+With three or more arms, the two best are re-run on fresh seeds once the plan is done; when
+their fresh seeds change which arms rank first and second, the new one is re-run too, while
+the study's trial limit allows.
 """
 
 from __future__ import annotations
@@ -65,18 +67,33 @@ def main_slots(spec: StudySpec, found: list[Trial]) -> list[Slot]:
 
 
 def confirm_slots(spec: StudySpec, found: list[Trial]) -> list[Slot]:
-    """Fresh seeds for the two best arms, once every main slot has settled (three arms or more).
+    """Fresh seeds for the arms the head-to-head needs, once every main slot has settled.
 
-    The two are ranked on the main phase's trials only, so the choice stays fixed while the
-    re-runs report.
+    With three or more arms, the two best on the main phase's trials are re-run (this first
+    round is not counted against the trial limit: it is what makes a winner trustworthy).
+    Their fresh seeds may change which arms rank first and second over all seeds; an arm that
+    then enters the top two without fresh seeds is re-run too, while the study's trials stay
+    within its limit. An arm is re-run once at most, so the rounds end.
     """
     main = [trial for trial in found if trial.phase == MAIN]
     if not spec.confirm or any(trial.state.open for trial in main):
         return []
-    ranked = arms(spec, main)
-    if len(ranked) < 3:
+    first_round = arms(spec, main)
+    if len(first_round) < 3:
         return []
-    return [(arm.point, seed, CONFIRM) for seed in spec.seeds(CONFIRM) for arm in ranked[:2]]
+    due = {arm.key: arm.point for arm in first_round[:2]}
+    confirm = [trial for trial in found if trial.phase == CONFIRM]
+    for trial in confirm:  # an arm once re-run keeps its fresh slots
+        due.setdefault(point_key(trial.point), trial.point)
+    seeds = spec.seeds(CONFIRM)
+    if not any(trial.state.open for trial in confirm):
+        started = {point_key(trial.point) for trial in confirm}
+        planned = len(latest_by_key(found)) + len(seeds) * sum(key not in started for key in due)
+        for arm in arms(spec, found)[:2]:
+            if arm.key not in due and planned + len(seeds) <= spec.budget.max_trials:
+                due[arm.key] = arm.point
+                planned += len(seeds)
+    return [(point, seed, CONFIRM) for seed in seeds for point in due.values()]
 
 
 def confirming(spec: StudySpec, found: list[Trial]) -> bool:

@@ -155,6 +155,7 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     summary = {
         **plan,
         "test_accuracy": float(np.mean(probabilities.argmax(axis=1) == splits.y_test)),
+        "test_images": len(splits.y_test),
         "test_loss": analysis.cross_entropy(probabilities, splits.y_test),
         "train_seconds": round(train_seconds, 2),
         "images_seen": counter.images_seen,
@@ -167,10 +168,12 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
         "learning_rate_changes": schedule.changes,
     }
     store.set_summary(run_id, summary)
-    if control.terminated:
+    # A stop that came after the last batch stopped nothing: the run trained as configured.
+    cut_short = counter.epochs_completed < config.epochs
+    if control.terminated and cut_short:
         store.set_status(run_id, RunStatus.INTERRUPTED, error=TERMINATED_BY_SIGTERM)
     else:
-        store.set_status(run_id, RunStatus.STOPPED if control.stopped else RunStatus.COMPLETED)
+        store.set_status(run_id, RunStatus.STOPPED if control.stopped and cut_short else RunStatus.COMPLETED)
     if not console:  # in the trainer's log: what it wrote, to check against the store
         print(f"{METRIC_POINTS_LINE} {run_id}: {live.recorded}", file=sys.stderr, flush=True)
     return summary
