@@ -39,8 +39,11 @@ if __name__ == "__main__":
     except IndexDamagedError as error:  # every page reads the index: one message, not a trace
         st.error(f"The runs cannot be shown: {error}")
 else:
-    from app.keras_state import keep_keras_state
-    from app.live_server import live_routes
+    from app.keras_state import import_keras_in_background, keep_keras_state
+    from app.live_server import live_routes, page_routes
 
     keep_keras_state()  # once per server process: no Keras reset after every rerun
-    app = st.App(__file__, routes=live_routes(RunStore, st.get_option("server.baseUrlPath")))
+    import_keras_in_background()
+    base_path = st.get_option("server.baseUrlPath")
+    pages = sorted(path.stem for path in Path(__file__).with_name("pages").glob("*.py"))
+    app = st.App(__file__, routes=live_routes(RunStore, base_path) + page_routes(pages, base_path))

@@ -13,10 +13,10 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from app.readers import cached_predictions, get_store, mnist
-from app.user_text import no_html
+from app.user_text import as_text, no_html
 from mnist_lab import links
 from mnist_lab.data import DataUnavailableError, restricted_to
-from mnist_lab.store import Run, artifacts
+from mnist_lab.store import Run, artifacts, validate_run_id
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 # For small charts: Plotly's toolbar would cover their titles, and they need no zoom.
@@ -31,19 +31,45 @@ def run_label(run: Run) -> str:
     return f"{run.name} · {run.status}{score}{damaged} · {run.id}"
 
 
+def unusable_run(run_id: str, runs: list[Run], need: str = "") -> str:
+    """Why the run a link names cannot be shown, as the one sentence every page says: not a
+    run id at all, no such run in this lab, or (with `need`) a run that has not what the page
+    needs yet."""
+    try:
+        validate_run_id(run_id)
+    except ValueError as error:
+        return f"This link's run cannot be shown: {no_html(error)}."
+    known = next((run for run in runs if run.id == run_id), None)
+    if known is None:
+        return (f"This link's run cannot be shown: there is no run with id '{run_id}' in this lab "
+                "(it may have been deleted, or the link is from another lab).")
+    return f"This link's run cannot be shown: {as_text(known.name)} is {known.status}{need}."
+
+
 def pick_run(label: str = "Run", *, finished_only: bool = True, key: str = "run_picker") -> Run | None:
     """A selectbox of runs, preselecting the run named in the URL (`?run=ID`), else the run
-    the user studied on the page before (the sidebar's links drop the query)."""
-    runs = get_store().list()
-    if finished_only:
-        runs = [run for run in runs if run.status.finished]
+    the user studied on the page before (the sidebar's links drop the query).
+
+    A link's run that cannot be shown is named as such, and no other run is presented as the
+    link's: the picker starts empty, and the page waits for the user's choice.
+    """
+    every = get_store().list()
+    runs = [run for run in every if run.status.finished] if finished_only else every
+    linked = st.query_params.get(RUN_PARAM)
+    ids = [run.id for run in runs]
+    # Until a run is chosen, the URL keeps the link's run, and this says why it is not shown.
+    unusable = linked is not None and linked not in ids and st.session_state.get(key) is None
+    if unusable:
+        st.warning(unusable_run(linked, every, ", so it has no results to show yet"))
     if not runs:
         st.info("No finished runs yet. Train one on the Train page.")
         return None
-    wanted = st.query_params.get(RUN_PARAM) or st.session_state.get(STUDIED_RUN)
-    ids = [run.id for run in runs]
-    index = ids.index(wanted) if wanted in ids else 0
-    run = st.selectbox(label, runs, index=index, format_func=run_label, key=key)
+    wanted = linked or st.session_state.get(STUDIED_RUN)
+    index = ids.index(wanted) if wanted in ids else None if unusable else 0
+    run = st.selectbox(label, runs, index=index, format_func=run_label, key=key,
+                       placeholder="choose a run to study")
+    if run is None:
+        return None
     st.query_params[RUN_PARAM] = run.id
     st.session_state[STUDIED_RUN] = run.id
     return run
@@ -116,7 +142,7 @@ def pick_scored_run(title: str):
     st.title(title)
     run = pick_run()
     if run is None:
-        st.stop()
+        st.stop()  # no run yet, or a link's run that cannot be shown and none chosen instead
     try:
         probabilities, y_test = cached_predictions(run)
         data = mnist()

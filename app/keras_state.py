@@ -1,4 +1,5 @@
-"""Keep Keras's state between reruns: the dashboard's second use of a Streamlit internal.
+"""Keras in the dashboard's process: imported once in the background as the server starts, and
+its state kept between reruns (the dashboard's second use of a Streamlit internal).
 
 After every script run Streamlit calls `keras.backend.clear_session()` once Keras is imported
 (`script_runner._clean_problem_modules`), for scripts that build a new model on each rerun.
@@ -12,9 +13,14 @@ tests/test_streamlit_internals.py fails if Streamlit changes the behaviour this 
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 
 from streamlit.runtime.scriptrunner import script_runner
+
+PRELOAD_ENV = "MNIST_LAB_PRELOAD_KERAS"  # "0": a server that shows no model skips the import
 
 
 def keep_keras_state() -> None:
@@ -27,3 +33,24 @@ def close_pyplot_figures() -> None:
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")
+
+
+def import_keras_in_background() -> threading.Thread | None:
+    """Import Keras (and TensorFlow) in a thread as the server starts, so that the first visit
+    to a page that opens a model (Errors' saliency, the Inspector) costs what later ones do
+    instead of the import's seconds. The import holds Python's import lock: a page that needs
+    Keras before it is done waits for it, and never imports it twice."""
+    if os.environ.get(PRELOAD_ENV, "1") == "0" or "keras" in sys.modules:
+        return None
+
+    def preload() -> None:
+        started = time.perf_counter()
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # a server log, not a terminal
+        import keras  # noqa: F401  (the import is the point)
+
+        print(f"mnist-lab: Keras imported in the background in {time.perf_counter() - started:.1f} s",
+              file=sys.stderr, flush=True)
+
+    thread = threading.Thread(target=preload, daemon=True, name="import keras")
+    thread.start()
+    return thread

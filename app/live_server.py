@@ -1,9 +1,17 @@
-"""HTTP routes the dashboard serves beside Streamlit's own: the live feed and Plotly's script.
+"""HTTP routes the dashboard serves beside Streamlit's own: the live feed, Plotly's script, and
+its pages' own addresses.
 
 `dashboard.py` mounts them with `st.App`, under `server.baseUrlPath` like Streamlit's own
 routes. The Train page's live view (`app/train/live_run/`) polls
 `<base>/lab/live/<run id>?after=<row id>&marks=<n>` and loads Plotly from this server, so the
 dashboard works offline.
+
+A direct link to a page (`/errors?run=ID`) gets Streamlit's own `index.html` with the
+dashboard's address set in `window.__streamlit.BACKEND_BASE_URL`. Without it Streamlit's
+script guesses its server from the page's address and asks `/errors/_stcore/health` and
+`/errors/_stcore/host-config` first: two 404s in the console of every direct link
+(streamlit/streamlit#7074, open). `BACKEND_BASE_URL` is the variable Streamlit reads for
+that (streamlit/streamlit#11537); tests/test_streamlit_internals.py fails if it stops.
 """
 
 from __future__ import annotations
@@ -13,13 +21,14 @@ from collections.abc import Callable
 from importlib.resources import files
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
 from mnist_lab.live.feed import LiveFeed
 from mnist_lab.store import IndexDamagedError, RunNotFoundError, RunStore
 
 PLOTLY_FILE = files("plotly") / "package_data" / "plotly.min.js"
+STREAMLIT_INDEX = files("streamlit") / "static" / "index.html"
 
 
 def _count(request: Request, name: str) -> int:
@@ -61,3 +70,17 @@ def live_routes(open_store: Callable[[], RunStore], base_path: str = "") -> list
                             headers={"Cache-Control": "public, max-age=86400"})
 
     return [Route(f"{prefix}/lab/live/{{run_id}}", live), Route(f"{prefix}/lab/plotly.min.js", plotly_js)]
+
+
+def page_routes(pages: list[str], base_path: str = "") -> list[Route]:
+    """Each page's address (`<base>/errors`) answered with Streamlit's page, told where its
+    server is, so that a direct link asks nothing of `<base>/errors/_stcore/`."""
+    prefix = url_prefix(base_path)
+    where = (f"<script>window.__streamlit = {{BACKEND_BASE_URL: "
+             f"new URL({prefix + '/'!r}, window.location.href).href}};</script>")
+    html = STREAMLIT_INDEX.read_text().replace("<head>", "<head>" + where, 1)
+
+    def page(_request: Request) -> Response:
+        return HTMLResponse(html, headers={"Cache-Control": "no-cache"})
+
+    return [Route(f"{prefix}/{name}", page) for name in pages]

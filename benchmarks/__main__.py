@@ -15,7 +15,16 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks import dashboard_watch, data_load, large_store, overhead, page_latency, records, sweep_share
+from benchmarks import (
+    dashboard_watch,
+    data_load,
+    first_visit,
+    large_store,
+    overhead,
+    page_latency,
+    records,
+    sweep_share,
+)
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -47,6 +56,9 @@ def main() -> None:
         results.update(page_latency.measure(repeats=3 if quick else 5))
         # 200 runs: the Runs table, Compare, cell clicks; the dashboard's and a trainer's memory.
         results.update(large_store.measure(repeats=3 if quick else 5))
+        # The first Inspector visit of a fresh server, with and without Keras imported in the
+        # background as the server starts.
+        results.update(first_visit.measure(repeats=1 if quick else 3))
     else:
         results["watch"] = results["page_latency"] = results["large_store"] = (
             "skipped: Debian's chromium is not installed")

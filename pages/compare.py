@@ -19,6 +19,7 @@ X_AXES = {"epoch": "epoch", "wall time (s)": "wall_s"}
 GRID_SIZE = 16
 DIGIT_WIDTH = 64  # pixels of each digit only one run reads right, smaller than Errors' 100
 PAIR_PARAMS = {"pair_a": "a", "pair_b": "b"}  # ?a=ID&b=ID: the head-to-head's runs
+COMPARED = "compared_runs"  # the runs last compared, kept when the page is left
 
 
 def curves(chosen, labels) -> None:
@@ -156,9 +157,12 @@ if len(wanted) < len(linked) and "compare_runs" not in st.session_state:
     missing = ", ".join(f"'{as_text(run_id)}'" for run_id in linked if run_id not in finished)
     st.warning(f"This link names runs that are not finished runs of this lab: {missing}. "
                "They are left out.")
-chosen_ids = st.multiselect("Runs", list(finished), default=wanted,
+# The runs compared last come back with the page: the sidebar's links carry no ?run=.
+remembered = [run_id for run_id in st.session_state.get(COMPARED, []) if run_id in finished]
+chosen_ids = st.multiselect("Runs", list(finished), default=wanted if linked else remembered,
                             format_func=lambda run_id: run_label(finished[run_id]),
                             key="compare_runs", placeholder="pick two or more finished runs")
+st.session_state[COMPARED] = chosen_ids
 chosen = [finished[run_id] for run_id in chosen_ids]
 if len(chosen) < 2:
     st.info("Pick two or more finished runs to compare, or select them on the Runs page.")

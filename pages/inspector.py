@@ -59,7 +59,8 @@ def own_digit():
                            return_image_data=True)
         st.caption("Draw one digit, large, filling most of the square; the bin clears it.")
         return canvas.image_data
-    upload = st.file_uploader("An image of one digit", key="upload")
+    upload = st.file_uploader("An image of one digit", key="upload",
+                              help=f"{drawn_digits.FORMATS}; one digit, any size")
     if upload is None:
         return None
     try:

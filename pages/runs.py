@@ -1,147 +1,30 @@
-"""Runs: every run in one table; select runs to compare, rename, tag, delete, re-run or export."""
+"""Runs: every run in one table; select runs to compare or tag them, or one to rename, tag,
+delete, re-run or export it."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app.common import RUN_PARAM, route_through_dashboard
+from app.common import route_through_dashboard
 from app.readers import get_store
-from app.user_text import as_text, no_html
-from mnist_lab.compare.run_table import RunFilter, accuracy_scale, all_tags, runs_table
-from mnist_lab.config import ConfigError
-from mnist_lab.store import RunStatus, archive, parse_tags
-from mnist_lab.training import runner
+from app.runs.actions import (
+    SHOWN_KEY,
+    TABLE_KEY,
+    column_config,
+    import_section,
+    keep_selection_on_runs,
+    manage,
+    notice,
+    several,
+)
+from mnist_lab.compare.run_table import RunFilter, all_tags, runs_table
+from mnist_lab.store import RunStatus
 
 route_through_dashboard()
 
-TABLE_KEY = "runs_table"
-# The ids of the rows the table showed when the user last ticked one: a tick names a row
-# position, and positions move when a run is imported, deleted or filtered away.
-SHOWN_KEY = "runs_shown_ids"
-NOTICE_KEY = "runs_notice"  # (kind, message): what the last action did, said once
-UPLOADS_KEY = "runs_imports"  # archives imported: each import gets a fresh, empty uploader
-
-
-def column_config(table) -> dict:
-    """Formats and widths: the accuracy column, second, is wide enough for its bar and "99.2%"."""
-    low, high = accuracy_scale(table["test accuracy"])
-    return {
-        "id": None,  # kept for selection, not shown
-        "name": st.column_config.TextColumn("name", width=220),
-        "test accuracy": st.column_config.ProgressColumn(
-            "test accuracy", format="percent", min_value=low, max_value=high, width=150,
-            help=f"the bar runs from {low:.0%} to {high:.0%}"),
-        "architecture": st.column_config.TextColumn("architecture", width=300),
-        "created": st.column_config.DatetimeColumn("created", format="YYYY-MM-DD HH:mm"),
-        # Shown once some run is an imported copy.
-        "imported": st.column_config.DatetimeColumn("imported", format="YYYY-MM-DD HH:mm",
-                                                    help="when this copy was imported from an archive")
-        if table["imported"].notna().any() else None,
-        "params": st.column_config.NumberColumn("params", format="localized"),
-        "training s": st.column_config.NumberColumn("training s", format="%.1f"),
-        "images/s": st.column_config.NumberColumn("images/s", format="%.0f"),
-        "tags": st.column_config.ListColumn("tags"),
-    }
-
-
 store = get_store()
 st.title("Runs")
-
-
-def keep_selection_on_runs(shown_ids: list[str]) -> None:
-    """Move the table's ticks to the rows where the ticked runs are now, before it is drawn."""
-    state = st.session_state.get(TABLE_KEY)
-    before = st.session_state.get(SHOWN_KEY, [])
-    if not state or not before:
-        return
-    rows = state["selection"]["rows"]
-    ticked = [before[row] for row in rows if row < len(before)]
-    moved = [shown_ids.index(run_id) for run_id in ticked if run_id in shown_ids]
-    if moved != rows:
-        st.session_state[TABLE_KEY] = {"selection": {"rows": moved, "columns": [], "cells": []}}
-
-
-def say(kind: str, message: str) -> None:
-    """Confirm an action in words on the next draw (an action's callback runs before it)."""
-    st.session_state[NOTICE_KEY] = (kind, message)
-
-
-def import_archive(upload_key: str) -> None:
-    upload = st.session_state.get(upload_key)
-    if upload is None:
-        return
-    try:
-        run_id = archive.import_run(store, upload.getvalue())
-    except archive.ArchiveError as error:
-        say("error", f"This archive was refused: {no_html(error)}")
-        return
-    say("success", f"Imported {as_text(upload.name)} as run {as_text(store.get(run_id).name)} ({run_id}).")
-    # A fresh uploader: the archive just imported cannot be imported again by a second click.
-    st.session_state[UPLOADS_KEY] = st.session_state.get(UPLOADS_KEY, 0) + 1
-
-
-def import_section() -> None:
-    with st.expander("Import a run archive (.zip)"):
-        upload_key = f"import_upload_{st.session_state.get(UPLOADS_KEY, 0)}"
-        upload = st.file_uploader("Run archive", type=["zip"], key=upload_key)
-        st.button("Import", key="import_button", disabled=upload is None,
-                  on_click=import_archive, args=(upload_key,))
-
-
-def save(run) -> None:
-    name, tags, notes = (st.session_state[f"{field}_{run.id}"] for field in ("name", "tags", "notes"))
-    try:
-        store.update(run.id, name=name, tags=parse_tags(tags), notes=notes)
-    except ValueError as error:
-        say("error", no_html(error))
-    else:
-        say("success", f"Saved the name, tags and notes of {as_text(name)} ({run.id}).")
-
-
-def delete_run(run) -> None:
-    try:
-        store.delete(run.id)
-    except ValueError as error:
-        say("error", no_html(error))
-    else:
-        say("success", f"Deleted {as_text(run.name)} ({run.id}).")
-
-
-def manage(run) -> None:
-    """Rename, tag, notes, re-run, open in Train, export and delete one selected run."""
-    st.subheader(f"{as_text(run.name)} · {run.status}")
-    with st.form(f"edit_{run.id}"):
-        st.text_input("Name", run.name, key=f"name_{run.id}")
-        st.text_input("Tags (comma-separated)", ", ".join(run.tags), key=f"tags_{run.id}")
-        st.text_area("Notes", run.notes, key=f"notes_{run.id}")
-        st.form_submit_button("Save", on_click=save, args=(run,), key="save")
-    again, train, export, delete = st.columns(4)
-    # Short labels, the details in their help: four columns are 195 px wide at 1280 px.
-    if again.button("Re-run", key="rerun", help="Train the same config again as a new run"):
-        try:
-            new_id = runner.rerun(store, run.id)
-        except ConfigError as error:
-            st.error(f"This run's config cannot be trained again: {no_html(error)}")
-        else:
-            st.switch_page("pages/train.py", query_params={RUN_PARAM: new_id})
-    if train.button("Open in Train", key="open_train",
-                    help="Load this run's config into the Train page's form, to change it"):
-        st.switch_page("pages/train.py", query_params={"from": run.id})
-    if run.status.active:
-        export.caption("Export is possible once the run has finished.")
-    else:
-        export.download_button("Export .zip", lambda: archive.export_run(store, run.id),
-                               file_name=f"{run.name}-{run.id}.zip".replace(" ", "_"),
-                               mime="application/zip", key="export",
-                               help="One zip with the config, metrics, model and predictions")
-    confirmed = delete.checkbox(f"Yes, delete {as_text(run.name)}", key=f"confirm_{run.id}")
-    delete.button("Delete", disabled=not confirmed, key="delete", on_click=delete_run, args=(run,))
-
-
-notice = st.session_state.pop(NOTICE_KEY, None)
-if notice is not None:
-    kind, message = notice
-    (st.success if kind == "success" else st.error)(message)
+notice("top")
 import_section()
 runs = store.list()
 if not runs:
@@ -152,7 +35,7 @@ by_status, by_tag, by_text = st.columns([2, 1, 2])
 run_filter = RunFilter(
     statuses=tuple(by_status.multiselect("Status", [str(status) for status in RunStatus])),
     tag=by_tag.selectbox("Tag", all_tags(runs), index=None, placeholder="any tag"),
-    text=by_text.text_input("Search names, notes, tags, ids"),
+    text=by_text.text_input("Search names, notes, tags, studies, ids"),
 )
 shown = [run for run in runs if run_filter.keeps(run)]
 st.caption(f"{len(shown)} of {len(runs)} runs. Click rows to select them; click a header to sort.")
@@ -164,11 +47,8 @@ st.session_state[SHOWN_KEY] = [run.id for run in shown]
 selected = [shown[row] for row in event["selection"]["rows"] if row < len(shown)]
 
 if len(selected) >= 2:
-    if st.button(f"Compare the {len(selected)} selected runs", type="primary", key="compare"):
-        # A list value repeats the key (?run=a&run=b); a list of pairs would keep only the last.
-        st.switch_page("pages/compare.py",
-                       query_params={RUN_PARAM: [run.id for run in selected]})
+    several(selected)
 elif len(selected) == 1:
     manage(selected[0])
 else:
-    st.caption("Select one run to manage it, or two or more to compare them.")
+    st.caption("Select one run to manage it, or two or more to compare or tag them.")

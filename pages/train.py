@@ -37,8 +37,13 @@ def preview(form: Form) -> Architecture | None:
     columns[1].metric("FLOPs per image", f"{architecture.flops:,}")
     columns[2].metric("Layers", len(architecture.layers))
     columns[3].metric("Receptive field", f"{max(layer.receptive_field for layer in architecture.layers)} px")
+    # Room for a detail such as "12@3x3 same, stride 2, relu" at 1280 px, which was cut off.
     st.dataframe(pd.DataFrame(architecture.rows()), hide_index=True, column_config={
-        column: st.column_config.NumberColumn(format="localized") for column in ("params", "flops")})
+        "layer": st.column_config.TextColumn(width=110), "kind": st.column_config.TextColumn(width=95),
+        "detail": st.column_config.TextColumn(width=250), "output": st.column_config.TextColumn(width=75),
+        "receptive field": st.column_config.NumberColumn("RF", width=40, help="receptive field, pixels"),
+        **{column: st.column_config.NumberColumn(format="localized", width=80)
+           for column in ("params", "flops")}})
     st.plotly_chart(figures.feature_map_figure(architecture))
     if form.config.augmented:
         st.subheader("What training shows the network")

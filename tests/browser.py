@@ -40,11 +40,14 @@ def free_port() -> int:
 
 @contextmanager
 def dashboard(home: Path, log_path: Path, script: Path = ROOT / "dashboard.py",
-              streamlit: tuple[str, ...] = ("-m", "streamlit")) -> Iterator[str]:
+              streamlit: tuple[str, ...] = ("-m", "streamlit"), preload: bool = False) -> Iterator[str]:
     """`streamlit run dashboard.py` (or another `script`) on a free localhost port, over the
-    run store `home`; `streamlit` is how Python starts Streamlit (a benchmark wraps it)."""
+    run store `home`; `streamlit` is how Python starts Streamlit (a benchmark wraps it).
+    `preload`: the server imports Keras in the background as it starts, as it does for
+    users; off by default, so that a test's two cores serve its browser."""
     port = free_port()
-    env = {**os.environ, "MNIST_LAB_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "MNIST_LAB_HOME": str(home), "PYTHONPATH": str(ROOT),
+           "MNIST_LAB_PRELOAD_KERAS": "1" if preload else "0"}
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
             [sys.executable, *streamlit, "run", str(script),

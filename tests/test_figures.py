@@ -380,3 +380,13 @@ def test_a_run_stopped_before_half_an_epoch_still_draws_its_accuracy():
     accuracy = next(trace for trace in figure.data if trace.xaxis == "x2" and trace.name == "train (batches)")
     np.testing.assert_allclose(accuracy.x, [0.1, 0.2, 0.36])
     assert len(accuracy.y) == 3 and min(accuracy.y) < 0.5
+
+
+def test_the_reference_lines_labels_stand_right_of_the_plot_not_over_the_curves():
+    figure = figures.curves_figure(training_history(), reference_lines={"LeNet-5": 0.9905,
+                                                                       "best single model": 0.9983})
+    labels = [note for note in figure.layout.annotations if "99." in note.text]
+    assert [note.text for note in labels] == ["LeNet-5 (99.05%)", "best single model (99.83%)"]
+    # At the right end of the accuracy plot's domain, anchored by their left edge: outside it.
+    assert all((note.x, note.xanchor, note.xref) == (1, "left", "x2 domain") for note in labels)
+    assert figure.layout.margin.r >= 100

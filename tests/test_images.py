@@ -144,7 +144,8 @@ def test_empty_and_oversized_files_are_refused():
 
 
 def test_bytes_that_are_not_an_image_are_refused():
-    message = r"the file is not an image PIL can read \(PNG, JPEG, BMP, GIF, ...\)"
+    message = (r"the file is not an image in a format that works here; upload a PNG, JPEG, GIF, "
+               r"BMP, TIFF or WebP file")
     with pytest.raises(ImageError, match=message):
         decode_upload(b"these are the digits one, two, three")
 

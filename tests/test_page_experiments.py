@@ -10,6 +10,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from app.experiments import studies as experiments
+from app.user_text import as_text
 from mnist_lab.config import preset
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps.space import parse_grid
@@ -87,7 +88,7 @@ def test_a_finished_study_shows_its_arms_conclusion_and_links(finished_study):
     assert table["sd"].tolist() == ["0.00 points", "0.00 points"]
     assert [element.value for element in at.success] == [
         "max pooling wins: its lead over average pooling is larger than what changing the seed "
-        "alone does (Welch's test over seeds, p = 0)."]
+        "alone does (Welch's test over seeds, p \\< 0.001)."]  # '<' escaped for Markdown
     assert any("max pooling scores best: 99.85%" in text.value for text in at.markdown)
     compare = next(link for link in at.get("page_link") if "Compare" in link.proto.label)
     assert compare.proto.query_string.count("run=") == 6
@@ -129,3 +130,47 @@ def test_a_ray_address_in_the_page_sends_the_study_to_ray(store, launched):
     at.text_input(key="study_ray_address").set_value("10.0.0.5:6379")
     at.button(key="quick_pooling").click().run()
     assert launched == [("pooling-quick", "10.0.0.5:6379")]
+
+
+def measured_lenet5(store, seconds_per_image: float) -> None:
+    """A completed lenet5 run of this machine: its training seconds per image seen."""
+    from mnist_lab.store import RunStatus
+
+    run_id = store.create_run(preset("lenet5").to_dict(), name="measured")
+    store.set_summary(run_id, {"train_seconds": 54_000 * seconds_per_image, "images_seen": 54_000})
+    store.set_status(run_id, RunStatus.COMPLETED)
+
+
+def test_starting_a_study_while_another_is_shown_switches_to_it_and_says_so(finished_study, store,
+                                                                          launched):
+    """Start gave no sign: the view stayed on the study shown while the new one trained."""
+    measured_lenet5(store, 0.001)  # 1 ms an image: 2.7 s an epoch of 300 images per class
+    at = open_page(finished_study)
+    assert at.selectbox(key="study").value == finished_study
+    at.button(key="quick_pooling-vs-stride").click().run()
+    assert launched == [("pooling-vs-stride-quick", None)]
+    assert at.selectbox(key="study").value == "pooling-vs-stride-quick"
+    assert at.success[0].value == (f"Started study {as_text('pooling-vs-stride-quick')}: 6 trials × "
+                                   "4 epochs × 2.7 s an epoch of its base config here: about 1 min "
+                                   "05 s with one trainer.")
+
+
+def test_a_study_estimated_over_ten_minutes_waits_for_a_yes(store, launched):
+    measured_lenet5(store, 0.001)  # 54 s an epoch of the full data
+    at = open_page()
+    at.button(key="full_pooling-vs-stride").click().run()
+    assert launched == [] and StudyIndex(store).list() == []  # nothing saved, nothing started
+    assert at.warning[0].value == ("This study is long: 6 trials × 10 epochs × 54 s an epoch of "
+                                   "its base config here: about 54 min 00 s with one trainer. "
+                                   "Start it?")
+    at.button(key="start_long").click().run()
+    assert launched == [("pooling-vs-stride", None)]
+    assert at.selectbox(key="study").value == "pooling-vs-stride"
+
+
+def test_a_study_never_measured_here_says_its_time_is_unknown(store, launched):
+    at = open_page()
+    at.button(key="quick_pooling-vs-stride").click().run()
+    assert launched == [("pooling-vs-stride-quick", None)]
+    assert at.success[0].value.endswith("6 trials × 4 epochs; its time is unknown until a run of "
+                                        "its base config has been measured on this machine.")

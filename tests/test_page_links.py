@@ -134,3 +134,43 @@ def test_a_bad_compare_link_says_what_it_leaves_out(store, mnist):
     assert (f"This link's run A ('{as_text('not-a-run')}') is not among the runs compared with their test "
             "predictions; another run takes its place.") in warnings
     assert at.selectbox(key="pair_a").value == f"first ({first[-6:]})"
+
+
+@pytest.mark.parametrize("page", ["pages/errors.py", "pages/misclassified.py", "pages/inspector.py"])
+@pytest.mark.parametrize(("linked", "says"), [
+    ("../../etc/passwd", "This link's run cannot be shown: invalid run id '../../etc/passwd': "),
+    ("20200101-000000-abcdef", "This link's run cannot be shown: there is no run with id "
+                               "'20200101-000000-abcdef' in this lab"),
+])
+def test_a_link_to_a_run_that_cannot_be_shown_says_so_and_shows_no_other(two_runs, page, linked, says):
+    """The page replaced such a run with the newest and rewrote the URL to it, silently: a
+    shared link to a deleted run showed someone else's errors."""
+    at = open_page(page, run=linked)
+    assert not at.exception
+    assert at.warning[0].value.startswith(says)
+    assert at.selectbox(key="run_picker").value is None
+    assert at.query_params["run"] == linked  # the URL still names what the link asked for
+    assert not at.get("imgs") and not at.subheader  # nothing of any run is shown as the link's
+
+    chosen = at.selectbox(key="run_picker").select_index(0).run()
+    assert chosen.query_params["run"] == two_runs[1] and not chosen.warning
+
+
+def test_a_link_to_a_run_still_training_says_it_has_no_results_yet(store, two_runs):
+    from mnist_lab.config import preset
+
+    queued = store.create_run(preset("lenet5").to_dict(), name="queued one")
+    at = open_page("pages/errors.py", run=queued)
+    assert at.warning[0].value == ("This link's run cannot be shown: queued one is queued, so it "
+                                   "has no results to show yet.")
+
+
+def test_compare_keeps_its_runs_when_the_user_leaves_and_comes_back(two_runs):
+    """Compare opened empty after a trip to another page through the sidebar."""
+    at = open_page("pages/compare.py", run=list(two_runs))
+    assert at.multiselect(key="compare_runs").value == list(two_runs)
+    at = follow_sidebar(at, "pages/errors.py")
+    at = follow_sidebar(at, "pages/compare.py")
+    assert not at.exception
+    assert at.multiselect(key="compare_runs").value == list(two_runs)
+    assert at.query_params["run"] == list(two_runs)

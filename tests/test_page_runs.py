@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.user_text import as_text
-from mnist_lab.config import RunConfig
+from mnist_lab.config import RunConfig, preset
 from mnist_lab.links import decode_config
 from mnist_lab.store import RunStatus, archive
 from tests.fakes import seed_run
@@ -227,3 +227,39 @@ def test_accuracy_comes_second_with_a_bar_that_tells_close_runs_apart(store, mni
     assert list(table.columns[:4]) == ["id", "name", "test accuracy", "architecture"]
     accuracy = json.loads(at.dataframe[0].proto.columns)["test accuracy"]
     assert accuracy["type_config"]["min_value"] == 0.97 and accuracy["width"] >= 150
+
+
+def test_a_studys_trials_read_by_arm_and_seed_with_their_study_in_its_own_column(store, mnist):
+    from mnist_lab.sweeps.driver import _queue
+    from mnist_lab.sweeps.space import parse_grid
+    from mnist_lab.sweeps.study import StudySpec
+
+    spec = StudySpec(name="pooling-vs-stride-quick", base=preset("lenet5"),
+                     dimensions=[parse_grid("blocks.downsample=max,strided")])
+    _queue(store, spec, {"blocks.downsample": "strided"}, 2, "main")
+    table = open_runs().dataframe[0].value
+    assert table["name"].tolist() == ["stride-2 convolution · seed 2"]
+    assert table["study"].tolist() == ["pooling-vs-stride-quick"]
+
+
+def test_several_selected_runs_are_tagged_at_once_and_keep_their_tags(store, mnist):
+    first = seed_run(store, mnist.y_test, name="first")
+    store.update(first, tags=["mine"])
+    seed_run(store, mnist.y_test, name="second")
+    at = select(open_runs(), 0, 1)
+    at.text_input(key="runs_new_tags").set_value("week 2, baseline")
+    at.button(key="add_tags").click().run()
+    assert not at.exception
+    assert {run.name: run.tags for run in store.list()} == {
+        "first": ["mine", "week 2", "baseline"], "second": ["week 2", "baseline"]}
+    assert at.success[0].value == "Tagged 2 runs: week 2, baseline."
+
+
+def test_a_save_is_confirmed_by_its_button_not_at_the_top(store, mnist):
+    seed_run(store, mnist.y_test, name="first")
+    at = select(open_runs(), 0)
+    at.text_input(key=f"name_{store.list()[0].id}").set_value("renamed")
+    at.button(key="save").click().run()
+    assert at.success[0].value.startswith("Saved the name, tags and notes of renamed")
+    shown = [element.type for element in at.main]  # every element, in page order
+    assert shown.index("success") > shown.index("form") > shown.index("dataframe")  # by the button

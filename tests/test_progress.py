@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from mnist_lab.formats import format_duration
 from mnist_lab.live.progress import (
-    format_duration,
     learning_rate_changes,
     queue_position,
     recorded_learning_rate_changes,

@@ -1,6 +1,7 @@
-"""The two Streamlit internals the dashboard relies on, pinned down so an upgrade that changes
-them fails here: `app.common.route_through_dashboard` clears PagesManager.uses_pages_directory,
-and `app.keras_state.keep_keras_state` replaces the cleanup Streamlit runs after every script.
+"""The Streamlit internals the dashboard relies on, pinned down so an upgrade that changes them
+fails here: `app.common.route_through_dashboard` clears PagesManager.uses_pages_directory,
+`app.keras_state.keep_keras_state` replaces the cleanup Streamlit runs after every script, and
+`app.live_server.page_routes` sets `window.__streamlit.BACKEND_BASE_URL` in the page.
 
 A folder named `pages/` beside the main script makes Streamlit run a deep-linked page on its own
 (the legacy multipage mode) until some session has called st.navigation, which clears the flag.
@@ -75,3 +76,21 @@ def test_keep_keras_state_stops_the_reset_and_still_closes_pyplot_figures(monkey
 
     AppTest.from_function(leaves_a_figure_open).run()
     assert plt.get_fignums() == []
+
+
+def test_streamlits_page_reads_the_backend_base_url_the_page_routes_set():
+    """`page_routes` serves Streamlit's index.html with `window.__streamlit.BACKEND_BASE_URL`
+    set, which Streamlit's script reads instead of guessing its server from a page's address
+    (streamlit/streamlit#11537). The browser test of direct links checks the whole effect."""
+    from importlib.resources import files
+
+    from app.live_server import STREAMLIT_INDEX, page_routes
+
+    assert STREAMLIT_INDEX.read_text().count("<head>") == 1
+    scripts = [path.read_text() for path in (files("streamlit") / "static" / "static" / "js").iterdir()
+               if path.name.endswith(".js")]
+    assert any("get BACKEND_BASE_URL()" in script and "window.__streamlit" in script for script in scripts)
+    route = page_routes(["errors"], "")[0]
+    assert route.path == "/errors"
+    assert b'window.__streamlit = {BACKEND_BASE_URL: new URL(\'/\', window.location.href).href};' in \
+        route.endpoint(None).body

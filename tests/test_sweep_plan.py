@@ -198,3 +198,11 @@ def test_a_fields_effect_reads_on_a_number_axis_and_tells_arms_apart_by_their_ot
                          dimensions=[parse_range("learning_rate=0.001..0.1:log")])
     figure = figures.field_effect_figure(arms(searched, rates), searched.dimensions[0], band=None)
     assert figure.layout.xaxis.type == "log" and figure.layout.xaxis.title.text == "learning rate"
+
+
+def test_a_grid_of_three_arms_plans_the_re_run_of_its_two_best_too():
+    from mnist_lab.sweeps.builtin import builtin_study
+    from mnist_lab.sweeps.estimate import planned_trials
+
+    assert planned_trials(builtin_study("filter-size-quick")) == 3 * 3 + 2 * 3
+    assert planned_trials(builtin_study("pooling-quick")) == 2 * 3  # two arms: nothing to re-run

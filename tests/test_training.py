@@ -182,6 +182,14 @@ def test_pause_resume_and_a_new_learning_rate(store, small_data):
         time.sleep(2.0)
         assert len(store.metrics(run_id)) == count  # nothing trains while paused
         store.request(run_id, RequestKind.SET_LEARNING_RATE, 0.002)
+        # The live view's rate shows the new one while the run is still paused (it used to
+        # wait for the first batch after the resume).
+        wait_for(lambda: 0.002 in set(store.metrics(run_id).get("learning_rate", [])),
+                 what="the new learning rate while paused")
+        assert store.get(run_id).status is RunStatus.PAUSED
+        from mnist_lab.live.feed import LiveFeed
+
+        assert LiveFeed(store).poll(run_id)["progress"]["rate"] == "0.002"
         store.request(run_id, RequestKind.RESUME)
         wait_for(lambda: store.get(run_id).status is RunStatus.RUNNING, what="the resume")
         wait_for(lambda: 0.002 in set(store.metrics(run_id).get("learning_rate", [])),

@@ -23,6 +23,7 @@ from mnist_lab.sweeps import search
 from mnist_lab.sweeps.builtin import DESCRIPTIONS, QUICK_SUFFIX
 from mnist_lab.sweeps.conclusion import DASHBOARD
 from mnist_lab.sweeps.driver import stop_study
+from mnist_lab.sweeps.estimate import estimate
 from mnist_lab.sweeps.launch import launch_driver, prepare_study
 from mnist_lab.sweeps.plan import next_slots
 from mnist_lab.sweeps.report import StudyReport, study_report
@@ -30,7 +31,10 @@ from mnist_lab.sweeps.results import grid_rows, results_rows
 from mnist_lab.sweeps.study import MAX_REPEATS, SAMPLERS
 
 STUDY_PARAM = "study"
+STUDY_KEY = "study"  # the study picker's widget
 ENGINE_KEY = "study_ray_address"
+PENDING = "study_pending"  # (what to start, its estimate): a long study waits for a yes
+STARTED = "study_started"  # what the last start said, shown once
 REFRESH_S = 3.0
 STUDY_SECTION = "study_section"  # the open tab of the study's results
 OBJECTIVE = "test accuracy, higher is better"
@@ -46,19 +50,57 @@ def engine_choice() -> None:
 
 
 def start(**what) -> None:
-    """Save the study and start its driver; a message at the control if it cannot run."""
+    """Check the study and say how long it will take; start it, or (over ten minutes) wait for
+    the user's yes. A message at the control if it cannot run."""
     store = get_store()
     try:
-        spec = prepare_study(store, **what)
+        spec = prepare_study(store, save=False, **what)
     except (ConfigError, ValueError) as error:
         st.error(f"This study cannot run: {no_html(error)}")
         return
+    guess = estimate(store, spec)
+    if guess.long:
+        st.session_state[PENDING] = (what, guess.text())
+        st.rerun()
+    launch(what, guess.text())
+
+
+def launch(what: dict, how_long: str) -> None:
+    """Save the study, start its driver, and show it: the view switches to it and says so."""
+    store = get_store()
+    st.session_state.pop(PENDING, None)
+    spec = prepare_study(store, **what)
     if StudyIndex(store).get(spec.name).driven:
-        st.info(f"Study {spec.name} is already running.")
+        said = f"Study {as_text(spec.name)} is already running."
     else:
         launch_driver(store, spec.name, st.session_state.get(ENGINE_KEY, "").strip() or None)
+        said = f"Started study {as_text(spec.name)}: {how_long}."
+    st.session_state[STARTED] = said
+    st.session_state.pop(STUDY_KEY, None)  # the picker opens on the URL's study: this one
     st.query_params[STUDY_PARAM] = spec.name
     st.rerun()
+
+
+def pending_section() -> None:
+    """A long study asks before it starts: its estimate, and Start anyway or Cancel."""
+    pending = st.session_state.get(PENDING)
+    if pending is None:
+        return
+    what, how_long = pending
+    st.warning(f"This study is long: {how_long}. Start it?")
+    yes, no = st.columns(2)
+    if yes.button("Start anyway", type="primary", key="start_long"):
+        launch(what, how_long)
+    if no.button("Cancel", key="cancel_long"):
+        del st.session_state[PENDING]
+        st.rerun()
+
+
+def started_notice() -> None:
+    """What the last start did, once, above the study it switched to."""
+    said = st.session_state.pop(STARTED, None)
+    if said:
+        st.success(said)
 
 
 def builtin_section() -> None:

@@ -13,15 +13,16 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, run_label
+from app.common import RUN_PARAM, run_label, unusable_run
 from app.live_server import url_prefix
 from app.readers import get_store
 from app.train.scroll import scroll_here
 from app.user_text import as_text, no_html
 from mnist_lab import figures
+from mnist_lab.formats import format_duration
 from mnist_lab.live import feed
-from mnist_lab.live.progress import REFERENCE_ACCURACIES, format_duration, recorded_learning_rate_changes
-from mnist_lab.store import RUN_ID_PATTERN, RequestKind, Run, RunStatus, validate_run_id
+from mnist_lab.live.progress import REFERENCE_ACCURACIES, recorded_learning_rate_changes
+from mnist_lab.store import RUN_ID_PATTERN, RequestKind, Run, RunStatus
 from mnist_lab.store.artifacts import CURVES_FILE
 from mnist_lab.training import runner
 
@@ -118,15 +119,6 @@ def _current(runs: list[Run], watched: set[str]) -> str | None:
             or next((run.id for run in runs if run.id in watched), None))
 
 
-def _not_a_run(wanted: str) -> str:
-    """Why the URL's run cannot be shown: not a run id at all (refused), or no such run."""
-    try:
-        validate_run_id(wanted)
-    except ValueError as error:
-        return f"This link's run cannot be shown: {no_html(error)}."
-    return f"There is no run with id '{wanted}'."
-
-
 def run_card(run: Run) -> None:
     with st.container(border=True):
         if run.status.active:
@@ -154,7 +146,7 @@ def runs_section(started: str | None = None) -> None:
         st.query_params[RUN_PARAM] = wanted  # so a reload comes back to the same run
     current = next((run for run in runs if run.id == wanted), None)
     if wanted and current is None:
-        st.warning(_not_a_run(wanted))
+        st.warning(unusable_run(wanted, runs))
     if current is not None:
         watched.add(current.id)  # once shown here, it stays one link away
     others = [run for run in runs if run.id != wanted and (run.status.active or run.id in watched)]

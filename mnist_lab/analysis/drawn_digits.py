@@ -26,6 +26,8 @@ SIXTEEN_BIT_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N")
 LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 
 
+# The formats a digit's picture is usually saved in, all read by Pillow (which reads more).
+FORMATS = "PNG, JPEG, GIF, BMP, TIFF or WebP"
 # What PIL raises for a damaged file while opening or decoding it: OSError for a cut-off file
 # (also a header cut short, found by fuzzing), SyntaxError for a corrupt chunk, ValueError for
 # a damaged PPM header or too little pixel data (found by fuzzing).
@@ -71,7 +73,7 @@ def decode_upload(data, *, max_bytes=5_000_000, max_pixels=16_000_000):
         image = Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise ImageError(
-            "the file is not an image PIL can read (PNG, JPEG, BMP, GIF, ...)"
+            f"the file is not an image in a format that works here; upload a {FORMATS} file"
         ) from None
     except Image.DecompressionBombError as error:
         raise ImageError(f"the image is far too large: {error}") from None

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_lab.compare import architecture_summary
+from mnist_lab.formats import MISSING
 from mnist_lab.store import Run
 from mnist_lab.store.summary import ORIGINAL_CREATED_AT
 
 # What a reader compares first comes first: at 1280 px the later columns scroll.
-COLUMNS = ("id", "name", "test accuracy", "architecture", "created", "imported", "status", "epochs",
-           "params", "training s", "images/s", "tags", "problem")
+COLUMNS = ("id", "name", "test accuracy", "architecture", "study", "created", "imported", "status",
+           "epochs", "params", "training s", "images/s", "tags", "problem")
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,7 @@ class RunFilter:
 
     def keeps(self, run: Run) -> bool:
         words = self.text.strip().lower()
-        searchable = " ".join([run.id, run.name, run.notes, *run.tags,
+        searchable = " ".join([run.id, run.name, run.notes, *run.tags, run.sweep_id or "",
                                str(run.config.get("preset") or "")]).lower()
         return ((not self.statuses or str(run.status) in self.statuses)
                 and (self.tag is None or self.tag in run.tags)
@@ -49,7 +50,7 @@ def runs_table(runs: list[Run]) -> pd.DataFrame:
         sketch = architecture_summary(run.config)
         original = summary.get(ORIGINAL_CREATED_AT)
         rows.append({
-            "id": run.id, "name": run.name, "status": str(run.status),
+            "id": run.id, "name": run.name, "status": str(run.status), "study": run.sweep_id or MISSING,
             "created": pd.Timestamp.fromtimestamp(run.created_at if original is None else original),
             "imported": pd.NaT if original is None else pd.Timestamp.fromtimestamp(run.created_at),
             "architecture": f"{preset}: {sketch}" if preset else sketch,

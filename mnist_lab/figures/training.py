@@ -26,6 +26,8 @@ METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "val_loss": "Validation
 TRAIN_COLOUR, VALIDATION_COLOUR = "#1f77b4", "#ff7f0e"
 # Weight of the newest batch in the moving average drawn through noisy batch losses.
 BATCH_SMOOTHING = 0.3
+# Pixels right of the accuracy plot for the reference lines' labels ("best single model").
+REFERENCE_MARGIN = 150
 # Batch accuracy is drawn from this far into the first epoch: its climb from 10% would stretch
 # the accuracy axis over 0-100% and squash the 98-99% where runs differ (the loss shows it).
 BATCH_ACCURACY_FROM_EPOCH = 0.5
@@ -146,15 +148,15 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, 
             # Plotly draws no axes for a subplot without traces; an empty one keeps them.
             figure.add_trace(go.Scatter(x=[], y=[], name="no data", showlegend=False),
                              row=1, col=column)
-    # Alternate label positions so that nearby lines (99.05% and 99.83%) stay readable.
-    label_positions = ("bottom right", "top left", "bottom left", "top right")
     if reference_lines:
-        # The axis fits the data and always reaches the reference lines.
+        # The axis fits the data and always reaches the reference lines, whose labels stand in
+        # the margin right of the plot: inside it they lay over the curves.
         figure.update_yaxes(autorangeoptions={"include": list(reference_lines.values())}, col=2)
-    for number, (label, accuracy) in enumerate((reference_lines or {}).items()):
+        figure.update_layout(margin={"r": REFERENCE_MARGIN})
+    for label, accuracy in (reference_lines or {}).items():
         figure.add_hline(y=accuracy, line_dash="dash", line_color="grey", line_width=1,
-                         annotation_text=f"{label} ({accuracy:.2%})",
-                         annotation_position=label_positions[number % len(label_positions)],
+                         annotation_text=f"{label} ({accuracy:.2%})", annotation_position="right",
+                         annotation_font={"size": 10, "color": "grey"},
                          row=1, col=2, exclude_empty_subplots=False)
     change_line = {"line_dash": "dot", "line_color": "grey", "line_width": 1, "row": 1,
                    "exclude_empty_subplots": False}
@@ -191,8 +193,13 @@ def overlay_curves_figure(histories, *, metric="val_accuracy", x="epoch"):
         if values is not None:
             figure.add_trace(go.Scatter(x=epochs.loc[values.index, x], y=values,
                                         mode="markers+lines", name=plotly_text(label)))
-    figure.update_layout(xaxis_title=X_AXIS_TITLES[x],
-                         yaxis_title=METRIC_TITLES.get(metric, metric), height=380)
+    # The legend under the plot, as wide as it: beside it, run labels took half the width.
+    figure.update_layout(xaxis_title=X_AXIS_TITLES[x], height=380,
+                         yaxis_title=METRIC_TITLES.get(metric, metric),
+                         legend={"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+                         margin={"t": 30, "r": 10})
+    if metric.endswith("accuracy"):
+        figure.update_yaxes(tickformat=".1%")
     return figure
 
 

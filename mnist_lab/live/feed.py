@@ -17,9 +17,9 @@ from collections import OrderedDict
 import pandas as pd
 
 from mnist_lab.figures import CURVES, curve_points, curves_figure
+from mnist_lab.formats import format_duration
 from mnist_lab.live.progress import (
     REFERENCE_ACCURACIES,
-    format_duration,
     learning_rate_changes,
     queue_position,
     training_progress,
@@ -36,7 +36,7 @@ def chart_template(lr_changes=()) -> dict:
                            lr_changes=list(lr_changes), live=True)
     # Plain Plotly.js draws it, outside Streamlit's themed charts: name a whole template
     # rather than whatever default the importing process set.
-    figure.update_layout(template="plotly_white", margin={"t": 40, "l": 60, "r": 20, "b": 40})
+    figure.update_layout(template="plotly_white", margin={"t": 40, "l": 60, "b": 40})
     return json.loads(figure.to_json())
 
 

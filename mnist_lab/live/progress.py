@@ -86,18 +86,6 @@ def _seconds_left(history: pd.DataFrame, steps_left: int) -> float | None:
     return steps_left * seconds / steps
 
 
-def format_duration(seconds: float | None) -> str:
-    """'42 s', '3 min 05 s', '1 h 02 min'; an em dash when unknown."""
-    if seconds is None or not math.isfinite(seconds):
-        return "—"
-    seconds = round(seconds)
-    if seconds < 60:
-        return f"{seconds} s"
-    if seconds < 3600:
-        return f"{seconds // 60} min {seconds % 60:02d} s"
-    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
-
-
 def learning_rate_changes(history: pd.DataFrame, *, schedule: str,
                           steps_per_epoch: int, epochs: int) -> list[tuple[float, float]]:
     """(epoch, new rate) wherever the rate moved off its schedule, found in the metric rows.

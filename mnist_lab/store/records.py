@@ -16,7 +16,8 @@ from typing import Any
 from mnist_lab.store.summary import readable_summary
 
 TERMINATED_BY_SIGTERM = "terminated (SIGTERM)"  # the error of a run ended by SIGTERM
-_NAME_PATTERN = re.compile(r"[\w .,:+=()@#-]{1,80}")
+# The middle dot and the multiplication sign name a study's trials ("kernel 5×5 · seed 2").
+_NAME_PATTERN = re.compile(r"[\w .,:+=()@#·×-]{1,80}")
 # A run id, and nothing else: the one definition (the live view's script is handed it too).
 # Always matched whole (`fullmatch`): `$` would let "ID\n" through.
 RUN_ID_PATTERN = "[0-9]{8}-[0-9]{6}-[0-9a-f]{6}"
@@ -133,7 +134,7 @@ def validate_name(name: str) -> str:
     """Run names are free text for people, but never a path, a control character or huge."""
     if not isinstance(name, str) or not _NAME_PATTERN.fullmatch(name) or name.strip(" .") == "":
         raise ValueError(
-            f"invalid run name {name!r}: use 1-80 letters, digits, spaces and . , : + = ( ) @ # - _"
+            f"invalid run name {name!r}: use 1-80 letters, digits, spaces and . , : + = ( ) @ # - _ · ×"
         )
     return name
 

@@ -148,6 +148,19 @@ class RunStore:
             changes["notes"] = notes
         self._set(run_id, **changes)
 
+    def add_tags(self, run_ids: list[str], tags: list[str]) -> None:
+        """Add tags to several runs at once, each keeping the tags it had (in one transaction)."""
+        tags = [validate_name(tag) for tag in tags]
+        runs = [self.get(run_id) for run_id in run_ids]
+        with self._connect() as connection:
+            for run in runs:
+                kept = [*run.tags, *(tag for tag in tags if tag not in run.tags)]
+                connection.execute("UPDATE runs SET tags_json = ? WHERE id = ?",
+                                   (json.dumps(kept), run.id))
+        for run in runs:
+            if not run.status.active:
+                self._save_record(run.id)
+
     def delete(self, run_id: str) -> None:
         run = self.get(run_id)
         if run.status.active and pid_alive(run.pid):

@@ -22,6 +22,7 @@ import numpy as np
 from mnist_lab import analysis
 from mnist_lab.analysis import significance
 from mnist_lab.compare.arms import interval_text
+from mnist_lab.formats import p_value as p_text
 from mnist_lab.formats import percent, points
 from mnist_lab.sweeps.results import Arm, NoiseFloor
 from mnist_lab.sweeps.study import CONFIRM, MAIN
@@ -85,11 +86,11 @@ def conclude(found_arms: list[Arm], floor: NoiseFloor | None, read: ReadPredicti
                     f"more seeds to tell its lead from seed noise ({words.more_seeds}).")
     elif verdict:
         headline = (f"{best.label} wins: its lead over {second.label} is larger than what "
-                    f"changing the seed alone does (Welch's test over seeds, p = {p_value:.3g}).")
+                    f"changing the seed alone does (Welch's test over seeds, {p_text(p_value)}).")
     else:
         headline = (f"No winner: the lead of {best.label} over {second.label} is no larger than "
                     f"what changing the seed alone does (Welch's test over seeds, "
-                    f"p = {p_value:.3g}).")
+                    f"{p_text(p_value)}).")
     other = _mcnemar(best, second, read)
     _digits(best, second, read, lines)
     return Conclusion(headline, tuple(lines), other, winner=best.label if verdict else None,
@@ -115,7 +116,7 @@ def _seed_verdict(found_arms: list[Arm], lines: list[str], words: Words) -> tupl
         lines.append(f"On fresh seeds, re-run because the best of many noisy arms looks better "
                      f"than it is: {best.label} {percent(a.mean)} (95% interval {interval_text(a)}), "
                      f"{second.label} {percent(b.mean)} ({interval_text(b)}); Welch's test on these "
-                     f"seeds alone, p = {p_value:.3g}.")
+                     f"seeds alone, {p_text(p_value)}.")
         return p_value < SIGNIFICANCE, p_value
     phase = None
     if any(arm.seeds(CONFIRM) for arm in found_arms):
@@ -128,7 +129,7 @@ def _seed_verdict(found_arms: list[Arm], lines: list[str], words: Words) -> tupl
     others = [arm for arm in found_arms[1:] if len(_values(arm, phase)) >= 2]
     p_values = [significance.welch_p_value(_values(best, phase), _values(arm, phase)) for arm in others]
     p_value = significance.holm(p_values)[others.index(second)]
-    lines.append(f"Welch's test over seeds against {second.label}: p = {p_value:.3g}"
+    lines.append(f"Welch's test over seeds against {second.label}: {p_text(p_value)}"
                  + (f", after Holm's correction for {len(others)} comparisons." if len(others) > 1
                     else "."))
     return p_value < SIGNIFICANCE, p_value

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
+from mnist_lab.config import point_words
 from mnist_lab.store import RequestKind, RunStore
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps import search
@@ -80,7 +81,9 @@ def drive(store: RunStore, spec: StudySpec, executor: Executor, *,
 
 
 def _queue(store: RunStore, spec: StudySpec, point: dict, seed: int, phase: str) -> str:
-    name = f"{spec.name} {point_label(point)} seed {seed}"[:80].rstrip()
+    """A trial as a queued run, named so that its arm and seed read at a glance ("max pooling ·
+    seed 2"); its study is its tag and its own column on the Runs page."""
+    name = f"{point_words(point)}"[:70].rstrip(" ,") + f" · seed {seed}"
     return store.create_run(
         spec.trial_config(point, seed).to_dict(), name=name, tags=[spec.name],
         sweep_id=spec.name, trial={"point": point, "seed": seed, "phase": phase},

@@ -26,8 +26,9 @@ def prepare_study(store: RunStore, *, study: str | None = None, name: str | None
                   grid: list[str] = (), ranges: list[str] = (), base: str | None = None,
                   config_text: str | None = None, sampler: str = "grid", repeats: int | None = None,
                   prune: bool = False, confirm: bool = True, seed: int = 0,
-                  budget: dict[str, Any] | None = None) -> StudySpec:
-    """The study asked for, validated and saved; a one-line ConfigError otherwise.
+                  budget: dict[str, Any] | None = None, save: bool = True) -> StudySpec:
+    """The study asked for, validated and saved (unless `save` is False: a look before the
+    start); a one-line ConfigError otherwise.
 
     `study` names a built-in or saved study to run or resume; otherwise `grid` and `ranges`
     ("FIELD=V1,V2", "FIELD=LOW..HIGH[:log]") over `base` (a preset) or `config_text` (JSON).
@@ -55,6 +56,8 @@ def prepare_study(store: RunStore, *, study: str | None = None, name: str | None
     if repeats is not None:
         spec.repeats = repeats
     spec.validate()
+    if not save:
+        return spec
     if saved is None:
         index.create(name, spec.to_dict())
     else:

@@ -167,6 +167,7 @@ class LiveMetrics(keras.callbacks.Callback):
         self._epoch_window = (0.0, 0)  # (elapsed, step) when the epoch began
         self._last_batch_elapsed = 0.0
         self._last_logs: dict = {}
+        self._last_speed = 0.0
         self.recorded = 0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -191,10 +192,17 @@ class LiveMetrics(keras.callbacks.Callback):
         self._record("epoch", epoch + 1, logs or {}, speed)
 
     def _batch_point(self) -> None:
-        speed = self._images_per_s(self._batch_window, self._last_batch_elapsed)
+        if self.counter.steps > self._batch_window[1]:  # no new batch, no new speed (paused)
+            self._last_speed = self._images_per_s(self._batch_window, self._last_batch_elapsed)
         self._batch_window = (self._last_batch_elapsed, self.counter.steps)
         progress = self.epoch + self.counter.epoch_steps / self.counter.steps_per_epoch
-        self._record("batch", progress, self._last_logs, speed)
+        self._record("batch", progress, self._last_logs, self._last_speed)
+
+    def record_now(self) -> None:
+        """A batch point at once, where training stands: what a change made between two
+        batches (a new learning rate while paused) shows before the next batch does."""
+        if self.counter.steps:
+            self._batch_point()
 
     def _images_per_s(self, window: tuple[float, int], until: float) -> float:
         seconds = until - window[0]

@@ -115,7 +115,13 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     counter = StepCounter(steps_per_epoch, config.batch_size, len(splits.x_train))
     schedule = ScheduledLearningRate(config.schedule, config.learning_rate,
                                      config.epochs * steps_per_epoch)
-    control = RunControl(store, run_id, clock, on_learning_rate=schedule.request,
+    live = LiveMetrics(store, run_id, clock, counter)
+
+    def new_learning_rate(rate: float) -> None:  # shown at once, also while paused
+        schedule.request(rate)
+        live.record_now()
+
+    control = RunControl(store, run_id, clock, on_learning_rate=new_learning_rate,
                          terminate=terminate)
     validation = EpochValidation(
         splits.x_val, splits.y_val, counter,
@@ -126,7 +132,6 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
         splits.x_train[tracked], counter,
         on_predictions=lambda labels: _save_tracked(store, run_id, labels, splits, tracked),
     )
-    live = LiveMetrics(store, run_id, clock, counter)
     callbacks = [counter, schedule, validation, tracking, control, live]
     if console:
         callbacks.append(ConsolePrinter(config.epochs, clock, counter))
