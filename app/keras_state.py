@@ -20,6 +20,8 @@ import time
 
 from streamlit.runtime.scriptrunner import script_runner
 
+from mnist_lab.model.backend import import_keras
+
 PRELOAD_ENV = "MNIST_LAB_PRELOAD_KERAS"  # "0": a server that shows no model skips the import
 
 
@@ -45,8 +47,7 @@ def import_keras_in_background() -> threading.Thread | None:
 
     def preload() -> None:
         started = time.perf_counter()
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # a server log, not a terminal
-        import keras  # noqa: F401  (the import is the point)
+        import_keras(capture=False)
 
         print(f"mnist-lab: Keras imported in the background in {time.perf_counter() - started:.1f} s",
               file=sys.stderr, flush=True)

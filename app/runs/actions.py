@@ -10,8 +10,8 @@ from app.common import RUN_PARAM
 from app.readers import get_store
 from app.user_text import as_text, no_html
 from mnist_lab.compare.run_table import accuracy_scale
-from mnist_lab.formats import MISSING
 from mnist_lab.config import ConfigError
+from mnist_lab.formats import MISSING
 from mnist_lab.store import Run, archive, parse_tags
 from mnist_lab.training import runner
 

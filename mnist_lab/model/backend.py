@@ -14,18 +14,24 @@ import tempfile
 VERBOSE_ENV = "MNIST_LAB_VERBOSE"
 
 
-def import_keras():
+def import_keras(*, capture: bool = True):
     """Import Keras (and TensorFlow behind it) with their start-up logging silenced; return it.
 
-    TensorFlow's C++ log level is raised unless the user set one, and file descriptor 2 is
-    pointed at a temporary file during the import, since some lines are written before any
-    log level applies. If the import fails, what it printed is shown with the error.
+    TensorFlow's C++ log level is raised unless the user set one, and (with `capture`) file
+    descriptor 2 is pointed at a temporary file during the import, since some lines are
+    written before any log level applies; if the import fails, what it printed is shown with
+    the error. A server importing in the background passes `capture=False`: its other threads
+    write to the same descriptor meanwhile, and their lines must not be lost.
     """
     if "keras" in sys.modules or os.environ.get(VERBOSE_ENV):
         import keras
 
         return keras
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not capture:
+        import keras
+
+        return keras
     sys.stderr.flush()
     saved = os.dup(2)
     with tempfile.TemporaryFile() as captured:
