@@ -23,6 +23,7 @@ from benchmarks import (
     overhead,
     page_latency,
     records,
+    stop_latency,
     sweep_share,
 )
 
@@ -46,6 +47,13 @@ def main() -> None:
     results.update(overhead.measure(epochs=1 if quick else 2, repeats=2 if quick else 3,
                                     subset=200 if quick else None))
     results.update(sweep_share.measure(epochs=1, subset=100 if quick else None))
+    # How long a stop takes to act, and where a learning-rate change is marked.
+    results.update(stop_latency.measure(repeats=2 if quick else 5))
+    # Which layout of trainers fills the machine: trials per hour of the same study.
+    results.update(sweep_share.layouts(epochs=1, subset=100 if quick else None))
+    # The same seed at one and at the preset's steps per execution: the same math, the same
+    # accuracy (10 epochs, as the tutorial trains lenet5).
+    results.update(overhead.same_seed_accuracy(epochs=2 if quick else 10, subset=100 if quick else None))
     # The record presets against lenet5's 10-epoch time, and the transfer demonstration.
     results.update(records.measure(quick))
     results.update(records.transfer_demo(quick))

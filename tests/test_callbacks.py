@@ -7,10 +7,10 @@ import pytest
 from mnist_lab.training.callbacks import (
     EpochValidation,
     LiveMetrics,
-    ScheduledLearningRate,
     StepCounter,
     TrainingClock,
 )
+from mnist_lab.training.optimizer import ScheduledRate
 from mnist_lab.training.schedules import learning_rate_factor
 
 
@@ -86,17 +86,57 @@ def test_an_epoch_cut_short_is_counted_as_a_fraction_not_an_epoch(store, tiny):
     assert (last["kind"], last["step"], last["epoch_progress"]) == ("batch", 19, 2.375)
 
 
-def test_step_schedule_and_a_requested_rate(tiny):
+def rate_now(model) -> float:
+    return float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+
+
+@pytest.mark.parametrize("steps_per_execution", [1, 3])
+def test_step_schedule_and_a_requested_rate(tiny, steps_per_execution):
+    """The schedule runs per step inside the optimizer: the same rates whatever the steps per
+    execution (3 does not divide the 8 steps of an epoch)."""
     model, x, _, y = tiny
-    schedule = ScheduledLearningRate("step", 0.1, total_steps=4 * 8)
+    schedule = ScheduledRate("step", 0.1, total_steps=4 * 8)
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="categorical_crossentropy",
+                  steps_per_execution=steps_per_execution)
     rates = []
-    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: rates.append(
-        float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))))
-    model.fit(x, y, batch_size=8, epochs=4, callbacks=[schedule, recorder], verbose=0)
-    assert rates == pytest.approx([0.1, 0.1, 0.01, 0.001])
-    schedule.request(0.05)
+    recorder = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: rates.append(rate_now(model)))
+    model.fit(x, y, batch_size=8, epochs=4, callbacks=[recorder], verbose=0)
+    assert rates == pytest.approx([0.1, 0.01, 0.001, 0.001])  # the rate of each next step
+    schedule.request(0.05, 32)
     assert schedule.changes == [(32, 0.05)]
-    assert float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)) == pytest.approx(0.05)
+    assert rate_now(model) == pytest.approx(0.05)
+
+
+def test_a_requested_rate_scales_the_schedule_from_the_next_execution_on(tiny):
+    model, x, _, y = tiny
+    schedule = ScheduledRate("cosine", 0.1, total_steps=2 * 8)
+    model.compile(optimizer=keras.optimizers.SGD(schedule), loss="categorical_crossentropy",
+                  steps_per_execution=4)
+    requested = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: schedule.request(0.02, 4) if batch == 3 else None)
+    seen = keras.callbacks.LambdaCallback(on_train_batch_begin=lambda batch, logs: rates.append(
+        (batch, rate_now(model))))
+    rates: list = []
+    model.fit(x, y, batch_size=8, epochs=2, callbacks=[requested, seen], verbose=0)
+    assert rates[0] == (0, pytest.approx(0.1))
+    # From step 4 on, the base is rescaled so that step 4's rate is the one asked for.
+    assert rates[1] == (4, pytest.approx(0.02))
+    base = 0.02 / learning_rate_factor("cosine", 4 / 16)
+    assert rates[2] == (0, pytest.approx(base * learning_rate_factor("cosine", 8 / 16), rel=1e-5))
+
+
+def test_steps_are_counted_exactly_with_several_steps_per_execution(tiny):
+    """Keras tells a batch hook the execution's last step, uncapped at the epoch's end."""
+    model, x, _, y = tiny
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="categorical_crossentropy",
+                  steps_per_execution=3)
+    counter = StepCounter(steps_per_epoch=8, batch_size=8, train_images=64)
+    seen = []
+    recorder = keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: seen.append(
+        (counter.steps, counter.epoch_steps)))
+    model.fit(x, y, batch_size=8, epochs=2, callbacks=[counter, recorder], verbose=0)
+    assert seen == [(3, 3), (6, 6), (8, 8), (11, 3), (14, 6), (16, 8)]
+    assert counter.epochs_completed == 2 and counter.epochs_trained == 2.0
 
 
 @pytest.mark.parametrize(("schedule", "progress", "factor"), [
@@ -115,8 +155,11 @@ def test_unknown_schedule():
 
 def test_clock_leaves_out_paused_time(monkeypatch):
     now = iter([100.0, 105.0, 160.0, 170.0]).__next__
+    cpu = iter([10.0, 12.0, 12.5, 20.0]).__next__
     monkeypatch.setattr("mnist_lab.training.callbacks.time.monotonic", now)
-    clock = TrainingClock()  # 100
-    clock.pause()  # 105
-    clock.resume()  # 160: 55 s paused
+    monkeypatch.setattr("mnist_lab.training.callbacks.time.process_time", cpu)
+    clock = TrainingClock()  # 100 (CPU 10)
+    clock.pause()  # 105 (CPU 12)
+    clock.resume()  # 160: 55 s paused (CPU 12.5: 0.5 s of it while paused)
     assert clock.elapsed() == pytest.approx(15.0)  # 170 - 100 - 55
+    assert clock.cpu_elapsed() == pytest.approx(9.5)  # 20 - 10 - 0.5

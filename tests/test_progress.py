@@ -54,7 +54,7 @@ def test_format_duration(seconds, text):
 
 def lr_rows(schedule: str, base_of_step, steps: range, total: int) -> pd.DataFrame:
     return pd.DataFrame([{"step": step, "learning_rate":
-                          base_of_step(step) * learning_rate_factor(schedule, (step - 1) / total)}
+                          base_of_step(step) * learning_rate_factor(schedule, step / total)}
                          for step in steps])
 
 
@@ -86,15 +86,15 @@ def test_queue_position_follows_creation_order(store):
 
 
 def test_the_row_holding_the_requested_rate_itself_marks_one_change_only():
-    """The trainer logs the requested rate as it is, then base x schedule from the next batch."""
+    """The trainer logs the requested rate as it is, then the new base x schedule."""
     total, base = 300, 0.1
     requested_at, requested = 200, 0.02
     new_base = requested / learning_rate_factor("cosine", requested_at / total)
     history = pd.DataFrame(
-        [{"step": step, "learning_rate": base * learning_rate_factor("cosine", (step - 1) / total)}
+        [{"step": step, "learning_rate": base * learning_rate_factor("cosine", step / total)}
          for step in range(10, requested_at, 10)]
         + [{"step": requested_at, "learning_rate": requested}]
-        + [{"step": step, "learning_rate": new_base * learning_rate_factor("cosine", (step - 1) / total)}
+        + [{"step": step, "learning_rate": new_base * learning_rate_factor("cosine", step / total)}
            for step in range(requested_at + 3, total, 3)])
 
     marks = learning_rate_changes(history, schedule="cosine", steps_per_epoch=100, epochs=3)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from mnist_lab.config import ConfigError, preset
 from mnist_lab.sweeps import search
 from mnist_lab.sweeps.builtin import builtin_names, builtin_study
+from mnist_lab.sweeps.local import local_trainers
 from mnist_lab.sweeps.space import apply_point, grid_points, parse_grid, parse_range
 from mnist_lab.sweeps.study import Budget, StudySpec, point_key
 
@@ -76,6 +79,7 @@ def spec(**changes) -> StudySpec:
     ({"budget": Budget(max_trials=3)}, "the grid has 4 trials \\(2 points x 2 seeds\\) but the limit is 3"),
     ({"dimensions": [parse_range("learning_rate=0.001..0.1")]}, "a grid needs listed values"),
     ({"repeats": 0}, "repeats must be 1..20"),
+    ({"budget": Budget(cpus_per_trial=0)}, "cpus per trial must be at least 1, got 0"),
     ({"name": "../x"}, "invalid run name"),
 ])
 def test_an_impossible_study_is_refused_before_anything_is_queued(changes, message):
@@ -92,6 +96,11 @@ def test_a_spec_round_trips_and_resuming_may_change_only_the_budget():
     assert not spec(repeats=3).same_question(original)
     config = original.trial_config({"blocks.kernel_size": 3}, seed=4)
     assert (config.epochs, config.subset, config.seed, config.preset) == (2, 50, 4, None)
+
+
+def test_a_study_trains_one_trial_per_core_unless_its_trials_take_more(monkeypatch):
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert [local_trainers(Budget(cpus_per_trial=cpus)) for cpus in (1, 2, 3, 8, 16)] == [8, 4, 2, 1, 1]
 
 
 def test_the_builtin_studies_ask_the_tutorials_questions():

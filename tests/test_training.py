@@ -297,23 +297,26 @@ def test_a_stop_read_after_the_last_batch_leaves_the_run_completed(store, small_
     assert summary["test_images"] == 10_000
 
 
-def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz, capsys):
-    """A stop read at the first batch: 1 batch of an epoch, not a whole epoch, is recorded."""
+@pytest.mark.parametrize("steps_per_execution", [1, 4])
+def test_a_stop_in_the_first_epoch_records_what_was_trained(store, small_npz, capsys, steps_per_execution):
+    """A stop read after the first execution (1 or 4 batches): those batches of an epoch, not a
+    whole epoch, are recorded."""
     from mnist_lab.data import load_mnist
     from mnist_lab.training.train import train
 
-    config = preset("lenet5").replace(epochs=300, batch_size=16)
+    config = preset("lenet5").replace(epochs=300, batch_size=16, steps_per_execution=steps_per_execution)
     run_id = store.create_run(config.to_dict(), name="cut short")
     store.request(run_id, RequestKind.STOP)
     summary = train(config, store, run_id, load_mnist(str(small_npz)))
 
     steps_per_epoch = -(-450 // 16)  # 500 images, 10% held out
+    steps = steps_per_execution
     assert store.get(run_id).status is RunStatus.STOPPED
-    assert (summary["epochs_completed"], summary["images_seen"]) == (0, 16)
-    assert summary["epochs_trained"] == round(1 / steps_per_epoch, 2)
+    assert (summary["epochs_completed"], summary["images_seen"]) == (0, 16 * steps)
+    assert summary["epochs_trained"] == round(steps / steps_per_epoch, 2)
     assert summary["final_accuracy"] is None and summary["final_val_accuracy"] is None
     history = store.metrics(run_id)
-    assert list(history["kind"]) == ["batch"] and list(history["step"]) == [1]
+    assert list(history["kind"]) == ["batch"] and list(history["step"]) == [steps]
     # The trainer's last line, which the load benchmark checks against the store.
     assert capsys.readouterr().err.endswith(f"metric points of {run_id}: 1\n")
 

@@ -122,12 +122,15 @@ def training(chosen: RunConfig) -> dict:
     batch_size = number(right, RunConfig, "batch_size", key + "batch", chosen.batch_size)
     subset = number(left, RunConfig, "subset", key + "subset", chosen.subset or 0)
     seed_value = number(right, RunConfig, "seed", key + "seed", chosen.seed)
+    steps = number(left, RunConfig, "steps_per_execution", key + "steps", chosen.steps_per_execution,
+                   help=field_info(RunConfig, "steps_per_execution").rule.help)
     validation = slider(st, RunConfig, "validation_split", key + "val", chosen.validation_split)
     return {"optimizer": optimizer, "learning_rate": float(learning_rate), "momentum": float(momentum),
             "beta_1": float(beta_1), "beta_2": float(beta_2), "weight_decay": float(weight_decay),
             "label_smoothing": float(label_smoothing), "schedule": schedule, "epochs": int(epochs),
             "batch_size": int(batch_size), "validation_split": float(validation),
-            "subset": int(subset) or None, "seed": int(seed_value)}
+            "subset": int(subset) or None, "seed": int(seed_value),
+            "steps_per_execution": int(steps)}
 
 
 def data(chosen: RunConfig) -> dict:

@@ -27,9 +27,10 @@ from mnist_lab.config import ConfigError, RunConfig
 from mnist_lab.formats import MISSING, percent, points
 from mnist_lab.store import Run, RunStatus
 
-# Not part of the config for this purpose: the seed is what repeats vary, and the preset's
-# name is a label a run started from (the CLI's lenet5 and the form's lenet5 are one config).
-NOT_THE_CONFIG = ("seed", "preset")
+# Not part of the config for this purpose: the seed is what repeats vary, the preset's name is
+# a label a run started from (the CLI's lenet5 and the form's lenet5 are one config), and the
+# steps per execution change how fast training runs, not what it computes.
+NOT_THE_CONFIG = ("seed", "preset", "steps_per_execution")
 TEST_IMAGES = "test_images"  # the summary's count of the test images a run was scored on
 _TIMES = {2: "twice", 3: "three times"}
 

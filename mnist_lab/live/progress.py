@@ -90,9 +90,10 @@ def learning_rate_changes(history: pd.DataFrame, *, schedule: str,
                           steps_per_epoch: int, epochs: int) -> list[tuple[float, float]]:
     """(epoch, new rate) wherever the rate moved off its schedule, found in the metric rows.
 
-    The trainer logs the rate in force after each recorded batch. Dividing it by the
-    schedule's factor at that batch gives the base rate, which only a requested change
-    moves; the first row with a new base marks the change (at most a second late).
+    The trainer logs the rate in force after each recorded batch: the rate its next step
+    trains with (the schedule runs inside the optimizer). Dividing it by the schedule's
+    factor at that step gives the base rate, which only a requested change moves; the first
+    row with a new base marks the change (at most a second late).
     """
     if "learning_rate" not in history.columns or not len(history):
         return []
@@ -100,7 +101,7 @@ def learning_rate_changes(history: pd.DataFrame, *, schedule: str,
     changes: list[tuple[float, float]] = []
     previous_base = None
     for row in history.sort_values("step", kind="stable").itertuples():
-        factor = learning_rate_factor(schedule, (row.step - 1) / total_steps)
+        factor = learning_rate_factor(schedule, row.step / total_steps)
         if pd.isna(row.learning_rate) or factor < 1e-6:
             continue
         base = row.learning_rate / factor

@@ -15,15 +15,18 @@ class ModelError(RuntimeError):
     """The model file cannot be opened (missing, unsafe or damaged); the message says which."""
 
 
-def load_model(path, *, compile=True):
+def load_model(path, *, compile=False):
     """Open a saved `model.keras` with Keras's safe mode, which refuses pickled code.
 
     Parameters
     ----------
     path : str or pathlib.Path
         The model file.
-    compile : bool, default=True
-        Restore the optimizer and loss too; an import only counts parameters and skips them.
+    compile : bool, default=False
+        Restore the optimizer and loss too. Predicting, inspecting and starting another run
+        from the weights need neither; the optimizer's learning-rate schedule is the lab's
+        own class (`mnist_lab.training.optimizer.ScheduledRate`), which a process opening a
+        model with `compile=True` must have imported.
 
     Returns
     -------

@@ -78,6 +78,7 @@ FIELDS: dict[str, Callable[[Any], str | None]] = {
     "test_images": _number(int, 1),
     "test_loss": _number(float),
     "train_seconds": _number(float),
+    "train_cpu_seconds": _number(float),  # the trainer process's CPU over the same time
     "images_seen": _number(int),
     "images_per_second": _number(float),
     "epochs_completed": _number(int),

@@ -16,7 +16,7 @@ from mnist_lab.store import RunStore
 from mnist_lab.store.studies import StudyIndex
 from mnist_lab.sweeps.builtin import builtin_names
 from mnist_lab.sweeps.launch import prepare_study
-from mnist_lab.sweeps.local import LocalExecutor
+from mnist_lab.sweeps.local import LocalExecutor, local_trainers
 from mnist_lab.sweeps.study import SAMPLERS, StudySpec
 
 # The driver, the report and the trainer are imported by the commands that use them: every
@@ -53,7 +53,9 @@ def add_commands(commands, parser_class) -> None:
     sweep.add_argument("--ray-address", default=os.environ.get("RAY_ADDRESS"),
                        help="train the trials on the Ray cluster at this address ('local': "
                        "start Ray here); default $RAY_ADDRESS, else this machine's trainers")
-    sweep.add_argument("--cpus-per-trial", type=int, help="CPUs each trial is placed with on Ray")
+    sweep.add_argument("--cpus-per-trial", type=int,
+                       help="cores each trial trains with (default 1: here, one trainer per core, "
+                       "the fastest layout measured; on Ray, each trial's bundle)")
 
     studies = commands.add_parser("studies", help="list, show or stop studies")
     study_commands = studies.add_subparsers(dest="studies_command", required=True,
@@ -108,7 +110,7 @@ def run_sweep(args: argparse.Namespace, store: RunStore) -> int:
 def executor_for(store: RunStore, spec: StudySpec, ray_address: str | None):
     """This machine's trainers, or a Ray cluster's workers when an address is given."""
     if not ray_address:
-        return LocalExecutor(store, spec.name)
+        return LocalExecutor(store, spec.name, spec.budget)
     from mnist_lab.sweeps.ray_backend import RayExecutor  # only now is Ray imported
 
     return RayExecutor(store, spec, ray_address)
@@ -141,13 +143,14 @@ def run_worker(args: argparse.Namespace, store: RunStore) -> int:
     from mnist_lab.training.runner import serve_study
 
     index = StudyIndex(store)
-    index.get(args.study)
+    budget = StudySpec.from_dict(index.get(args.study).spec).budget
 
     def study_done() -> bool:
         record = index.get(args.study)
         return record.stop_requested or not record.driven
 
-    trained = serve_study(store, args.study, data_source=args.data, until=study_done)
+    trained = serve_study(store, args.study, local_trainers(budget), data_source=args.data,
+                          until=study_done)
     print(f"worker {os.getpid()} leaves after {trained} trial(s)", flush=True)
     return 0
 

@@ -36,7 +36,10 @@ class Budget:
     subset: int | None = None
     max_trials: int = 100
     time_budget_s: float | None = None
-    cpus_per_trial: int = 1  # on Ray: the CPU bundle each trial is placed with
+    # The cores each trial trains with: here, cores // cpus_per_trial trainers of that many
+    # threads (one per core by default, the fastest layout measured: benchmarks/sweep_share.py);
+    # on Ray, the CPU bundle each trial is placed with.
+    cpus_per_trial: int = 1
 
 
 @dataclass
@@ -74,6 +77,8 @@ class StudySpec:
             raise ConfigError(f"repeats must be 1..{MAX_REPEATS}, got {self.repeats}")
         if self.budget.max_trials < 1:
             raise ConfigError(f"the trial limit must be at least 1, got {self.budget.max_trials}")
+        if self.budget.cpus_per_trial < 1:
+            raise ConfigError(f"cpus per trial must be at least 1, got {self.budget.cpus_per_trial}")
         check_dimensions(self.dimensions)
         base = self.base_config()
         if self.sampler == "grid":

@@ -9,10 +9,12 @@
   confusion-matrix-through-training view.
 - `LiveMetrics` records batch points (throttled by time) and epoch points into the store.
 - `RunControl` carries out stop, pause, resume and learning-rate requests from the store.
-- `ScheduledLearningRate` applies a schedule per batch, scaled by any requested change.
 - `ConsolePrinter` draws a progress bar and prints one line per epoch.
 
-They share one `TrainingClock`, so pauses are not counted as training time.
+They share one `TrainingClock`, so pauses are not counted as training time. With several
+steps per execution Keras calls the batch hooks once per execution, with the first and the
+last step it ran; every count here is of steps, so a stop, a pause or a batch point comes
+after the execution, and a cut-short epoch counts exactly the steps it trained.
 """
 
 from __future__ import annotations
@@ -28,42 +30,51 @@ import numpy as np
 from mnist_lab.analysis import cross_entropy
 from mnist_lab.store import RequestKind, RunStatus
 from mnist_lab.training.recorder import Recorder
-from mnist_lab.training.schedules import learning_rate_factor
 
 METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
 class TrainingClock:
-    """Seconds of training so far, not counting time spent paused."""
+    """Seconds of training so far, on the wall and of the process's CPU, not counting time
+    spent paused. CPU seconds say what training cost on a machine whose speed drifts."""
 
     def __init__(self) -> None:
         self._start = time.monotonic()
-        self._paused_at: float | None = None
+        self._cpu_start = time.process_time()
+        self._paused_at: tuple[float, float] | None = None
         self._paused_total = 0.0
+        self._paused_cpu = 0.0
 
     def elapsed(self) -> float:
-        now = self._paused_at if self._paused_at is not None else time.monotonic()
+        now = self._paused_at[0] if self._paused_at is not None else time.monotonic()
         return now - self._start - self._paused_total
 
+    def cpu_elapsed(self) -> float:
+        now = self._paused_at[1] if self._paused_at is not None else time.process_time()
+        return now - self._cpu_start - self._paused_cpu
+
     def pause(self) -> None:
-        self._paused_at = time.monotonic()
+        self._paused_at = (time.monotonic(), time.process_time())
 
     def resume(self) -> None:
         if self._paused_at is not None:
-            self._paused_total += time.monotonic() - self._paused_at
+            self._paused_total += time.monotonic() - self._paused_at[0]
+            self._paused_cpu += time.process_time() - self._paused_at[1]
             self._paused_at = None
 
 
 def current_learning_rate(model: keras.Model) -> float:
-    """The optimizer's rate, rounded to 6 significant digits (it is a float32 variable)."""
+    """The rate the optimizer's next step trains with (its schedule at its step count), rounded
+    to 6 significant digits (it is a float32)."""
     return float(f"{float(keras.ops.convert_to_numpy(model.optimizer.learning_rate)):.6g}")
 
 
 class StepCounter(keras.callbacks.Callback):
-    """Batches trained in all and in the current epoch; must come first among the callbacks.
+    """Steps trained in all and in the current epoch; must come first among the callbacks.
 
     Keras calls `on_epoch_end` also for an epoch cut short by a stop, so the others ask
-    `epoch_is_whole` before they record an epoch.
+    `epoch_is_whole` before they record an epoch. With several steps per execution a batch
+    hook covers the steps from its `on_train_batch_begin` index to its `on_train_batch_end`'s.
     """
 
     def __init__(self, steps_per_epoch: int, batch_size: int, train_images: int) -> None:
@@ -77,8 +88,11 @@ class StepCounter(keras.callbacks.Callback):
         self.epoch_steps = 0
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        self.steps += 1
-        self.epoch_steps += 1
+        # `batch`: the execution's last step (from 0), which Keras does not cap at the epoch's
+        # end when the epoch's last execution runs fewer steps.
+        ran = min(batch + 1, self.steps_per_epoch) - self.epoch_steps
+        self.steps += ran
+        self.epoch_steps += ran
 
     @property
     def epoch_is_whole(self) -> bool:
@@ -229,7 +243,7 @@ class RunControl(keras.callbacks.Callback):
     """
 
     def __init__(self, store: Recorder, run_id: str, clock: TrainingClock,
-                 on_learning_rate: Callable[[float], None], interval_s: float = 0.5,
+                 on_learning_rate: Callable[[float], None], interval_s: float = 0.2,
                  terminate: threading.Event | None = None) -> None:
         super().__init__()
         self.store, self.run_id, self.clock = store, run_id, clock
@@ -277,39 +291,6 @@ class RunControl(keras.callbacks.Callback):
         finally:
             self.store.set_status(self.run_id, RunStatus.RUNNING)
             self.clock.resume()
-
-
-class ScheduledLearningRate(keras.callbacks.Callback):
-    """lr = base * schedule(progress); a requested rate rescales the base from then on.
-
-    The optimizer's rate is assigned only when it moves by more than 0.1%: an assignment
-    is a host-to-device write, and per batch it cost measurable throughput.
-    """
-
-    def __init__(self, schedule: str, base_rate: float, total_steps: int) -> None:
-        super().__init__()
-        self.schedule, self.base_rate, self.total_steps = schedule, base_rate, total_steps
-        self.step = 0
-        self.changes: list[tuple[int, float]] = []
-        self._assigned = base_rate
-
-    def request(self, new_rate: float) -> None:
-        """Make the current rate `new_rate`; a schedule goes on from there."""
-        factor = learning_rate_factor(self.schedule, self.step / self.total_steps)
-        self.base_rate = new_rate / factor if factor > 0 else new_rate
-        self.changes.append((self.step, new_rate))
-        self._assign(new_rate)
-
-    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        if self.schedule != "constant":
-            rate = self.base_rate * learning_rate_factor(self.schedule, self.step / self.total_steps)
-            if abs(rate - self._assigned) > 1e-3 * self._assigned:
-                self._assign(rate)
-        self.step += 1
-
-    def _assign(self, rate: float) -> None:
-        self.model.optimizer.learning_rate = rate
-        self._assigned = rate
 
 
 class ConsolePrinter(keras.callbacks.Callback):

@@ -130,18 +130,19 @@ def execute(store: RunStore, run_id: str, *, data_source: str | None = None,
                       data_source=data_source, console=console, checked=checked)
 
 
-def serve_study(store: RunStore, study: str, *, data_source: str | None = None,
+def serve_study(store: RunStore, study: str, slots: int, *, data_source: str | None = None,
                 until=lambda: False) -> int:
     """Train the study's queued trials one after another in this process; return how many.
 
     A long-lived trainer pays for TensorFlow's import and MNIST's load once, not once per
     trial: for short trials that was most of their time. It takes the study's trial next in
-    line whenever a slot is free, through the same path as every other run, and leaves once
+    line whenever fewer than `slots` runs train (the study's trainers), through the same path
+    as every other run, and leaves once
     no trial waits and `until()` says the study needs no more.
     """
     trained = 0
     while True:
-        run_id = store.claim_next(study, os.getpid(), max_running(store))
+        run_id = store.claim_next(study, os.getpid(), slots)
         if run_id is None:
             if until():
                 return trained

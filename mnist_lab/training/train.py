@@ -37,10 +37,10 @@ from mnist_lab.training.callbacks import (
     EpochValidation,
     LiveMetrics,
     RunControl,
-    ScheduledLearningRate,
     StepCounter,
     TrainingClock,
 )
+from mnist_lab.training.optimizer import ScheduledRate, make_optimizer
 from mnist_lab.training.recorder import Recorder
 
 # The trainer's last line in its log (`metric points of RUN_ID: N`): the points it wrote.
@@ -69,15 +69,6 @@ def configure_threads(threads: int | None = None) -> None:
         pass
 
 
-def make_optimizer(config: RunConfig) -> keras.optimizers.Optimizer:
-    weight_decay = config.weight_decay or None  # Keras: None means no decay
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate=config.learning_rate, beta_1=config.beta_1,
-                                     beta_2=config.beta_2, weight_decay=weight_decay)
-    return keras.optimizers.SGD(learning_rate=config.learning_rate, momentum=config.momentum,
-                                weight_decay=weight_decay)
-
-
 def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: Mnist, *,
           parent_model: Path | None = None, console: bool = False,
           terminate: threading.Event | None = None) -> dict:
@@ -101,8 +92,12 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     # Build the model, from a saved run's weights if asked.
     model = build_model(architecture)
     inherited = transfer.initialize(model, config, parent_model)
-    model.compile(optimizer=make_optimizer(config), metrics=["accuracy"],
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing))
+    # The schedule runs inside the optimizer, per step, so several steps per execution (one
+    # call into TensorFlow for many batches) leave every schedule as it is.
+    learning_rate = ScheduledRate(config.schedule, config.learning_rate, config.epochs * steps_per_epoch)
+    model.compile(optimizer=make_optimizer(config, learning_rate), metrics=["accuracy"],
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                  steps_per_execution=config.steps_per_execution)
     # What the live view needs for progress and ETA, known before the first batch.
     plan = {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
             "train_images": len(splits.x_train),
@@ -113,12 +108,10 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     # Train, recording into the run store and obeying its requests.
     clock = TrainingClock()
     counter = StepCounter(steps_per_epoch, config.batch_size, len(splits.x_train))
-    schedule = ScheduledLearningRate(config.schedule, config.learning_rate,
-                                     config.epochs * steps_per_epoch)
     live = LiveMetrics(store, run_id, clock, counter)
 
-    def new_learning_rate(rate: float) -> None:  # shown at once, also while paused
-        schedule.request(rate)
+    def new_learning_rate(rate: float) -> None:  # from the next execution on; shown at once
+        learning_rate.request(rate, counter.steps)
         live.record_now()
 
     control = RunControl(store, run_id, clock, on_learning_rate=new_learning_rate,
@@ -132,12 +125,12 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
         splits.x_train[tracked], counter,
         on_predictions=lambda labels: _save_tracked(store, run_id, labels, splits, tracked),
     )
-    callbacks = [counter, schedule, validation, tracking, control, live]
+    callbacks = [counter, validation, tracking, control, live]
     if console:
         callbacks.append(ConsolePrinter(config.epochs, clock, counter))
     history = model.fit(splits.x_train, y_train, batch_size=config.batch_size,
                         epochs=config.epochs, callbacks=callbacks, verbose=0)
-    train_seconds = clock.elapsed()
+    train_seconds, train_cpu_seconds = clock.elapsed(), clock.cpu_elapsed()
     # Keras also logs an epoch cut short by a stop; the record keeps whole epochs only.
     epochs = {key: values[:counter.epochs_completed] for key, values in history.history.items()}
 
@@ -163,6 +156,7 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
         "test_images": len(splits.y_test),
         "test_loss": analysis.cross_entropy(probabilities, splits.y_test),
         "train_seconds": round(train_seconds, 2),
+        "train_cpu_seconds": round(train_cpu_seconds, 2),
         "images_seen": counter.images_seen,
         "images_per_second": round(counter.images_seen / train_seconds, 1) if train_seconds else 0.0,
         "epochs_completed": counter.epochs_completed,
@@ -170,7 +164,7 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
         "final_accuracy": float(epochs["accuracy"][-1]) if epochs.get("accuracy") else None,
         "final_val_accuracy": float(val_accuracy[-1]) if val_accuracy else None,
         "best_val_accuracy": float(max(val_accuracy)) if val_accuracy else None,
-        "learning_rate_changes": schedule.changes,
+        "learning_rate_changes": learning_rate.changes,
     }
     store.set_summary(run_id, summary)
     # A stop that came after the last batch stopped nothing: the run trained as configured.
