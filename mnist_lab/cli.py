@@ -110,7 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     issues.add_argument("run_ids", nargs="+")
     issues.add_argument("--train", action="store_true",
                         help="the training images, from every fold run of a k-fold study")
-    issues.add_argument("--top", type=int, default=20, help="how many to list (default 20)")
+    issues.add_argument("--top", type=int, default=20,
+                        help="how many to list, least plausible label first (default 20); "
+                        "cleanlab's flagged ones say so")
 
     data = commands.add_parser("data", help="about the data")
     data.add_subparsers(dest="data_command", required=True, parser_class=_Parser).add_parser(
@@ -238,7 +240,8 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
 
 
 def _label_issues(args: argparse.Namespace, store: RunStore) -> None:
-    """The flagged images, with the first run's marks and its accuracy without its label errors."""
+    """The `--top` least plausible labels, cleanlab's flagged ones marked, with the first run's
+    marks and its accuracy without the images marked as label errors."""
     from mnist_lab import compare
 
     if args.top < 1:
@@ -246,12 +249,12 @@ def _label_issues(args: argparse.Namespace, store: RunStore) -> None:
     runs = [store.get(run_id) for run_id in args.run_ids]
     if args.train:
         issues = compare.issues_in_training_set(store, runs)
-        print(issues.text("training images"))
+        print(issues.text("training images", shown=args.top))
         _print_table(issues.rows(args.top))
         return
     issues = compare.issues_in_test_set(store, runs)
     marks = store.label_marks(runs[0].id)
-    print(issues.text())
+    print(issues.text(shown=args.top))
     _print_table([{**row, "mark": str(marks.get(row["image"], ""))} for row in issues.rows(args.top)])
     probabilities, y_test = artifacts.read_predictions(store.run_dir(runs[0].id))
     print(f"{runs[0].name} ({runs[0].id}): "

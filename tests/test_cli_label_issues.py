@@ -24,14 +24,38 @@ def test_the_flipped_images_lead_with_their_marks_and_the_accuracy_both_ways(sto
 
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("Cleanlab flags ") and lines[0].endswith(
-        "test images as likely label errors, from the averaged probabilities of 2 runs.")
+        "test images as likely label errors, from the averaged probabilities of 2 runs. The 6 "
+        "least plausible labels are shown, ranked by cleanlab's label quality.")
     assert lines[1].split() == ["rank", "image", "given", "model", "confidence", "label",
-                                "quality", "mark"]
+                                "quality", "flagged", "mark"]
     rows = {int(line.split()[1]): line for line in lines[2:8]}
     assert sorted(rows) == [image for image, _ in FLIPPED]
-    assert rows[9990].rstrip().endswith("label wrong") and rows[9993].rstrip().endswith("ambiguous")
+    assert rows[9990].split()[-3:] == ["yes", "label", "wrong"]
+    assert rows[9993].split()[-2:] == ["yes", "ambiguous"]
     assert lines[8] == (f"lenet5 ({run_id}): Accuracy 99.79% on all 10,000 test images; "
                         "99.80% with the 1 image marked “label wrong” set aside.")
+
+
+def test_top_lists_that_many_candidates_past_the_flagged_ones_and_marks_apply_to_any(
+        store, mnist, capsys):
+    run_id = seed_run(store, mnist.y_test, flipped=FLIPPED)
+    flagged = int(re.match(r"Cleanlab flags (\d+) ", _listing(store, capsys, run_id, "5")[0]).group(1))
+    unflagged = int(_listing(store, capsys, run_id, "50")[2 + flagged].split()[1])
+    store.set_label_marks(run_id, {unflagged: LabelMark.MODEL_WRONG})
+
+    lines = _listing(store, capsys, run_id, "50")
+
+    rows = [line.split() for line in lines[2:-1]]
+    assert len(rows) == 50 and [int(row[0]) for row in rows] == list(range(1, 51))
+    assert ["yes" in row for row in rows] == [True] * flagged + [False] * (50 - flagged)
+    qualities = [float(row[5]) for row in rows]
+    assert qualities == sorted(qualities)
+    assert lines[2 + flagged].rstrip().endswith("model wrong")
+
+
+def _listing(store, capsys, run_id, top):
+    assert label_issues(store, run_id, "--top", top) == 0
+    return capsys.readouterr().out.splitlines()
 
 
 @pytest.mark.parametrize(("case", "message"), [

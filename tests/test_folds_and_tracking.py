@@ -105,7 +105,7 @@ def test_fold_runs_hold_their_fold_out_and_together_score_every_training_image(s
 
     assert main(["--home", str(store.home), "runs", "label-issues", "--train", *run_ids]) == 0
     output = capsys.readouterr().out
-    assert output.startswith(f"Cleanlab flags {len(issues.index)} of 500 training images as "
+    assert output.startswith(f"Cleanlab flags {issues.flagged_count} of 500 training images as "
                              "likely label errors, from the held-out folds of 3 fold runs.")
     assert f"1     {issues.index[0]}" in output
 

@@ -31,12 +31,16 @@ def test_cleanlab_ranks_the_flipped_labels_first(mnist):
 
     issues = find_label_issues(given, probabilities)
 
-    assert sorted(issues.index) == sorted(flipped)
+    assert sorted(issues.index[issues.flagged]) == sorted(flipped)
+    assert sorted(issues.index[:20]) == sorted(flipped)  # the flagged rank first here
+    assert sorted(issues.index) == list(range(10_000))  # and every image is ranked
     assert np.array_equal(issues.suggested, y_test[issues.index])
     assert np.array_equal(issues.given, given[issues.index])
-    assert (issues.quality < 0.01).all() and issues.scored == 10_000
+    assert (issues.quality[:20] < 0.01).all() and (np.diff(issues.quality) >= 0).all()
+    assert issues.scored == 10_000 and issues.flagged_count == 20
     assert issues.rows(3)[0].keys() == {"rank", "image", "given", "model", "confidence",
-                                        "label quality"}
+                                        "label quality", "flagged"}
+    assert [row["flagged"] for row in issues.rows(22)] == ["yes"] * 20 + ["", ""]
 
 
 def test_a_run_on_some_digits_is_judged_among_them_and_nothing_flagged_is_no_error(mnist):
@@ -50,9 +54,10 @@ def test_a_run_on_some_digits_is_judged_among_them_and_nothing_flagged_is_no_err
 
     issues = find_label_issues(given, probabilities)
 
-    assert sorted(issues.index) == sorted(flipped) and set(issues.suggested) == {9}
+    assert sorted(issues.index[issues.flagged]) == sorted(flipped)
+    assert set(issues.suggested[issues.flagged]) == {9}
     clean = find_label_issues(given, fake_probabilities(given, mistakes=()))
-    assert len(clean.index) == 0 and clean.scored == keep.sum()
+    assert clean.flagged_count == 0 and clean.scored == len(clean.index) == keep.sum()
 
 
 def test_the_fake_runs_flipped_images_lead_its_ranking(store, mnist):
@@ -61,8 +66,8 @@ def test_the_fake_runs_flipped_images_lead_its_ranking(store, mnist):
     issues = compare.issues_in_test_set(store, [store.get(run_id)])
 
     assert sorted(issues.index[:len(FLIPPED)]) == [image for image, _ in FLIPPED]
-    assert issues.text() == (f"Cleanlab flags {len(issues.index)} of 10,000 test images as likely "
-                             "label errors, from one run's probabilities.")
+    assert issues.text() == (f"Cleanlab flags {issues.flagged_count} of 10,000 test images as "
+                             "likely label errors, from one run's probabilities.")
 
 
 def test_several_runs_are_averaged_and_must_agree_on_the_test_order(store, mnist):
@@ -167,7 +172,8 @@ def test_the_training_label_errors_of_a_seeded_fold_study(store, mnist):
 
     issues = compare.issues_in_training_set(store, runs)
 
-    assert sorted(issues.index) == [image for image, _ in flipped]
+    assert sorted(issues.index[issues.flagged]) == [image for image, _ in flipped]
+    assert sorted(issues.index[:len(flipped)]) == [image for image, _ in flipped]
     assert issues.scored == 60_000 and issues.source == "the held-out folds of 3 fold runs"
     assert [run.id for run in compare.fold_runs(store.list(), runs[1])] == run_ids
     with pytest.raises(ValueError, match="only 2 of 3 folds: fold 2 is missing"):

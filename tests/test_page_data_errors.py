@@ -46,10 +46,13 @@ def test_the_flipped_images_lead_the_grid_and_a_mark_is_saved(store, mnist):
 
     assert not at.exception
     captions = issue_captions(at)
-    shown = sorted(int(caption[1:].split(":")[0]) for caption in captions)
-    # The 6 flipped images and one of the fake's 15 mistakes, the only one cleanlab is sure of.
-    assert len(captions) == 7 and {image for image, _ in FLIPPED} <= set(shown)
-    assert "#9990: given 7, model 0 (100%)" in captions
+    flagged = [caption for caption in captions if caption.endswith(" · flagged")]
+    shown = sorted(int(caption[1:].split(":")[0]) for caption in flagged)
+    # The 6 flipped images and one of the fake's 15 mistakes, the only one cleanlab is sure
+    # of, lead the 12 least plausible labels shown at first.
+    assert len(captions) == 12
+    assert {image for image, _ in FLIPPED} <= set(shown) and len(shown) == 7
+    assert "#9990: given 7, model 0 (100%) · flagged" in captions
     assert any(caption.value.startswith("Cleanlab flags ") and "from one run's probabilities" in
                caption.value for caption in at.caption)
     assert metrics(at) == {"Test accuracy": "99.79%",
@@ -63,6 +66,19 @@ def test_the_flipped_images_lead_the_grid_and_a_mark_is_saved(store, mnist):
     assert metrics(at)["Without the images marked “label wrong”"] == "99.80%"
     at.pills(key=f"mark_{run_id}_9990").set_value(None).run()
     assert RunStore(store.home).label_marks(run_id) == {9991: LabelMark.AMBIGUOUS}
+
+
+def test_more_candidates_are_shown_on_request_and_any_of_them_can_be_marked(store, mnist):
+    run_id = seed_run(store, mnist.y_test, flipped=FLIPPED)
+    at = open_errors(run_id, "Test label errors")
+
+    at.number_input(key="issues_shown").set_value(30).run()
+
+    captions = issue_captions(at)
+    assert len(captions) == 30 and sum(caption.endswith(" · flagged") for caption in captions) == 7
+    last = int(captions[-1][1:].split(":")[0])
+    at.pills(key=f"mark_{run_id}_{last}").set_value("model wrong").run()
+    assert RunStore(store.home).label_marks(run_id) == {last: LabelMark.MODEL_WRONG}
 
 
 def test_a_saved_mark_is_shown_when_the_page_opens(store, mnist):
@@ -118,7 +134,8 @@ def test_a_fold_run_lists_the_training_label_errors_of_its_study(store, mnist):
     assert not at.exception
     assert "Likely label errors in the training set" in [header.value for header in at.header]
     assert any(caption.value == "Cleanlab flags 5 of 60,000 training images as likely label "
-               "errors, from the held-out folds of 3 fold runs." for caption in at.caption)
+               "errors, from the held-out folds of 3 fold runs. The 24 least plausible labels "
+               "are shown, ranked by cleanlab's label quality. ⚑: flagged." for caption in at.caption)
 
 
 def test_a_study_short_of_a_fold_is_named(store, mnist):

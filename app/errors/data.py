@@ -15,7 +15,8 @@ from mnist_lab import compare, figures
 from mnist_lab.analysis.forgetting import EXAMPLE_KINDS, forgetting
 from mnist_lab.store import LabelMark, Run, artifacts
 
-ISSUES_SHOWN = 12
+ISSUES_SHOWN = 12  # candidates shown at first; the page asks for more, up to MOST_SHOWN
+MOST_SHOWN = 300
 COLUMNS = 3  # the three marks fit side by side under a digit
 MARKS = [str(mark) for mark in LabelMark]
 NONE_OF_KIND = {"never learned": "Every tracked image was read right after some epoch.",
@@ -69,15 +70,20 @@ def label_issues_section(run: Run, probabilities, y_test, data) -> None:
     aside.metric("Without the images marked “label wrong”", f"{accuracy.without:.2%}",
                  delta=f"{(accuracy.without - accuracy.plain) * 100:+.2f} points "
                        f"({accuracy.set_aside} set aside)", delta_color="off")
-    st.caption(f"{no_html(issues.text())} Mark what you see; the marks are kept with this run.")
+    count = st.number_input("Candidates shown", 1, MOST_SHOWN, ISSUES_SHOWN, step=COLUMNS,
+                            key="issues_shown", help="the least plausible labels first, by "
+                            "cleanlab's label quality; cleanlab's own flagged ones say so")
+    st.caption(f"{no_html(issues.text(shown=int(count)))} Mark what you see; the marks are kept "
+               "with this run.")
     marks = get_store().label_marks(run.id)
-    shown = issues.rows(ISSUES_SHOWN)
+    shown = issues.rows(int(count))
     for column, row in zip(st.columns(COLUMNS) * -(-len(shown) // COLUMNS), shown, strict=False):
         image = row["image"]
         with column:
+            flagged = " · flagged" if row["flagged"] else ""
             st.image(figures.digit_image(data.x_test[image]), width=112,
                      caption=f"#{image}: given {row['given']}, model {row['model']} "
-                             f"({row['confidence']:.0%})")
+                             f"({row['confidence']:.0%}){flagged}")
             key = f"mark_{run.id}_{image}"
             current = marks.get(image)
             st.pills("Mark", MARKS, key=key, label_visibility="collapsed",
@@ -102,13 +108,13 @@ def training_issues_section(run: Run, data) -> None:
         st.error(f"These fold runs were trained on other training images than the MNIST "
                  f"loaded from {data.source}.")
         return
-    st.caption(no_html(issues.text("training images")))
     rows = issues.rows(ISSUES_SHOWN * 2)
+    st.caption(f"{no_html(issues.text('training images', shown=len(rows)))} ⚑: flagged.")
     if rows:
         st.plotly_chart(figures.image_grid_figure(
             data.x_train[[row["image"] for row in rows]],
             [f"#{row['image']} {row['given']}→{row['model']} {row['confidence']:.0%}"
-             for row in rows]), key="training_issues")
+             f"{' ⚑' if row['flagged'] else ''}" for row in rows]), key="training_issues")
 
 
 def forgetting_section(run: Run, data) -> None:

@@ -26,11 +26,14 @@ RANK_BY = "self_confidence"
 
 @dataclass(frozen=True)
 class LabelIssues:
-    """The images cleanlab flags, least plausible label first.
+    """Every scored image, least plausible label first, with the ones cleanlab flags marked.
 
-    `index` locates each in the scored set (test images, or training images); `given` is its
-    label, `suggested` the label the (averaged) probabilities favour, `confidence` their
-    probability for it, and `quality` cleanlab's label quality score (0: surely wrong, 1: fine).
+    The ranking is cleanlab's label quality score (0: surely wrong, 1: fine), so a review can
+    go past the flagged few: published MNIST label errors that a model is unsure of rank high
+    without being flagged. `index` locates each image in the scored set (test images, or
+    training images); `given` is its label, `suggested` the label the (averaged)
+    probabilities favour, `confidence` their probability for it, and `flagged` whether
+    cleanlab's confident learning counts it among the likely label errors.
     """
 
     index: np.ndarray
@@ -38,20 +41,28 @@ class LabelIssues:
     suggested: np.ndarray
     confidence: np.ndarray
     quality: np.ndarray
+    flagged: np.ndarray
     scored: int
     source: str
 
+    @property
+    def flagged_count(self) -> int:
+        return int(self.flagged.sum())
+
     def rows(self, limit: int | None = None) -> list[dict]:
+        """The first `limit` candidates by rank; "flagged" is "yes" for cleanlab's own."""
         return [{"rank": rank, "image": int(image), "given": int(given),
                  "model": int(suggested), "confidence": round(float(confidence), 4),
-                 "label quality": round(float(quality), 4)}
-                for rank, (image, given, suggested, confidence, quality) in enumerate(zip(
+                 "label quality": round(float(quality), 4), "flagged": "yes" if flagged else ""}
+                for rank, (image, given, suggested, confidence, quality, flagged) in enumerate(zip(
                     self.index[:limit], self.given, self.suggested, self.confidence,
-                    self.quality, strict=False), 1)]
+                    self.quality, self.flagged, strict=False), 1)]
 
-    def text(self, images: str = "test images") -> str:
-        return (f"Cleanlab flags {len(self.index):,} of {self.scored:,} {images} as likely "
-                f"label errors, from {self.source}.")
+    def text(self, images: str = "test images", shown: int | None = None) -> str:
+        ranked = (f" The {min(shown, self.scored):,} least plausible labels are shown, ranked by "
+                  "cleanlab's label quality." if shown else "")
+        return (f"Cleanlab flags {self.flagged_count:,} of {self.scored:,} {images} as likely "
+                f"label errors, from {self.source}.{ranked}")
 
 
 def average_probabilities(probabilities: Sequence[np.ndarray], labels: Sequence[np.ndarray],
@@ -98,7 +109,7 @@ def find_label_issues(labels, probabilities, *, index=None,
     Returns
     -------
     LabelIssues
-        The flagged images, most likely mislabelled first.
+        Every image, the least plausible label first, cleanlab's flagged ones marked.
     """
     labels = check_labels("labels", labels)
     probabilities = check_probabilities(probabilities, len(labels))
@@ -114,15 +125,14 @@ def find_label_issues(labels, probabilities, *, index=None,
     among = probabilities[:, present]
     among = among / np.maximum(among.sum(axis=1, keepdims=True), np.finfo(float).tiny)
     given = np.searchsorted(present, labels)
-    flagged = np.asarray(cleanlab_label_issues(given, among, filter_by=FILTER_BY,
-                                               return_indices_ranked_by=RANK_BY, n_jobs=1),
-                         dtype=int)
-    quality = (get_label_quality_scores(given[flagged], among[flagged], method=RANK_BY)
-               if len(flagged) else np.zeros(0))
-    suggested = present[among[flagged].argmax(axis=1)]
-    return LabelIssues(index=index[flagged], given=labels[flagged], suggested=suggested,
-                       confidence=probabilities[flagged, suggested], quality=quality,
-                       scored=len(labels), source=source)
+    flagged = np.asarray(cleanlab_label_issues(given, among, filter_by=FILTER_BY, n_jobs=1),
+                         dtype=bool)
+    quality = get_label_quality_scores(given, among, method=RANK_BY)
+    order = np.argsort(quality, kind="stable")
+    suggested = present[among[order].argmax(axis=1)]
+    return LabelIssues(index=index[order], given=labels[order], suggested=suggested,
+                       confidence=probabilities[order, suggested], quality=quality[order],
+                       flagged=flagged[order], scored=len(labels), source=source)
 
 
 @dataclass(frozen=True)
