@@ -10,6 +10,7 @@ store, with Streamlit's caches empty, as after a restart.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -100,7 +101,8 @@ def test_a_study_trains_on_after_the_dashboard_is_killed_and_a_restart_shows_it(
     experiments = open_page("pages/experiments.py", study=STUDY)
     assert not experiments.exception
     status = next(text.value for text in experiments.markdown if STUDY.replace("-", "\\-") in text.value)
-    assert " · running · " in status and "1 running" in status
+    # One trainer per core trains the study: on a 2-core machine both trials may be running.
+    assert re.search(r" · running · [12] running", status), status
     running = next(run_id for run_id, state in states(store).items() if state is TrialState.RUNNING)
     train = open_page("pages/train.py", run=running)
     assert not train.exception
