@@ -22,6 +22,8 @@ RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=2026
 # For small charts: Plotly's toolbar would cover their titles, and they need no zoom.
 SMALL_CHART = {"displayModeBar": False}
 STUDIED_RUN = "studied_run"  # the run last picked on a page: the sidebar's links carry no ?run=
+CHOSEN_PAIR = "chosen_pair"  # Errors' (true, predicted) on show; no widget key: the browser keeps it
+PAIR_CHOICES = "pair_choices"  # how many pairs a click or a link chose: Errors' selectbox's key
 
 
 def run_label(run: Run) -> str:
@@ -29,6 +31,13 @@ def run_label(run: Run) -> str:
     score = f" · {accuracy:.2%}" if accuracy is not None else ""
     damaged = " · damaged record" if run.problem else ""
     return f"{run.name} · {run.status}{score}{damaged} · {run.id}"
+
+
+def choose_pair_on_errors(pair: tuple[int, int]) -> None:
+    """Make `pair` the one Errors shows next, however it was chosen (its matrix, a link, a
+    point of the learned space, here or on Compare)."""
+    st.session_state[CHOSEN_PAIR] = pair
+    st.session_state[PAIR_CHOICES] = st.session_state.get(PAIR_CHOICES, 0) + 1
 
 
 def unusable_run(run_id: str, runs: list[Run], need: str = "") -> str:

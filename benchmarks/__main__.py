@@ -18,6 +18,7 @@ from pathlib import Path
 from benchmarks import (
     dashboard_watch,
     data_load,
+    embeddings,
     first_visit,
     large_store,
     overhead,
@@ -57,6 +58,8 @@ def main() -> None:
     # The record presets against lenet5's 10-epoch time, and the transfer demonstration.
     results.update(records.measure(quick))
     results.update(records.transfer_demo(quick))
+    # What keeping the learned space costs the trainer, its file, and t-SNE of the test set.
+    results.update(embeddings.measure(quick))
     if shutil.which("chromium"):
         # lenet5 as the issue's check trains it (10 epochs); a quick run keeps enough turns.
         results.update(dashboard_watch.measure(epochs=3 if quick else 10, repeats=1 if quick else 3))

@@ -16,8 +16,10 @@ import time
 from pathlib import Path
 
 from mnist_lab.config import PRESET_DESCRIPTIONS, ConfigError, RunConfig, preset, preset_names
+from mnist_lab.data import DataUnavailableError
 from mnist_lab.model import describe
 from mnist_lab.model.backend import VERBOSE_ENV
+from mnist_lab.model.saved import ModelError
 from mnist_lab.overrides import add_override_arguments, apply_overrides, field_rows
 from mnist_lab.store import (
     TERMINATED_BY_SIGTERM,
@@ -104,6 +106,13 @@ def build_parser() -> argparse.ArgumentParser:
         "archive", type=Path)
     run_commands.add_parser("reindex", help="rebuild a damaged index from the run folders "
                             "(the old index is kept)")
+    embed = run_commands.add_parser(
+        "embed", help="the test images' vectors in the layer the output reads (for runs made "
+        "before trainers kept them), and with --tsne their t-SNE; what the pages start")
+    embed.add_argument("run_id")
+    embed.add_argument("--tsne", action="store_true", help="also their t-SNE, kept with the run "
+                       "(about a minute for 10,000 images)")
+    embed.add_argument("--data", help="MNIST source, as for train")
     issues = run_commands.add_parser(
         "label-issues", help="likely label errors (cleanlab) from the runs' averaged test "
         "probabilities, or with --train from the held-out folds of k fold runs")
@@ -141,7 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UsageError, ConfigError, RunNotFoundError, StudyNotFoundError, ValueError) as error:
         print(f"mnist-lab: error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    except IndexDamagedError as error:
+    except (IndexDamagedError, artifacts.ArtifactError, ModelError, DataUnavailableError) as error:
         print(f"mnist-lab: error: {error}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
@@ -236,6 +245,13 @@ def _runs(args: argparse.Namespace, store: RunStore) -> int:
         return _archive(args, store)
     elif command == "label-issues":
         _label_issues(args, store)
+    elif command == "embed":
+        from mnist_lab.compare import learned_space
+
+        for line in learned_space.compute(store, args.run_id, tsne=args.tsne, data_source=args.data):
+            print(line)
+        learned_space.finished(store, args.run_id)
+        print(f"the learned space of {args.run_id} is ready")
     return 0
 
 

@@ -79,6 +79,13 @@ def parse_digit(value: str) -> int:
     return int(value)
 
 
+def parse_index(value: str, count: int) -> int:
+    """A position 0..count-1 (a test image's number) from a link."""
+    if not (value.isascii() and value.isdigit()) or int(value) >= count:
+        raise LinkError(f"{quoted(value)} is not an image number from 0 to {count - 1:,}")
+    return int(value)
+
+
 def parse_choice(value: str, choices) -> str:
     """One of `choices` (strings), as a link names it."""
     if value not in choices:

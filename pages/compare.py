@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.common import RUN_PARAM, lazy_tabs, route_through_dashboard, run_label
 from app.confusion_grid import confusion_matrix
+from app.learned_space import open_digit, space_view
 from app.readers import cached_predictions, get_store, metrics_of, mnist, tracked_of
 from app.user_text import as_text, no_html
 from mnist_lab import compare, figures
@@ -134,6 +135,22 @@ def ensemble(loaded) -> None:
             format="percent", help="ensemble accuracy minus that of the ensemble without it")})
 
 
+def space_section(loaded) -> None:
+    st.header("Learned space")
+    st.caption("Each run's test digits where the layer its output reads puts them, each "
+               "projected on its own: compare how cleanly the digits separate, not where.")
+    names = [run.label for run in loaded]
+    for column, start in zip(st.columns(2), (0, 1), strict=True):
+        with column:
+            label = st.selectbox("Run", names, index=start, key=f"space_run_{start}")
+            chosen = next(run for run in loaded if run.label == label)
+            run = get_store().get(ids_by_label[label])
+            clicked = space_view(run, chosen.y_test, chosen.predicted, key=f"space_{start}",
+                                 height=420)
+            if clicked is not None:
+                open_digit(run, clicked)
+
+
 def with_predictions(loaded, show):
     """A section over the runs' test predictions, or why there is none."""
     def section() -> None:
@@ -169,6 +186,7 @@ if len(chosen) < 2:
     st.stop()
 st.query_params[RUN_PARAM] = [run.id for run in chosen]
 labels = compare.run_labels(chosen)
+ids_by_label = {label: run_id for run_id, label in labels.items()}
 
 st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column_config={
     "test accuracy": st.column_config.NumberColumn(format="percent"),
@@ -203,6 +221,7 @@ sections = {
     "What differs": lambda: configs(chosen, labels, changes),
     "Per digit": with_predictions(loaded, per_digit),
     "Ensemble": with_predictions(loaded, ensemble),
+    "Learned space": with_predictions(loaded, space_section),
     "Forgettable": lambda: forgetting_section(chosen, labels),
 }
 lazy_tabs(sections, "compare_section")

@@ -4,7 +4,14 @@ data's own errors: likely label errors, and the hardest and forgotten training d
 import pandas as pd
 import streamlit as st
 
-from app.common import lazy_tabs, pick_scored_run, route_through_dashboard
+from app.common import (
+    CHOSEN_PAIR,
+    PAIR_CHOICES,
+    choose_pair_on_errors,
+    lazy_tabs,
+    pick_scored_run,
+    route_through_dashboard,
+)
 from app.confusion_grid import confusion_matrix, last_click
 from app.errors.data import forgetting_section, label_issues_section, training_issues_section
 from app.errors.views import (
@@ -14,6 +21,7 @@ from app.errors.views import (
     saliency_scale,
     saliency_view,
 )
+from app.learned_space import open_digit, space_view
 from app.readers import artifact_mtime, validation
 from app.user_text import no_html
 from mnist_lab import analysis, figures, links
@@ -26,8 +34,6 @@ route_through_dashboard()
 EXAMPLES_PER_PAGE = 6
 CELL_PARAM = "cell"  # ?cell=4-9: the selected cell, true-predicted
 MATRIX = "confusion"  # the test set's matrix element
-CHOSEN = "chosen_pair"  # (true, predicted) on show; no widget's key, so the browser cannot reset it
-CHOICES = "pair_choices"  # how many pairs a click or a link chose: the selectbox's key
 LAST_CLICK = "last_click"  # the matrix's click already acted on
 
 
@@ -38,7 +44,7 @@ def pair_label(pair):
 def cell_from_link():
     """The cell named by the URL (`?cell=4-9`) when the page opens, with a message if unusable."""
     value = st.query_params.get(CELL_PARAM)
-    if value is None or CHOSEN in st.session_state:
+    if value is None or CHOSEN_PAIR in st.session_state:
         return None
     try:
         return links.parse_cell(value)
@@ -56,12 +62,11 @@ def choose_pair(click, pairs):
         clicked = tuple(click["cell"]) if click else None
     for new in (cell_from_link(), clicked):
         if new is not None and new[0] != new[1]:
-            st.session_state[CHOSEN] = new
-            st.session_state[CHOICES] = st.session_state.get(CHOICES, 0) + 1
+            choose_pair_on_errors(new)
     if clicked is not None and clicked[0] == clicked[1]:
         st.info(f"That cell holds the {counts[clicked]:,} test {clicked[0]}s read correctly; "
                 "click a cell off the diagonal to see mistakes.")
-    chosen = st.session_state.get(CHOSEN)
+    chosen = st.session_state.get(CHOSEN_PAIR)
     if chosen is not None and chosen not in choices:
         choices.append(chosen)  # a cell without mistakes in this run: shown as such
     if not choices:
@@ -73,8 +78,8 @@ def choose_pair(click, pairs):
     # that pair, a value the browser sends from before (a rerun racing the click's) belongs to
     # the old one, and its labels count the run shown (the browser kept the old run's count).
     pair = st.selectbox("Confused pair", choices, index=choices.index(chosen), format_func=pair_label,
-                        key=f"pair_{run.id}_{st.session_state.get(CHOICES, 0)}")
-    st.session_state[CHOSEN] = pair
+                        key=f"pair_{run.id}_{st.session_state.get(PAIR_CHOICES, 0)}")
+    st.session_state[CHOSEN_PAIR] = pair
     st.query_params[CELL_PARAM] = links.encode_cell(*pair)  # a link reproduces the view
     return pair
 
@@ -144,6 +149,15 @@ def show_tables(pairs):
                                   .to_rows()).round(4), hide_index=True)
 
 
+def show_space():
+    st.caption("Each test digit where the layer the output reads puts it: digits the network "
+               "tells apart lie apart, and its mistakes (ringed in the colour of the digit read) "
+               "lie where the two digits meet.")
+    clicked = space_view(run, y_test, probabilities.argmax(axis=1), key="space")
+    if clicked is not None:
+        open_digit(run, clicked, on_errors=True)
+
+
 def show_training(normalize):
     st.subheader("Through training")
     try:
@@ -177,10 +191,11 @@ with chart:
     confusion_matrix(figures.confusion_cells(counts, normalize=normalize), key=MATRIX, clickable=True,
                      title="Test set: click a cell to see its digits", selected=pair)
 # Below, one section at a time: only the open tab runs and is drawn, so a click on the matrix
-# or a deep link waits for the matrix, the cell's digits and one section, not all six.
+# or a deep link waits for the matrix, the cell's digits and one section, not all seven.
 sections = {
     "Why": lambda: show_why(*pair) if pair is not None else None,
     "Pairs and classes": lambda: show_tables(pairs),
+    "Learned space": show_space,
     "Through training": lambda: show_training(normalize),
     "Test label errors": lambda: label_issues_section(run, probabilities, y_test, data),
     "Training label errors": lambda: training_issues_section(run, data),

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from app.common import SMALL_CHART, pick_run, route_through_dashboard
+from app.common import SMALL_CHART, from_link, pick_run, route_through_dashboard
 from app.readers import artifact_mtime, cached_model, mnist, model_by_id
 from app.user_text import as_text, no_html
-from mnist_lab import figures
+from mnist_lab import figures, links
 from mnist_lab.analysis import drawn_digits, inspection
 from mnist_lab.data import DataUnavailableError
 from mnist_lab.model import saved
@@ -15,6 +15,8 @@ route_through_dashboard()
 
 MAX_CHANNELS = 32
 CANVAS_SIZE = 280
+IMAGE_PARAM = "image"  # ?image=N: the test digit whose feature maps open first
+MAPS = "Feature maps"
 
 
 def grid(arrays, label, columns=8):
@@ -82,7 +84,9 @@ except saved.ModelError as error:
             "work from its predictions alone.")
     st.stop()
 
-filters_tab, maps_tab, draw_tab = st.tabs(["Learned filters", "Feature maps", "Your digit"])
+# A link to one test digit (a point clicked in Errors' learned space) opens on its maps.
+filters_tab, maps_tab, draw_tab = st.tabs(["Learned filters", MAPS, "Your digit"],
+                                          default=MAPS if IMAGE_PARAM in st.query_params else None)
 with filters_tab:
     layers = {layer.name: layer for layer in inspection.conv_filters(network)}
     name = st.selectbox("Convolution layer", list(layers), key="filter_layer")
@@ -99,7 +103,9 @@ with maps_tab:
     except DataUnavailableError as error:
         st.error(no_html(error))
     else:
-        index = st.number_input("Test digit", 0, len(data.x_test) - 1, 0, key="test_digit")
+        count = len(data.x_test)
+        index = st.number_input("Test digit", 0, count - 1, key=from_link(
+            "test_digit", IMAGE_PARAM, 0, lambda value: links.parse_index(value, count)))
         st.write(f"Test digit #{index} is a {data.y_test[index]}.")
         probabilities, rows = test_digit_view(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE),
                                               int(index))

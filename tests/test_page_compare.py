@@ -86,7 +86,7 @@ def test_only_the_open_tab_runs(pair):
     at = open_compare(pair)
 
     assert [tab.label for tab in at.tabs] == ["Head to head", "Curves", "What differs", "Per digit",
-                                               "Ensemble", "Forgettable"]
+                                               "Ensemble", "Learned space", "Forgettable"]
     assert [header.value for header in at.header] == ["Two runs head to head"]
     assert len(at.dataframe) == 1  # the runs' table; no diff, layers or ensemble tables
     open_tab(at, "Curves")

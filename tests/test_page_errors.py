@@ -107,10 +107,10 @@ def test_the_top_confused_pair_is_4_read_as_9_seven_times(fake_run):
 
 
 def test_only_the_open_tab_below_the_matrix_runs(fake_run):
-    """A click or a deep link waits for one section, not six: the others are not drawn."""
+    """A click or a deep link waits for one section, not seven: the others are not drawn."""
     at = open_page(fake_run)
 
-    assert [tab.label for tab in at.tabs] == ["Why", "Pairs and classes", "Through training",
+    assert [tab.label for tab in at.tabs] == ["Why", "Pairs and classes", "Learned space", "Through training",
                                                "Test label errors", "Training label errors",
                                                "Hard and forgotten"]
     assert "Why 4s are read as 9" in [subheader.value for subheader in at.subheader]

@@ -90,6 +90,27 @@ def test_filters_and_feature_maps_of_a_trained_model(trained_home, monkeypatch):
     assert configs and all(config.get("displayModeBar") is False for config in configs)
 
 
+@pytest.mark.parametrize(("image", "shown", "warned"), [
+    ("123", "Test digit #123 is a 6.", False),
+    ("10000", "Test digit #0 is a 7.", True),  # past the test set: named, then the first digit
+])
+def test_a_link_to_a_test_digit_opens_on_its_feature_maps(trained_home, monkeypatch, image, shown, warned):
+    use_store(monkeypatch, trained_home)
+
+    at = AppTest.from_file(PAGE, default_timeout=60)
+    at.query_params["image"] = image
+    at.run()
+
+    assert not at.exception
+    assert shown in [markdown.value for markdown in at.markdown]
+    tabs = next(block for block in at.main.children.values()
+                if block.type == "tab_container" and len(block.children) == 3)
+    assert tabs.proto.tab_container.default_tab_index == 1  # "Feature maps" opens
+    assert bool(at.warning) is warned
+    if warned:
+        assert "not an image number from 0 to 9,999" in at.warning[0].value
+
+
 def test_an_uploaded_digit_is_prepared_and_classified(trained_home, monkeypatch, mnist):
     from mnist_lab.analysis import drawn_digits, inspection
     from mnist_lab.model import saved

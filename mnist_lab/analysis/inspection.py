@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mnist_lab.model import INPUT_NAME
+from mnist_lab.model import INPUT_NAME, OUTPUT_NAME
 
 # Layers whose output is a new feature map: convolutions, pooling, additions, concatenations.
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Add", "Concatenate")
@@ -48,6 +48,45 @@ def _batch(images):
 def predict(model, images):
     """Class probabilities, shape (n, 10), for digits prepared like MNIST (see `drawn_digits.to_mnist`)."""
     return np.asarray(model.predict(_batch(images), verbose=0), dtype=np.float64)
+
+
+def embed(model, images, batch_size: int = 1000):
+    """Probabilities and penultimate vectors in one pass: what the output layer reads.
+
+    Returns (probabilities (n, 10) float32, vectors (n, width) float32, the name of the layer
+    the vectors come from: the last before the output that is not a dropout, which is the
+    identity at inference).
+    """
+    import keras
+
+    batch = _batch(images)
+    if isinstance(model, keras.Sequential):
+        # Older runs: a chain; its last layer is the output, the one before feeds it.
+        found = [_chain_outputs(model, batch[start:start + batch_size])
+                 for start in range(0, len(batch), batch_size)]
+        probabilities = np.concatenate([part[0] for part in found])
+        vectors = np.concatenate([part[1] for part in found])
+        sources = [layer for layer in model.layers[:-1] if type(layer).__name__ != "Dropout"]
+        name = sources[-1].name if sources else INPUT_NAME
+    else:
+        output = model.get_layer(OUTPUT_NAME) if OUTPUT_NAME in {
+            layer.name for layer in model.layers} else model.layers[-1]
+        feeding = output.input
+        probabilities, vectors = keras.Model(model.inputs, [model.outputs[0], feeding]).predict(
+            batch, batch_size=batch_size, verbose=0)
+        source = feeding._keras_history.operation
+        while type(source).__name__ == "Dropout":
+            source = source.input._keras_history.operation
+        name = source.name
+    return (np.asarray(probabilities, dtype=np.float32),
+            np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1), name)
+
+
+def _chain_outputs(model, batch):
+    activations = batch
+    for layer in model.layers[:-1]:
+        activations = layer(activations, training=False)
+    return np.asarray(model.layers[-1](activations, training=False)), np.asarray(activations)
 
 
 def saliency(model, images, target_classes):

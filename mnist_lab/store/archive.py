@@ -34,11 +34,13 @@ from mnist_lab.store.summary import ORIGINAL_CREATED_AT, quoted, summary_problem
 MANIFEST_FILE = "manifest.json"
 # Artifacts travel as they are; train.log and the config are rebuilt or left behind.
 ARTIFACT_FILES = (artifacts.MODEL_FILE, artifacts.PREDICTIONS_FILE, artifacts.VALIDATION_FILE,
-                  artifacts.TRACKED_FILE, artifacts.HELDOUT_FILE, artifacts.CURVES_FILE)
+                  artifacts.TRACKED_FILE, artifacts.HELDOUT_FILE, artifacts.CURVES_FILE,
+                  artifacts.EMBEDDINGS_FILE)
 ARRAY_READERS = {artifacts.PREDICTIONS_FILE: artifacts.read_predictions,
                  artifacts.VALIDATION_FILE: artifacts.read_validation,
                  artifacts.TRACKED_FILE: artifacts.read_tracked,
-                 artifacts.HELDOUT_FILE: artifacts.read_heldout}
+                 artifacts.HELDOUT_FILE: artifacts.read_heldout,
+                 artifacts.EMBEDDINGS_FILE: artifacts.read_embeddings}
 # Written by versions before 2026-12 and now computed from predictions.npz: accepted, not kept.
 DROPPED_MEMBERS = ("evaluation.json",)
 KNOWN_MEMBERS = (MANIFEST_FILE, artifacts.CONFIG_FILE, METRICS_FILE, *ARTIFACT_FILES,

@@ -17,6 +17,8 @@ VALIDATION_FILE = "val_predictions.npz"
 TRACKED_FILE = "train_predictions.npz"  # predicted labels of tracked training images per epoch
 HELDOUT_FILE = "heldout_predictions.npz"  # a k-fold run's probabilities for its held-out fold
 CURVES_FILE = "curves.png"
+EMBEDDINGS_FILE = "embeddings.npz"  # the test images' penultimate vectors (analysis.embeddings)
+TSNE_FILE = "tsne.npz"  # their t-SNE, computed on request and kept
 LOG_FILE = "train.log"
 
 
@@ -51,6 +53,16 @@ class HeldOutPredictions:
     probabilities: np.ndarray
     index: np.ndarray
     train_labels: np.ndarray
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """The test images' vectors (n, d) float16 from the layer the output reads, named, and
+    that layer's own width (d is smaller when it was reduced to its principal components)."""
+
+    vectors: np.ndarray
+    layer: str
+    width: int
 
 
 def _require(path: Path) -> Path:
@@ -98,6 +110,40 @@ def read_heldout(run_dir: Path) -> HeldOutPredictions:
         problem = "index must not name a training image twice"
     _raise_if(run_dir, HELDOUT_FILE, problem)
     return heldout
+
+
+def write_embeddings(path: Path, vectors: np.ndarray, layer: str, width: int) -> None:
+    """What `read_embeddings` reads: float16 vectors, compressed."""
+    np.savez_compressed(path, vectors=vectors.astype(np.float16), layer=np.array(layer),
+                        width=np.array(width))
+
+
+def write_tsne(path: Path, points: np.ndarray) -> None:
+    np.savez_compressed(path, points=points.astype(np.float32))
+
+
+def read_embeddings(run_dir: Path) -> Embeddings:
+    """The test images' penultimate vectors, checked."""
+    vectors, layer, width = _read_arrays(run_dir, EMBEDDINGS_FILE, ("vectors", "layer", "width"))
+    problem = None
+    if vectors.ndim != 2 or not np.issubdtype(vectors.dtype, np.floating) or not vectors.shape[1]:
+        problem = f"vectors must be (images, width) floats, got {vectors.dtype} {vectors.shape}"
+    elif not np.isfinite(vectors).all():
+        problem = "vectors must be finite"
+    elif layer.ndim or layer.dtype.kind != "U" or width.ndim or width.dtype.kind not in "iu":
+        problem = "layer must be a name and width a whole number"
+    _raise_if(run_dir, EMBEDDINGS_FILE, problem)
+    return Embeddings(vectors, str(layer), int(width))
+
+
+def read_tsne(run_dir: Path, count: int) -> np.ndarray:
+    """The kept t-SNE of `count` test images, (count, 2) float32, checked."""
+    (points,) = _read_arrays(run_dir, TSNE_FILE, ("points",))
+    if points.shape != (count, 2) or not np.issubdtype(points.dtype, np.floating) or not (
+            np.isfinite(points).all()):
+        _raise_if(run_dir, TSNE_FILE, f"points must be ({count}, 2) finite floats, "
+                                      f"got {points.dtype} {points.shape}")
+    return points.astype(np.float32)
 
 
 def _read_arrays(run_dir: Path, name: str, keys: tuple[str, ...]) -> list[np.ndarray]:

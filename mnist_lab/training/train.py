@@ -17,6 +17,8 @@ import keras
 import numpy as np
 
 from mnist_lab import analysis, figures
+from mnist_lab.analysis.embeddings import compress
+from mnist_lab.analysis.inspection import embed
 from mnist_lab.config import RunConfig
 from mnist_lab.data import NUM_CLASSES, Mnist, prepare, stratified_subset
 from mnist_lab.model import Architecture, checked
@@ -24,11 +26,13 @@ from mnist_lab.model.build import build_model
 from mnist_lab.store import TERMINATED_BY_SIGTERM, RunStatus
 from mnist_lab.store.artifacts import (
     CURVES_FILE,
+    EMBEDDINGS_FILE,
     HELDOUT_FILE,
     MODEL_FILE,
     PREDICTIONS_FILE,
     TRACKED_FILE,
     VALIDATION_FILE,
+    write_embeddings,
 )
 from mnist_lab.training import transfer
 from mnist_lab.training.callbacks import (
@@ -134,13 +138,16 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     # Keras also logs an epoch cut short by a stop; the record keeps whole epochs only.
     epochs = {key: values[:counter.epochs_completed] for key, values in history.history.items()}
 
-    # Evaluate on the test set, which training never saw.
-    probabilities = model.predict(splits.x_test, batch_size=1000, verbose=0)
+    # Evaluate on the test set, which training never saw; the same pass gives each image's
+    # vector in the layer the output reads (the learned space the Errors page draws).
+    probabilities, vectors, layer = embed(model, splits.x_test)
 
     # Save the artifacts, each written whole or not at all.
     store.write_artifact(run_id, MODEL_FILE, lambda path: model.save(path))
     store.write_artifact(run_id, PREDICTIONS_FILE, lambda path: np.savez_compressed(
         path, probabilities=probabilities.astype(np.float32), y_test=splits.y_test))
+    store.write_artifact(run_id, EMBEDDINGS_FILE, lambda path: write_embeddings(
+        path, compress(vectors), layer, vectors.shape[1]))
     if len(splits.heldout_index):  # a k-fold run: its fold's out-of-sample probabilities
         held_out = model.predict(splits.x_heldout, batch_size=1000, verbose=0)
         store.write_artifact(run_id, HELDOUT_FILE, lambda path: np.savez_compressed(
