@@ -11,5 +11,5 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "30")), deadline=None,
+FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "20")), deadline=None,
                 suppress_health_check=[HealthCheck.too_slow])

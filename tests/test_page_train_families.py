@@ -77,7 +77,7 @@ def test_classes_reach_the_config(launched, store):  # noqa: F811
     assert run.config["classes"] == [1, 7]
 
 
-def test_start_from_run_loads_its_network_with_a_tenth_of_its_rate(launched, store, mnist):  # noqa: F811
+def test_start_from_run_loads_its_network_and_rate_and_the_fine_tune_phases(launched, store, mnist):  # noqa: F811
     parent = seed_run(store, mnist.y_test, name="base", preset_name="lenet5-strided")
     store.artifact(parent, artifacts.MODEL_FILE).write_bytes(b"model")  # only its presence counts
     seed_run(store, mnist.y_test, name="no model")
@@ -85,8 +85,11 @@ def test_start_from_run_loads_its_network_with_a_tenth_of_its_rate(launched, sto
     assert list(at.selectbox(key="cfg_transfer_parent").options) == [
         "nothing (random weights)", f"base · {parent}"]
 
+    assert at.number_input(key="cfg_transfer_head").disabled  # no parent: nothing to fine-tune
+
     at.selectbox(key="cfg_transfer_parent").set_value(parent).run()
-    at.radio(key="cfg_transfer_mode").set_value("freeze-base").run()
+    at.number_input(key="cfg_transfer_head").set_value(3).run()
+    at.number_input(key="cfg_transfer_share").set_value(0.2).run()
     at.button(key="train").click().run()
 
     assert not at.exception
@@ -94,8 +97,10 @@ def test_start_from_run_loads_its_network_with_a_tenth_of_its_rate(launched, sto
     config = RunConfig.from_dict(child.config)
     expected = preset("lenet5-strided")
     assert config.blocks == expected.blocks and config.dense == expected.dense
-    assert config.learning_rate == expected.learning_rate / 10
-    assert (config.init_from, config.transfer, child.name) == (parent, "freeze-base", "from base")
+    # The parent's own rate: the fine-tune lowers it itself once the base trains.
+    assert config.learning_rate == expected.learning_rate
+    assert (config.init_from, config.transfer, child.name) == (parent, "fine-tune", "from base")
+    assert (config.head_epochs, config.fine_tune_rate) == (3, 0.2)
 
 
 def test_what_the_form_cannot_hold_of_the_new_fields_is_brought_near_and_noted():

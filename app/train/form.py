@@ -40,7 +40,6 @@ CONFIG_PARAM, NAME_PARAM, TAGS_PARAM = "config", "name", "tags"
 BASE_KEY = "train_base_preset"  # the preset the form was last loaded from: "Reset to" it
 NOTES_KEY = "train_unfit"  # what the form could not hold of the config last loaded
 DEFAULT_PRESET = "lenet5"
-FINE_TUNE_RATE = 0.1  # "Start from run…" proposes a tenth of the parent's learning rate
 _WHERE = re.compile(r"^(block|dense layer) (\d+):")
 
 
@@ -135,7 +134,8 @@ def _load_run(run_id: str) -> None:
 
 
 def _on_parent_change(key: str) -> None:
-    """Starting from a run's weights: its network, a tenth of its rate, the rest as it was."""
+    """Starting from a run's weights: its network and its rate (a fine-tune lowers the rate
+    itself once the copied layers train), the rest as it was."""
     parent_id = st.session_state[key]
     if not parent_id:
         return
@@ -151,7 +151,7 @@ def _on_parent_change(key: str) -> None:
     current = RunConfig.from_dict(st.session_state[CONFIG_KEY]["config"])
     _load(current.replace(blocks=network.blocks, dense=network.dense,
                           global_pooling=network.global_pooling, init_from=parent_id,
-                          learning_rate=network.learning_rate * FINE_TUNE_RATE, preset=None),
+                          learning_rate=network.learning_rate, preset=None),
           f"from {parent.name}")
 
 

@@ -37,8 +37,8 @@ WATCHED = "train_watched"  # runs this session showed here or saw in progress: t
 
 
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
-    figure = figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES,
-                                            lr_changes=lr_changes)
+    figure = figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES, lr_changes=lr_changes,
+                                   unfrozen_at=run.summary.get("unfrozen_at_epoch"))
     st.plotly_chart(figure, key=f"curves_{run.id}")
 
 

@@ -167,8 +167,15 @@ def transfer(chosen: RunConfig, on_parent_change) -> dict:
     mode_field = field_info(RunConfig, "transfer")
     mode = st.radio(mode_field.label, tuple(mode_field.rule.choices), format_func=mode_field.choice_label,
                     horizontal=True, disabled=parent == NO_PARENT, key=seed(key + "mode", chosen.transfer))
+    phases = parent != NO_PARENT and mode == "fine-tune"
+    left, right = st.columns(2)
+    head = number(left, RunConfig, "head_epochs", key + "head", chosen.head_epochs or 0, disabled=not phases)
+    share = number(right, RunConfig, "fine_tune_rate", key + "share", chosen.fine_tune_rate, format="%g",
+                   disabled=not phases)
     if parent != NO_PARENT:
-        st.caption("Layers whose names and weight shapes match are copied. Fine-tuning trains "
-                   "everything: give it a lower learning rate than the parent's (choosing the run "
-                   "set a tenth of it). Freezing keeps the convolution blocks and trains a new head.")
-    return {"init_from": parent or None, "transfer": mode}
+        st.caption("Layers whose names and weight shapes match are copied. Fine-tuning trains the "
+                   "dense head first with the copied convolution blocks frozen, then everything at "
+                   "a fraction of the rate (Keras's transfer-learning guide); the curves mark "
+                   "where. Freezing keeps the convolution blocks for good and trains a new head.")
+    return {"init_from": parent or None, "transfer": mode, "head_epochs": int(head) or None,
+            "fine_tune_rate": float(share)}

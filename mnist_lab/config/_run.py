@@ -84,9 +84,10 @@ class RunConfig:
     `global_pooling` averages each channel over the last map (GlobalAveragePooling2D)
     instead of flattening it. `classes` restricts training, validation and test to those
     digits (the output keeps 10 units). `init_from` names a saved run whose weights start
-    this one: "fine-tune" copies every layer whose name and weight shapes match and trains
-    everything (at this config's learning rate: give it a lower one); "freeze-base" copies
-    only the matching convolution blocks, freezes them and trains a new dense head.
+    this one: "fine-tune" copies every layer whose name and weight shapes match, trains the
+    dense head for `head_epochs` with the copied convolution blocks frozen, then everything at
+    `fine_tune_rate` times the rate, as Keras's transfer-learning guide does; "freeze-base"
+    copies only the matching convolution blocks, freezes them and trains a new dense head.
     """
 
     blocks: list[ConvBlock] = rule(factory=list, help="the convolution blocks, in order")
@@ -145,6 +146,14 @@ class RunConfig:
     transfer: str = rule("fine-tune", choices={"fine-tune": "fine-tune everything",
                                                "freeze-base": "freeze the base, train a new head"},
                          help="with init_from: train every copied layer, or freeze the copied blocks")
+    head_epochs: int | None = rule(None, low=1, high=1000, label="Head alone for (epochs, 0: half)",
+                                   help="fine-tune: epochs that train the dense head with the copied "
+                                   "convolution blocks frozen, before everything trains (default: "
+                                   "half the epochs)")
+    fine_tune_rate: float = rule(0.1, low=0.0, high=1.0, open_low=True, step=0.01,
+                                 label="Then the rate ×",
+                                 help="fine-tune: the rate once everything trains, as a share of "
+                                 "the rate it would have had")
     seed: int = rule(0, low=0, high=2**32 - 1,
                      help="seeds the weights, the shuffling, the split and the subset")
     # k-fold cross-validation: this run holds fold `fold` (1..folds) of the training images out

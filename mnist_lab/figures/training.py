@@ -102,7 +102,8 @@ def curve_points(history, curve: Curve, x="epoch"):
     return rows.loc[y.index, x_column], y
 
 
-def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, live=False):
+def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, live=False,
+                  unfrozen_at=None):
     """Loss and accuracy side by side while a run trains, batches under epochs.
 
     Parameters
@@ -121,6 +122,9 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, 
     live : bool, default=False
         Keep every line of `CURVES`, in that order, even those without points yet, so
         that a live chart can append points to them by index.
+    unfrozen_at : float or None, default=None
+        A fine-tune's epoch where its copied layers began to train: a dashed line (with
+        x="epoch").
 
     Returns
     -------
@@ -164,6 +168,11 @@ def curves_figure(history, *, x="epoch", reference_lines=None, lr_changes=None, 
         figure.add_vline(x=change_x, col=1, annotation_text=f"lr → {learning_rate:g}",
                          **change_line)
         figure.add_vline(x=change_x, col=2, **change_line)
+    if unfrozen_at is not None:
+        for column in (1, 2):
+            figure.add_vline(x=unfrozen_at, col=column, **{**change_line, "line_dash": "dash"},
+                             annotation_text="base unfrozen" if column == 2 else None,
+                             annotation_position="bottom right")
     return figure
 
 
@@ -203,7 +212,7 @@ def overlay_curves_figure(histories, *, metric="val_accuracy", x="epoch"):
     return figure
 
 
-def classic_curves(history):
+def classic_curves(history, *, unfrozen_at=None):
     """The Keras tutorial's figure: loss and accuracy per epoch, saved with every run.
 
     Parameters
@@ -212,6 +221,8 @@ def classic_curves(history):
         Keras' `History.history`: loss and accuracy, optionally val_loss and
         val_accuracy; other keys are ignored and missing ones are not drawn, so a
         run stopped before its first epoch still gets (empty) axes.
+    unfrozen_at : int or None, default=None
+        A fine-tune's epoch after which its copied layers trained too: a dashed line.
 
     Returns
     -------
@@ -230,6 +241,9 @@ def classic_curves(history):
         axes.set_ylabel(title)
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
         axes.grid(True, alpha=0.3)
+        if unfrozen_at:
+            axes.axvline(unfrozen_at + 0.5, color="grey", linestyle="--", linewidth=1,
+                         label="base unfrozen")
         if axes.lines:
             axes.legend()
     return figure

@@ -30,10 +30,10 @@ from mnist_lab.training import runner
 LOADING = "Loading the data and building the model…"
 
 
-def chart_template(lr_changes=()) -> dict:
+def chart_template(lr_changes=(), unfrozen_at: int | None = None) -> dict:
     """The live chart without points, as Plotly JSON: every line of `CURVES`, in that order."""
     figure = curves_figure(pd.DataFrame(), reference_lines=REFERENCE_ACCURACIES,
-                           lr_changes=list(lr_changes), live=True)
+                           lr_changes=list(lr_changes), live=True, unfrozen_at=unfrozen_at)
     # Plain Plotly.js draws it, outside Streamlit's themed charts: name a whole template
     # rather than whatever default the importing process set.
     figure.update_layout(template="plotly_white", margin={"t": 40, "l": 60, "b": 40})
@@ -111,11 +111,14 @@ def live_update(run: Run, history: pd.DataFrame, *, after_id: int, marks: int,
             "rate": f"{rates.iloc[-1]:.3g}" if len(rates) else "—",
         }
     if progress is not None and points:  # marks move only with new rows
+        unfrozen_at = run.summary.get("unfrozen_at_epoch")
         changes = learning_rate_changes(history, schedule=run.config["schedule"],
-                                        steps_per_epoch=steps_per_epoch, epochs=epochs)
-        if len(changes) != marks:
-            layout = chart_template(changes)["layout"]
-            update["marks"] = {"count": len(changes), "shapes": layout.get("shapes", []),
+                                        steps_per_epoch=steps_per_epoch, epochs=epochs,
+                                        unfrozen_at=unfrozen_at)
+        count = len(changes) + bool(unfrozen_at)  # a fine-tune's phases are marked too
+        if count != marks:
+            layout = chart_template(changes, unfrozen_at)["layout"]
+            update["marks"] = {"count": count, "shapes": layout.get("shapes", []),
                                "annotations": layout.get("annotations", [])}
     return update
 

@@ -86,21 +86,26 @@ def _seconds_left(history: pd.DataFrame, steps_left: int) -> float | None:
     return steps_left * seconds / steps
 
 
-def learning_rate_changes(history: pd.DataFrame, *, schedule: str,
-                          steps_per_epoch: int, epochs: int) -> list[tuple[float, float]]:
+def learning_rate_changes(history: pd.DataFrame, *, schedule: str, steps_per_epoch: int,
+                          epochs: int, unfrozen_at: int | None = None) -> list[tuple[float, float]]:
     """(epoch, new rate) wherever the rate moved off its schedule, found in the metric rows.
 
     The trainer logs the rate in force after each recorded batch: the rate its next step
     trains with (the schedule runs inside the optimizer). Dividing it by the schedule's
     factor at that step gives the base rate, which only a requested change moves; the first
-    row with a new base marks the change (at most a second late).
+    row with a new base marks the change (at most a second late). A fine-tune's planned drop
+    after epoch `unfrozen_at` starts a new base, not a change.
     """
     if "learning_rate" not in history.columns or not len(history):
         return []
     total_steps = steps_per_epoch * epochs
     changes: list[tuple[float, float]] = []
     previous_base = None
+    phase_step = (unfrozen_at or epochs) * steps_per_epoch
+    phase = False
     for row in history.sort_values("step", kind="stable").itertuples():
+        if not phase and row.step > phase_step:
+            phase, previous_base = True, None  # the second phase's rate: its own base
         factor = learning_rate_factor(schedule, row.step / total_steps)
         if pd.isna(row.learning_rate) or factor < 1e-6:
             continue

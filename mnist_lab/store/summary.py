@@ -73,6 +73,7 @@ FIELDS: dict[str, Callable[[Any], str | None]] = {
     "flops": _number(int),
     "copied_layers": _layer_names,  # a run started from another's weights (transfer)
     "frozen_layers": _layer_names,
+    "unfrozen_at_epoch": _number(int, 1),  # a fine-tune's: the copied layers train after it
     # Known at the end.
     "test_accuracy": _number(float, 0.0, 1.0),
     "test_images": _number(int, 1),

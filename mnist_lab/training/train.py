@@ -99,14 +99,21 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     # The schedule runs inside the optimizer, per step, so several steps per execution (one
     # call into TensorFlow for many batches) leave every schedule as it is.
     learning_rate = ScheduledRate(config.schedule, config.learning_rate, config.epochs * steps_per_epoch)
-    model.compile(optimizer=make_optimizer(config, learning_rate), metrics=["accuracy"],
-                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
-                  steps_per_execution=config.steps_per_execution)
+
+    def compile_model() -> None:  # again for a fine-tune's second phase, with its own optimizer
+        model.compile(optimizer=make_optimizer(config, learning_rate), metrics=["accuracy"],
+                      loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+                      steps_per_execution=config.steps_per_execution)
+
+    compile_model()
+    # A fine-tune trains the new layers alone first; the copied ones join at `unfrozen_at`.
+    unfrozen_at = transfer.head_epochs(config) if inherited else None
     # What the live view needs for progress and ETA, known before the first batch.
     plan = {"steps_per_epoch": steps_per_epoch, "epochs": config.epochs,
             "train_images": len(splits.x_train),
             "params": architecture.params, "flops": architecture.flops,
-            **(inherited.summary() if inherited else {})}
+            **(inherited.summary() if inherited else {}),
+            **({"unfrozen_at_epoch": unfrozen_at} if unfrozen_at else {})}
     store.set_summary(run_id, plan)
 
     # Train, recording into the run store and obeying its requests.
@@ -132,11 +139,22 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     callbacks = [counter, validation, tracking, control, live]
     if console:
         callbacks.append(ConsolePrinter(config.epochs, clock, counter))
-    history = model.fit(splits.x_train, y_train, batch_size=config.batch_size,
-                        epochs=config.epochs, callbacks=callbacks, verbose=0)
+    def fit(first_epoch: int, last_epoch: int) -> dict:
+        return model.fit(splits.x_train, y_train, batch_size=config.batch_size, verbose=0,
+                         initial_epoch=first_epoch, epochs=last_epoch, callbacks=callbacks).history
+
+    logged = fit(0, unfrozen_at or config.epochs)
+    if unfrozen_at and not (control.stopped or control.terminated):
+        thawed = transfer.unfreeze(model, inherited)
+        learning_rate = learning_rate.continued(config.fine_tune_rate, counter.steps)
+        compile_model()
+        print(f"epoch {unfrozen_at}: {', '.join(thawed) or 'nothing'} unfrozen; the rate is now "
+              f"×{config.fine_tune_rate:g}", file=sys.stderr, flush=True)
+        more = fit(unfrozen_at, config.epochs)
+        logged = {key: logged.get(key, []) + more.get(key, []) for key in {*logged, *more}}
     train_seconds, train_cpu_seconds = clock.elapsed(), clock.cpu_elapsed()
     # Keras also logs an epoch cut short by a stop; the record keeps whole epochs only.
-    epochs = {key: values[:counter.epochs_completed] for key, values in history.history.items()}
+    epochs = {key: values[:counter.epochs_completed] for key, values in logged.items()}
 
     # Evaluate on the test set, which training never saw; the same pass gives each image's
     # vector in the layer the output reads (the learned space the Errors page draws).
@@ -153,7 +171,7 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
         store.write_artifact(run_id, HELDOUT_FILE, lambda path: np.savez_compressed(
             path, probabilities=held_out.astype(np.float32), index=splits.heldout_index,
             train_labels=data.y_train.astype(np.uint8)))
-    curves = figures.classic_curves(epochs)
+    curves = figures.classic_curves(epochs, unfrozen_at=unfrozen_at)
     store.write_artifact(run_id, CURVES_FILE, lambda path: curves.savefig(path, format="png"))
 
     val_accuracy = epochs.get("val_accuracy", [])
