@@ -14,7 +14,7 @@ from streamlit.runtime.pages_manager import PagesManager
 
 from app.readers import cached_predictions, get_store, mnist
 from app.user_text import as_text, no_html
-from mnist_lab import links
+from mnist_lab import links, reports
 from mnist_lab.data import DataUnavailableError, restricted_to
 from mnist_lab.store import Run, artifacts, validate_run_id
 
@@ -31,6 +31,16 @@ def run_label(run: Run) -> str:
     score = f" · {accuracy:.2%}" if accuracy is not None else ""
     damaged = " · damaged record" if run.problem else ""
     return f"{run.name} · {run.status}{score}{damaged} · {run.id}"
+
+
+def download_report(document: Callable[[], reports.Document], file_name: str, key: str,
+                    where=st) -> None:
+    """"Download report": the HTML `mnist-lab report` writes, built only when clicked (the
+    callable runs beside the page, without rerunning it)."""
+    where.download_button("Download report", data=lambda: reports.to_html(document()),
+                          file_name=file_name, mime="text/html", key=key, on_click="ignore",
+                          icon=":material/download:",
+                          help="one HTML file, figures inline: it opens offline")
 
 
 def choose_pair_on_errors(pair: tuple[int, int]) -> None:

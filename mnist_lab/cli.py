@@ -130,6 +130,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("fields", help="every config field: its path, type, range or choices, "
                         "default and help")
     add_study_commands(commands, _Parser)
+    report = commands.add_parser("report", help="a run's or a study's report: one self-contained "
+                                 "HTML file, and Markdown with PNG and SVG figures")
+    subject = report.add_mutually_exclusive_group(required=True)
+    subject.add_argument("run_id", nargs="?", help="the finished run to report on")
+    subject.add_argument("--study", help="the study to report on, by name")
+    report.add_argument("--out", type=Path, required=True,
+                        help="the folder to write report.html, report.md and figures/ to")
+    report.add_argument("--data", help="MNIST source for a run's digits, as for train")
     demo = commands.add_parser("demo", help="built-in demonstrations")
     transfer = demo.add_subparsers(dest="demo_command", required=True, parser_class=_Parser).add_parser(
         "transfer", help="digits 0-4 teach a network 5-9 from 100 images each, against scratch")
@@ -277,6 +285,21 @@ def _label_issues(args: argparse.Namespace, store: RunStore) -> None:
           f"{compare.marked_accuracy(store, runs[0], probabilities, y_test).text()}")
 
 
+def _report(args: argparse.Namespace, store: RunStore) -> int:
+    """`report RUN_ID --out DIR` or `report --study NAME --out DIR`."""
+    from mnist_lab import reports
+
+    if args.study:
+        document = reports.study_document(store, args.study)
+    else:
+        from mnist_lab.data import load_mnist
+
+        document = reports.run_document(store, store.get(args.run_id), load_mnist(args.data))
+    written = reports.write(document, args.out)
+    print(f"wrote {written[0]} and {written[1]} with {len(written) - 2} figure files in {args.out}")
+    return 0
+
+
 def _archive(args: argparse.Namespace, store: RunStore) -> int:
     """`runs export` and `runs import`; a refused archive is an ArchiveError (exit code 2)."""
     from mnist_lab.store import archive
@@ -344,6 +367,7 @@ def _demo(args: argparse.Namespace, store: RunStore) -> int:
     print("\ntest accuracy on the 5-9 test images, over seeds:")
     _print_table([{key: f"{value:.2%}" if isinstance(value, float) else value
                    for key, value in row.items()} for row in result.rows()])
+    print(result.verdict())
     curves = result.curves(store)
     print("\nvalidation accuracy by epoch (mean over seeds):")
     _print_table([{"epoch": epoch, **{arm: f"{value:.2%}" for arm, value in row.items()}}
@@ -353,8 +377,9 @@ def _demo(args: argparse.Namespace, store: RunStore) -> int:
 
 
 _COMMANDS = {"train": _train, "runs": _runs, "data": _data, "presets": _presets, "fields": _fields,
-             "sweep": run_sweep, "studies": run_studies, "worker": run_worker, "demo": _demo}
-STORE_COMMANDS = ("train", "runs", "sweep", "studies", "worker", "demo")
+             "sweep": run_sweep, "studies": run_studies, "worker": run_worker, "demo": _demo,
+             "report": _report}
+STORE_COMMANDS = ("train", "runs", "sweep", "studies", "worker", "demo", "report")
 
 
 def _percent(value: float | None) -> str:

@@ -12,10 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from app.common import RUN_PARAM, lazy_tabs
+from app.common import RUN_PARAM, download_report, lazy_tabs
 from app.readers import get_store, predictions_of
 from app.user_text import as_text, no_html
-from mnist_lab import figures
+from mnist_lab import figures, reports
 from mnist_lab.config import ConfigError, RunConfig, field_at, field_info, preset_names
 from mnist_lab.formats import points
 from mnist_lab.store.studies import StudyIndex
@@ -198,6 +198,8 @@ def _status(report: StudyReport) -> None:
         start(study=record.name)
     if record.stop_requested and not record.driven:
         stop_study(store, record.name)  # no driver carried it out: do it now
+    download_report(lambda: reports.study_document(store, record.name),
+                    f"{record.name}-study-report.html", key=f"report_{record.name}")
 
 
 def _plots(report: StudyReport) -> None:
