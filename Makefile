@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8501
 
-.PHONY: install run test test-fast browser lint bench bench-load clean
+.PHONY: install run test test-fast browser lint bench bench-load screenshots docs clean
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-ray.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "mnist-lab needs Python 3.11 or newer")'
@@ -37,7 +37,8 @@ test: install browser
 test-fast: install
 	$(PY) -m pytest -m "not slow and not browser"
 
-# Speed figures (never asserted in tests): benchmarks/results/latest.{json,md}.
+# Speed figures (never asserted in tests): benchmarks/results/<date>-<machine>.{json,md},
+# committed; docs/performance.md shows the latest.
 bench: install
 	$(PY) -m benchmarks
 
@@ -46,6 +47,14 @@ bench: install
 MINUTES ?= 10
 bench-load: install browser
 	$(PY) -m benchmarks load --minutes $(MINUTES)
+
+# Every page at 1280x800 into docs/images/, from a store of real short trainings (minutes).
+screenshots: install browser
+	$(PY) -m tools.screenshots
+
+# docs/cli.md from the parser and the config's own field descriptions (a test keeps it in step).
+docs: install
+	$(PY) -m tools.cli_reference > docs/cli.md
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -1,4 +1,5 @@
-"""`make bench`: every benchmark, written to benchmarks/results/latest.json and latest.md.
+"""`make bench`: every benchmark, written to benchmarks/results/<date>-<machine>.json and a
+.md table beside it, committed: docs/performance.md shows the latest and links the history.
 
 BENCH_QUICK=1 runs a small version (a training subset, fewer repeats) for development.
 `python -m benchmarks load [--minutes 10]` (`make bench-load`) runs the load benchmark alone:
@@ -73,12 +74,29 @@ def main() -> None:
     else:
         results["watch"] = results["page_latency"] = results["large_store"] = (
             "skipped: Debian's chromium is not installed")
+    write_results(results)
+
+
+def machine_slug() -> str:
+    """The machine in a file name: its CPU model and core count, e.g. amd-epyc-9b14-2c."""
+    cpu = machine().split(",")[0].lower()
+    words = [word for word in "".join(c if c.isalnum() else " " for c in cpu).split()
+             if word not in {"r", "tm", "cpu", "processor", "core", "with", "radeon", "graphics"}]
+    return "-".join(words[:4] + [f"{os.cpu_count()}c"])
+
+
+def write_results(results: dict, stem: str | None = None) -> Path:
+    """`<date>-<machine>.json` and its `.md` table in benchmarks/results/; the .md's path."""
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2))
-    lines = ["| measure | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in results.items()]
-    (RESULTS / "latest.md").write_text("\n".join(lines) + "\n")
+    stem = stem or f"{time.strftime('%Y-%m-%d')}-{machine_slug()}{'-quick' if results.get('quick') else ''}"
+    (RESULTS / f"{stem}.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [f"# Benchmarks {stem}", "", f"{results.get('machine', '')}, {results.get('date', '')}", "",
+             "| measure | value |", "|---|---|"]
+    lines += [f"| {key} | `{json.dumps(value).replace(chr(96), chr(39))}` |" for key, value in results.items()
+              if key not in ("machine", "date")]
+    (RESULTS / f"{stem}.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
+    return RESULTS / f"{stem}.md"
 
 
 if __name__ == "__main__":

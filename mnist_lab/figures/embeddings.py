@@ -46,7 +46,7 @@ def space_figure(points, y_true, predicted, *, title: str = "", height: int = 52
     figure.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
         xaxis={"visible": False}, yaxis={"visible": False, "scaleanchor": "x"},
-        legend={"title": "true digit", "itemsizing": "constant"}, clickmode="event+select",
+        legend={"title": "true digit", "itemsizing": "constant", "y": 0.9}, clickmode="event+select",
         dragmode="pan")
     return figure
 

@@ -1,0 +1,1 @@
+"""Maintenance scripts: the docs' screenshots and the CLI reference."""
