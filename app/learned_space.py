@@ -12,7 +12,7 @@ import streamlit as st
 
 from app.common import RUN_PARAM, choose_pair_on_errors
 from app.readers import artifact_mtime, get_store, mnist
-from app.user_text import no_html
+from app.user_text import as_text, no_html
 from mnist_lab.compare import learned_space
 from mnist_lab.compare.learned_space import SpaceState
 from mnist_lab.data import of_classes
@@ -76,7 +76,7 @@ def open_digit(run: Run, clicked, *, on_errors: bool = False) -> None:
 def _not_ready(run: Run, state: SpaceState, problem: str, *, tsne: bool, key: str) -> None:
     what = "t-SNE" if tsne else "learned space"
     if state is SpaceState.COMPUTING:
-        st.info(f"Computing the {what} of {run.name} in the background; this view updates "
+        st.info(f"Computing the {what} of {as_text(run.name)} in the background; this view updates "
                 "when it is ready.")
         _wait_for(run.id)
         return

@@ -103,6 +103,16 @@ def seed_run(store: RunStore, y_test: np.ndarray, *, name: str = "lenet5", prese
     return run_id
 
 
+def seed_embeddings(store: RunStore, run_id: str) -> None:
+    """Stated vectors for a run's test images: its predicted digit's one-hot times 5, plus a
+    little noise, as embeddings.npz (each digit a cluster, each mistake in the digit read)."""
+    probabilities, _ = artifacts.read_predictions(store.run_dir(run_id))
+    vectors = np.eye(10)[probabilities.argmax(axis=1)] * 5
+    vectors += np.random.default_rng(0).normal(0, 0.1, vectors.shape)
+    store.write_artifact(run_id, artifacts.EMBEDDINGS_FILE, lambda path: artifacts.write_embeddings(
+        path, vectors, "dense2", 10))
+
+
 def running_run(store: RunStore, *, steps_per_epoch: int = 100, epochs: int = 3) -> str:
     """A claimed run two batch points in, whose rate someone changed to 0.005 on the way."""
     run_id = store.create_run(preset("lenet5").replace(epochs=epochs).to_dict(), name="live")

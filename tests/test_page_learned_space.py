@@ -12,8 +12,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from mnist_lab.store import RunStore, artifacts
-from tests.fakes import seed_run
+from mnist_lab.store import RunStore
+from tests.fakes import seed_embeddings, seed_run
 
 DASHBOARD = str(Path(__file__).resolve().parent.parent / "dashboard.py")
 
@@ -26,20 +26,10 @@ def store(tmp_path, monkeypatch):
     return RunStore(tmp_path / "runs")
 
 
-def with_space(store: RunStore, run_id: str) -> np.ndarray:
-    """Vectors for the run's test images: its predicted digit's one-hot, plus a little noise."""
-    probabilities, _ = artifacts.read_predictions(store.run_dir(run_id))
-    vectors = np.eye(10)[probabilities.argmax(axis=1)] * 5
-    vectors += np.random.default_rng(0).normal(0, 0.1, vectors.shape)
-    store.write_artifact(run_id, artifacts.EMBEDDINGS_FILE, lambda path: artifacts.write_embeddings(
-        path, vectors, "dense2", 10))
-    return probabilities.argmax(axis=1)
-
-
 @pytest.fixture
 def spaced_run(store, mnist):
     run_id = seed_run(store, mnist.y_test)  # 4→9 ×7, 7→2 ×5, 3→5 ×3
-    with_space(store, run_id)
+    seed_embeddings(store, run_id)
     return run_id
 
 
@@ -133,7 +123,7 @@ def test_compare_projects_two_runs_side_by_side(store, mnist):
     first = seed_run(store, mnist.y_test, name="first")
     second = seed_run(store, mnist.y_test, name="second", mistakes=((4, 9, 20),))
     for run_id in (first, second):
-        with_space(store, run_id)
+        seed_embeddings(store, run_id)
     at = AppTest.from_file(DASHBOARD, default_timeout=60).run()
     at.query_params["run"] = [first, second]
     at.session_state["compare_section"] = "Learned space"

@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from app.live_server import live_routes
 from app.user_text import as_text, no_html
 from mnist_lab.store import RUN_ID_PATTERN, RunStore, validate_name, validate_run_id
-from tests.fakes import running_run, seed_run
+from tests.fakes import running_run, seed_embeddings, seed_run
 
 ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD = str(ROOT / "dashboard.py")
@@ -114,6 +114,8 @@ def hostile(tmp_path, monkeypatch, mnist):
     with sqlite3.connect(store.db_path) as connection:
         connection.execute("UPDATE runs SET name = ?, tags_json = ? WHERE id = ?",
                            (f"name {SCRIPT}", json.dumps([f"tag {SCRIPT}"]), bad))
+    for run_id in (plain, bad):  # the learned space draws, with the run's name beside it
+        seed_embeddings(store, run_id)
     monkeypatch.setenv("MNIST_LAB_HOME", str(store.home))
     st.cache_resource.clear()
     st.cache_data.clear()
@@ -131,11 +133,11 @@ def open_page(page: str, tab: tuple[str, str] | None = None, **params) -> AppTes
 
 
 # Errors and Compare draw one tab at a time: every tab is opened and checked.
-TABS = {"errors": ("errors_section", ["Why", "Pairs and classes", "Through training",
+TABS = {"errors": ("errors_section", ["Why", "Pairs and classes", "Learned space", "Through training",
                                       "Test label errors", "Training label errors",
                                       "Hard and forgotten"]),
         "compare": ("compare_section", ["Head to head", "Curves", "What differs", "Per digit",
-                                        "Ensemble", "Forgettable"])}
+                                        "Ensemble", "Learned space", "Forgettable"])}
 
 
 def test_names_tags_and_notes_holding_a_script_are_shown_as_text(hostile):
