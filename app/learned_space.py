@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.common import RUN_PARAM, choose_pair_on_errors
-from app.readers import artifact_mtime, get_store, mnist
+from app.common import IMAGE_PARAM, RUN_PARAM, choose_pair_on_errors
+from app.readers import artifact_mtime, get_store, mnist, projection
 from app.user_text import as_text, no_html
 from mnist_lab.compare import learned_space
 from mnist_lab.compare.learned_space import SpaceState
@@ -22,14 +22,7 @@ from mnist_lab.store import Run, artifacts
 METHODS = {"PCA": "pca", "t-SNE": "tsne"}
 FILES = {"pca": artifacts.EMBEDDINGS_FILE, "tsne": artifacts.TSNE_FILE}
 POLL_SECONDS = 2.0
-IMAGE_PARAM = "image"  # the Inspector's ?image=N
 HINT = "Hover a point for its digit; click one to open it."
-
-
-@st.cache_data(max_entries=8, show_spinner="Projecting the learned space…")
-def projected(run_id: str, method: str, modified: float):
-    """The run's test images in two dimensions (raises ArtifactError)."""
-    return learned_space.projection(get_store(), run_id, method)
 
 
 def space_view(run: Run, y_test, predicted, *, key: str, height: int = 520):
@@ -44,14 +37,14 @@ def space_view(run: Run, y_test, predicted, *, key: str, height: int = 520):
         _not_ready(run, progress.tsne, progress.problem, tsne=True, key=key)
         return None
     try:
-        projection = projected(run.id, method, artifact_mtime(run.id, FILES[method]))
+        projected = projection(run.id, method, artifact_mtime(run.id, FILES[method]))
     except (artifacts.ArtifactError, ValueError) as error:
         st.error(f"The learned space cannot be drawn: {no_html(error)}")
         return None
     chart = f"{key}_{run.id}_{method}"
-    event = st.plotly_chart(space_figure(projection.points, y_test, predicted), key=chart,
+    event = st.plotly_chart(space_figure(projected.points, y_test, predicted), key=chart,
                             on_select="rerun", selection_mode="points", height=height)
-    st.caption(f"{no_html(projection.note)}. {HINT}")
+    st.caption(f"{no_html(projected.note)}. {HINT}")
     clicked = clicked_image(event)
     seen = f"{chart}_seen"
     if clicked is None or clicked == st.session_state.get(seen):

@@ -1,7 +1,7 @@
 """What the pages read from the store and the data, cached once per kind: the store itself,
 MNIST, and each kind of artifact (test predictions, the model, per-epoch validation and
-tracked predictions, metric points), each keyed by its run and its file's time so a cache
-never answers with a file's older contents.
+tracked predictions, metric points, the learned space's projection), each keyed by its run
+and its file's time so a cache never answers with a file's older contents.
 
 Every page reads through these; none keeps a cache of an artifact of its own.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from mnist_lab.compare import learned_space
 from mnist_lab.data import Mnist, load_mnist
 from mnist_lab.model import saved
 from mnist_lab.store import Run, RunStore, artifacts, default_home
@@ -60,6 +61,13 @@ def model_by_id(run_id: str, modified: float):
 def cached_model(run: Run):
     """The run's Keras model, loaded with safe_mode (raises saved.ModelError)."""
     return model_by_id(run.id, artifact_mtime(run.id, artifacts.MODEL_FILE))
+
+
+@st.cache_data(max_entries=8, show_spinner="Projecting the learned space…")
+def projection(run_id: str, method: str, modified: float):
+    """A run's test images in two dimensions, by PCA or its kept t-SNE; keyed by the file the
+    method reads (raises ArtifactError)."""
+    return learned_space.projection(get_store(), run_id, method)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -143,9 +143,9 @@ def space_section(loaded) -> None:
     for column, start in zip(st.columns(2), (0, 1), strict=True):
         with column:
             label = st.selectbox("Run", names, index=start, key=f"space_run_{start}")
-            chosen = next(run for run in loaded if run.label == label)
-            run = get_store().get(ids_by_label[label])
-            clicked = space_view(run, chosen.y_test, chosen.predicted, key=f"space_{start}",
+            scored = next(item for item in loaded if item.label == label)
+            run = runs_by_label[label]
+            clicked = space_view(run, scored.y_test, scored.predicted, key=f"space_{start}",
                                  height=420)
             if clicked is not None:
                 open_digit(run, clicked)
@@ -186,7 +186,7 @@ if len(chosen) < 2:
     st.stop()
 st.query_params[RUN_PARAM] = [run.id for run in chosen]
 labels = compare.run_labels(chosen)
-ids_by_label = {label: run_id for run_id, label in labels.items()}
+runs_by_label = {labels[run.id]: run for run in chosen}
 
 st.dataframe(pd.DataFrame(compare.metrics_rows(chosen)), hide_index=True, column_config={
     "test accuracy": st.column_config.NumberColumn(format="percent"),

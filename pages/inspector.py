@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app.common import SMALL_CHART, from_link, pick_run, route_through_dashboard
+from app.common import IMAGE_PARAM, SMALL_CHART, from_link, pick_run, route_through_dashboard
 from app.readers import artifact_mtime, cached_model, mnist, model_by_id
 from app.user_text import as_text, no_html
 from mnist_lab import figures, links
@@ -15,7 +15,6 @@ route_through_dashboard()
 
 MAX_CHANNELS = 32
 CANVAS_SIZE = 280
-IMAGE_PARAM = "image"  # ?image=N: the test digit whose feature maps open first
 MAPS = "Feature maps"
 
 

@@ -62,10 +62,10 @@ def embed(model, images, batch_size: int = 1000):
     batch = _batch(images)
     if isinstance(model, keras.Sequential):
         # Older runs: a chain; its last layer is the output, the one before feeds it.
-        found = [_chain_outputs(model, batch[start:start + batch_size])
+        found = [[values for _, values in _through_chain(model, batch[start:start + batch_size])][-2:]
                  for start in range(0, len(batch), batch_size)]
-        probabilities = np.concatenate([part[0] for part in found])
-        vectors = np.concatenate([part[1] for part in found])
+        vectors = np.concatenate([np.asarray(part[0]) for part in found])
+        probabilities = np.concatenate([np.asarray(part[1]) for part in found])
         sources = [layer for layer in model.layers[:-1] if type(layer).__name__ != "Dropout"]
         name = sources[-1].name if sources else INPUT_NAME
     else:
@@ -82,11 +82,13 @@ def embed(model, images, batch_size: int = 1000):
             np.asarray(vectors, dtype=np.float32).reshape(len(batch), -1), name)
 
 
-def _chain_outputs(model, batch):
+def _through_chain(model, batch):
+    """Each layer of a Sequential model (runs saved before block kinds) with its output: such a
+    model is loaded without a graph to probe, so it is run layer by layer."""
     activations = batch
-    for layer in model.layers[:-1]:
+    for layer in model.layers:
         activations = layer(activations, training=False)
-    return np.asarray(model.layers[-1](activations, training=False)), np.asarray(activations)
+        yield layer, activations
 
 
 def saliency(model, images, target_classes):
@@ -190,12 +192,7 @@ def feature_maps(model, image):
     if not chosen:
         return []
     if isinstance(model, keras.Sequential):
-        # Older runs: a chain, loaded without a graph to probe; run it layer by layer.
-        outputs, activations = [], batch
-        for layer in model.layers:
-            activations = layer(activations, training=False)
-            if layer in chosen:
-                outputs.append(activations)
+        outputs = [values for layer, values in _through_chain(model, batch) if layer in chosen]
     else:
         outputs = keras.Model(model.input, [layer.output for layer in chosen])(batch, training=False)
     inputs = layer_inputs(model)

@@ -212,6 +212,14 @@ def overlay_curves_figure(histories, *, metric="val_accuracy", x="epoch"):
     return figure
 
 
+def epoch_history(history) -> dict[str, list[float]]:
+    """A run's metric rows (the `curves_figure` format) as Keras's `History.history`: each
+    metric's epoch values in order, what `classic_curves` draws."""
+    epochs = _rows_of_kind(history, EPOCH_KIND)
+    return {metric: epochs[metric].dropna().tolist()
+            for metric in ("loss", "accuracy", "val_loss", "val_accuracy") if metric in epochs.columns}
+
+
 def classic_curves(history, *, unfrozen_at=None):
     """The Keras tutorial's figure: loss and accuracy per epoch, saved with every run.
 

@@ -15,7 +15,7 @@ from mnist_lab.analysis import why
 from mnist_lab.config import RunConfig
 from mnist_lab.data import Mnist, restricted_to
 from mnist_lab.figures.static import confusion_figure, pair_figure
-from mnist_lab.figures.training import classic_curves
+from mnist_lab.figures.training import classic_curves, epoch_history
 from mnist_lab.model import describe
 from mnist_lab.reports.document import Chart, Document, Section
 from mnist_lab.store import Run, RunStore, artifacts
@@ -64,16 +64,12 @@ def _config_section(run: Run) -> Section:
 
 
 def _curves_section(store: RunStore, run: Run) -> Section:
-    history = store.metrics(run.id)
-    epochs = history[history["kind"] == "epoch"] if len(history) else history
-    logged = {column: epochs[column].dropna().tolist() for column in
-              ("loss", "accuracy", "val_loss", "val_accuracy") if column in epochs}
     unfrozen = run.summary.get("unfrozen_at_epoch")
     note = ([f"A fine-tune: the copied layers trained from epoch {unfrozen + 1} on (dashed)."]
             if unfrozen else [])
     return Section("Training curves", note, charts=[Chart(
         "curves", "Loss and accuracy per epoch, training and validation",
-        classic_curves(logged, unfrozen_at=unfrozen))])
+        classic_curves(epoch_history(store.metrics(run.id)), unfrozen_at=unfrozen))])
 
 
 def _pairs_sections(data: Mnist, y_test, probabilities, counts) -> list[Section]:
