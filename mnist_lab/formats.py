@@ -13,6 +13,20 @@ def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
+def cell(value) -> str:
+    """Any value in a printed table: an em dash when missing, yes or no, a float to four
+    significant digits, a count with thousands separators."""
+    if _missing(value):
+        return MISSING
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
 def percent(value: float | None, decimals: int = 2) -> str:
     """An accuracy (a share in [0, 1]) as "97.38%"."""
     return MISSING if _missing(value) else f"{value * 100:.{decimals}f}%"

@@ -7,11 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from mnist_lab import analysis, compare
 from mnist_lab.data import NUM_CLASSES
-from mnist_lab.formats import MISSING, percent, points
+from mnist_lab.formats import cell, percent, points
 from mnist_lab.store import Run, RunStore
 
 CURVE_METRICS = ("val_accuracy", "val_loss")
@@ -25,20 +23,8 @@ class Section:
     lines: list[str] = field(default_factory=list)
 
 
-def _cell(value) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return MISSING
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 def _strings(rows: list[dict]) -> list[dict[str, str]]:
-    return [{key: _cell(value) for key, value in row.items()} for row in rows]
+    return [{key: cell(value) for key, value in row.items()} for row in rows]
 
 
 def confusion_difference_rows(pair: compare.PairComparison,

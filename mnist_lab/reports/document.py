@@ -15,6 +15,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from mnist_lab.atomic import write_atomic
+from mnist_lab.formats import cell
 
 HTML_FILE, MARKDOWN_FILE, FIGURE_DIR = "report.html", "report.md", "figures"
 STYLE = """
@@ -64,14 +65,6 @@ class Document:
     sections: list[Section]
 
 
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:,.4g}"
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    return "" if value is None else str(value)
-
-
 def to_html(document: Document) -> str:
     """The whole report as one HTML page, figures inline: it needs no network and no files."""
     escape = html.escape
@@ -86,7 +79,7 @@ def to_html(document: Document) -> str:
             columns = list(section.table[0])
             parts.append("<table><tr>" + "".join(f"<th>{escape(column)}</th>" for column in columns)
                          + "</tr>")
-            parts += ["<tr>" + "".join(f"<td>{escape(_cell(row.get(column)))}</td>" for column in columns)
+            parts += ["<tr>" + "".join(f"<td>{escape(cell(row.get(column)))}</td>" for column in columns)
                       + "</tr>" for row in section.table]
             parts.append("</table>")
         if section.code:
@@ -115,7 +108,7 @@ def to_markdown(document: Document) -> tuple[str, dict[str, bytes]]:
             columns = list(section.table[0])
             lines.append("| " + " | ".join(_markdown_text(column) for column in columns) + " |")
             lines.append("|" + "---|" * len(columns))
-            lines += ["| " + " | ".join(_markdown_text(_cell(row.get(column))) for column in columns)
+            lines += ["| " + " | ".join(_markdown_text(cell(row.get(column))) for column in columns)
                       + " |" for row in section.table]
             lines.append("")
         if section.code:
