@@ -17,7 +17,11 @@ from mnist_lab.store import IndexDamagedError, RunStore
 FAVICON = Path(__file__).with_name("app") / "favicon.png"
 
 if __name__ == "__main__":
+    from app.charts import install_chart_downloads
+
     st.set_page_config(page_title="mnist-lab", page_icon=str(FAVICON), layout="wide")
+    with st.sidebar:  # under the navigation, where its empty element takes no page space
+        install_chart_downloads()
 
     PAGES = {
         "Lab": [

@@ -20,8 +20,6 @@ from mnist_lab.store import Run, artifacts, validate_run_id
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
 IMAGE_PARAM = "image"  # the Inspector's test digit, e.g. ?image=18 (a point of the learned space)
-# For small charts: Plotly's toolbar would cover their titles, and they need no zoom.
-SMALL_CHART = {"displayModeBar": False}
 STUDIED_RUN = "studied_run"  # the run last picked on a page: the sidebar's links carry no ?run=
 CHOSEN_PAIR = "chosen_pair"  # Errors' (true, predicted) on show; no widget key: the browser keeps it
 PAIR_CHOICES = "pair_choices"  # how many pairs a click or a link chose: Errors' selectbox's key

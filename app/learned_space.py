@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app.charts import plotly_chart
 from app.common import IMAGE_PARAM, RUN_PARAM, choose_pair_on_errors
 from app.readers import artifact_mtime, get_store, mnist, projection
 from app.user_text import as_text, no_html
@@ -42,8 +43,8 @@ def space_view(run: Run, y_test, predicted, *, key: str, height: int = 520):
         st.error(f"The learned space cannot be drawn: {no_html(error)}")
         return None
     chart = f"{key}_{run.id}_{method}"
-    event = st.plotly_chart(space_figure(projected.points, y_test, predicted), key=chart,
-                            on_select="rerun", selection_mode="points", height=height)
+    event = plotly_chart(space_figure(projected.points, y_test, predicted), key=chart,
+                         on_select="rerun", selection_mode="points", height=height)
     st.caption(f"{no_html(projected.note)}. {HINT}")
     clicked = clicked_image(event)
     seen = f"{chart}_seen"

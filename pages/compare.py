@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.charts import plotly_chart
 from app.common import RUN_PARAM, download_report, lazy_tabs, route_through_dashboard, run_label
 from app.confusion_grid import confusion_matrix
 from app.learned_space import open_digit, space_view
@@ -32,8 +33,8 @@ def curves(chosen, labels) -> None:
     for column, (title, (train, validation)) in zip(st.columns(2), METRICS.items(), strict=True):
         column.subheader(title.capitalize())
         metric = validation if which == "validation" else train
-        column.plotly_chart(figures.overlay_curves_figure(histories, metric=metric, x=x),
-                            key=f"overlay_{title}")
+        plotly_chart(figures.overlay_curves_figure(histories, metric=metric, x=x),
+                     key=f"overlay_{title}", where=column)
 
 
 def configs(chosen, labels, changes) -> None:
@@ -121,8 +122,8 @@ def forgetting_section(chosen, labels) -> None:
 
 def per_digit(loaded) -> None:
     st.header("Accuracy per digit")
-    st.plotly_chart(figures.per_class_accuracy_figure(compare.per_class_accuracy(loaded)),
-                    key="per_class")
+    plotly_chart(figures.per_class_accuracy_figure(compare.per_class_accuracy(loaded)),
+                 key="per_class")
 
 
 def ensemble(loaded) -> None:

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from app.common import IMAGE_PARAM, SMALL_CHART, from_link, pick_run, route_through_dashboard
+from app.charts import plotly_chart
+from app.common import IMAGE_PARAM, from_link, pick_run, route_through_dashboard
 from app.readers import artifact_mtime, cached_model, mnist, model_by_id
 from app.user_text import as_text, no_html
 from mnist_lab import figures, links
@@ -46,7 +47,7 @@ def show_prediction(digit, key, probabilities=None):
     picture.image(figures.digit_image(digit), width=140, caption="what the model sees (28x28)")
     verdict.metric("Prediction", str(probabilities.argmax()),
                    f"{probabilities.max():.0%} sure", delta_color="off")
-    bars.plotly_chart(figures.probability_bars(probabilities), key=key, config=SMALL_CHART)
+    plotly_chart(figures.probability_bars(probabilities), key=key, small=True, where=bars)
 
 
 def own_digit():
@@ -93,8 +94,7 @@ with filters_tab:
     st.caption(f"{kernel.shape[3]} filters of {kernel.shape[0]}x{kernel.shape[1]} over "
                f"{kernel.shape[2]} input channels (averaged); each stretched to its own range, "
                "white = largest weight.")
-    st.plotly_chart(grid(inspection.filter_images(layers[name]), "filter"), key="filters",
-                    config=SMALL_CHART)
+    plotly_chart(grid(inspection.filter_images(layers[name]), "filter"), key="filters", small=True)
 
 with maps_tab:
     try:
@@ -116,7 +116,7 @@ with maps_tab:
                 joined = f" ← {' + '.join(inputs)}" if len(inputs) > 1 else ""
                 column.markdown(f"**{name}**{joined}: {channels} maps of {height}x{width}"
                                 + (f" (first {shown})" if shown < channels else ""))
-                column.plotly_chart(chart, key=f"maps_{name}", config=SMALL_CHART)
+                plotly_chart(chart, key=f"maps_{name}", small=True, where=column)
 
 with draw_tab:
     drawing = own_digit()

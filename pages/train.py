@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.charts import plotly_chart
 from app.common import RUN_PARAM, route_through_dashboard
 from app.readers import get_store
 from app.train.augmentation import augmentation_figure
@@ -44,12 +45,12 @@ def preview(form: Form) -> Architecture | None:
         "receptive field": st.column_config.NumberColumn("RF", width=40, help="receptive field, pixels"),
         **{column: st.column_config.NumberColumn(format="localized", width=80)
            for column in ("params", "flops")}})
-    st.plotly_chart(figures.feature_map_figure(architecture))
+    plotly_chart(figures.feature_map_figure(architecture), key="feature_maps")
     if form.config.augmented:
         st.subheader("What training shows the network")
         st.caption("Sample training digits through the augmentation layers: a new draw for every "
                    "image of every batch while training, none at inference.")
-        st.plotly_chart(augmentation_figure(form.config), key="augmentation_preview")
+        plotly_chart(augmentation_figure(form.config), key="augmentation_preview")
     problem = check_names(form)
     if problem:
         form.show_error(problem)

@@ -61,6 +61,10 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         # The live chart gains points while the run trains.
         first = wait_for(lambda: live_points(page), 120, "the first points on the chart")
         wait_for(lambda: live_points(page) > first, 60, "the chart to gain points")
+        # Its toolbar downloads PNG and SVG, as every chart's does (app/charts).
+        live_view = page.locator(LIVE_VIEW)
+        live_view.get_by_role("button", name="Download plot as an SVG").wait_for(state="attached")
+        assert live_view.get_by_role("button", name="Download plot as a PNG").count() == 1
         page.get_by_role("heading", name="Runs").scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "training.png"))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -40,6 +41,41 @@ def test_the_accuracy_axis_zooms_to_the_data_and_keeps_the_reference_lines(tmp_p
         page.locator(".js-plotly-plot").nth(1).screenshot(path=output_dir("train") / "accuracy-axis.png")
     assert 0.9 < low < 0.94  # the fake run's accuracies start at 93.3%
     assert high > 0.9983  # the best published single model's line is in view
+
+
+BOTH_SVG_BUTTONS_JS = "() => document.querySelectorAll('.modebar-btn[data-title$=\"SVG\"]').length >= 2"
+TOOLBAR_TITLES_JS = """() => [...document.querySelectorAll('.js-plotly-plot .modebar')]
+    .map(bar => [...bar.querySelectorAll('.modebar-btn')].map(button => button.dataset.title))"""
+
+
+def download(page, button) -> tuple[str, bytes]:
+    with page.expect_download() as started:
+        button.click()
+    return started.value.suggested_filename, Path(started.value.path()).read_bytes()
+
+
+@pytest.mark.browser
+def test_every_chart_toolbar_downloads_png_and_svg(tmp_path, mnist):
+    require_chromium()
+    home = tmp_path / "runs"
+    run_id = climbing_run(RunStore(home), mnist.y_test)
+    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
+        page.goto(f"{url}/train?run={run_id}")
+        page.wait_for_function(CURVES_DRAWN_JS)
+        page.wait_for_function(BOTH_SVG_BUTTONS_JS)
+        toolbars = page.evaluate(TOOLBAR_TITLES_JS)
+        curves = page.locator(".js-plotly-plot").nth(1)
+        curves.hover()
+        png_name, png = download(page, curves.get_by_role("button", name="Download plot as a PNG"))
+        curves.hover()
+        svg_name, svg = download(page, curves.get_by_role("button", name="Download plot as an SVG"))
+    assert len(toolbars) == 2  # the layer diagram and the curves
+    for titles in toolbars:
+        camera = titles.index("Download plot as a PNG")
+        assert titles[camera + 1] == "Download plot as an SVG"
+    assert png_name == f"mnist-lab-curves_{run_id}.png" and png.startswith(b"\x89PNG")
+    assert svg_name == f"mnist-lab-curves_{run_id}.svg"
+    assert svg.startswith(b"<svg") and b"validation" in svg
 
 
 IN_VIEW_WITHIN_10_S = """card => new Promise(resolve => {

@@ -85,9 +85,12 @@ def test_filters_and_feature_maps_of_a_trained_model(trained_home, monkeypatch):
     assert layers == ["**block1_conv1**: 6 maps of 28x28", "**block1_pool**: 6 maps of 14x14",
                       "**block2_conv1**: 16 maps of 10x10", "**block2_pool**: 16 maps of 5x5"]
     assert "Test digit #0 is a 7." in [markdown.value for markdown in at.markdown]
-    # Small titled grids and bars: no Plotly toolbar over their titles.
+    # Small titled grids and bars: a toolbar of downloads only (no zoom buttons over their
+    # titles), each file named for its chart.
     configs = [json.loads(chart.proto.config or "{}") for chart in at.get("plotly_chart")]
-    assert configs and all(config.get("displayModeBar") is False for config in configs)
+    assert configs and all(config["modeBarButtons"] == [["toImage"]] for config in configs)
+    assert {config["toImageButtonOptions"]["filename"] for config in configs} >= {
+        "mnist-lab-filters", "mnist-lab-maps_block1_conv1"}
 
 
 @pytest.mark.parametrize(("image", "shown", "warned"), [

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.charts import plotly_chart
 from app.common import run_label
 from app.readers import artifact_mtime, cached_predictions, get_store, tracked
 from app.user_text import no_html
@@ -111,7 +112,7 @@ def training_issues_section(run: Run, data) -> None:
     rows = issues.rows(ISSUES_SHOWN * 2)
     st.caption(f"{no_html(issues.text('training images', shown=len(rows)))} ⚑: flagged.")
     if rows:
-        st.plotly_chart(figures.image_grid_figure(
+        plotly_chart(figures.image_grid_figure(
             data.x_train[[row["image"] for row in rows]],
             [f"#{row['image']} {row['given']}→{row['model']} {row['confidence']:.0%}"
              f"{' ⚑' if row['flagged'] else ''}" for row in rows]), key="training_issues")
@@ -139,7 +140,7 @@ def forgetting_section(run: Run, data) -> None:
         positions, captions = record.examples(kind)
         with tab:
             if len(positions):
-                st.plotly_chart(figures.image_grid_figure(
+                plotly_chart(figures.image_grid_figure(
                     data.x_train[record.index[positions]], captions), key=f"forgetting_{kind}")
             else:
                 st.caption(NONE_OF_KIND[kind])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from app.charts import plotly_chart
 from app.common import RUN_PARAM, download_report, lazy_tabs
 from app.readers import get_store, predictions_of
 from app.user_text import as_text, no_html
@@ -211,7 +212,7 @@ def _plots(report: StudyReport) -> None:
                    for arm in report.arms for trial in arm.trials)
     in_percent = [(point, accuracy * 100) for point, accuracy in scored]
     lazy_tabs({"Effect of each field": lambda: _effects(report, band),
-               "Parallel coordinates": lambda: st.plotly_chart(figures.parallel_figure(
+               "Parallel coordinates": lambda: plotly_chart(figures.parallel_figure(
                    search.scored_study(report.spec.dimensions, in_percent)), key="parallel"),
                "Importance": lambda: _importance(report, scored),
                "Pareto": lambda: _pareto(report, band),
@@ -220,8 +221,8 @@ def _plots(report: StudyReport) -> None:
 
 def _effects(report: StudyReport, band: float | None) -> None:
     for dimension in report.spec.dimensions:
-        st.plotly_chart(figures.field_effect_figure(report.arms, dimension, band),
-                        key=f"effect_{dimension.field}")
+        plotly_chart(figures.field_effect_figure(report.arms, dimension, band),
+                     key=f"effect_{dimension.field}")
     if report.floor:
         st.caption(f"Grey band: seed noise, {report.floor.source} (2 sd = "
                    f"{points(report.floor.band)}).")
@@ -235,17 +236,17 @@ def _importance(report: StudyReport, scored: tuple) -> None:
         return
     found = _importances(report.record.name, scored)
     if found:
-        st.plotly_chart(figures.importance_figure(found, search.IMPORTANCE_EVALUATOR, OBJECTIVE),
-                        key="importance")
+        plotly_chart(figures.importance_figure(found, search.IMPORTANCE_EVALUATOR, OBJECTIVE),
+                     key="importance")
     else:
         st.info("Importance needs at least three finished trials over varied fields.")
 
 
 def _pareto(report: StudyReport, band: float | None) -> None:
-    st.plotly_chart(figures.pareto_figure(report.arms, "params", "parameters", band),
-                    key="pareto_params")
-    st.plotly_chart(figures.pareto_figure(report.arms, "train_seconds", "training seconds", band),
-                    key="pareto_time")
+    plotly_chart(figures.pareto_figure(report.arms, "params", "parameters", band),
+                 key="pareto_params")
+    plotly_chart(figures.pareto_figure(report.arms, "train_seconds", "training seconds", band),
+                 key="pareto_time")
 
 
 def _every_trial(report: StudyReport) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app.charts import chart_config, plotly_chart
 from app.common import RUN_PARAM, run_label, unusable_run
 from app.live_server import url_prefix
 from app.readers import get_store
@@ -39,7 +40,7 @@ WATCHED = "train_watched"  # runs this session showed here or saw in progress: t
 def curves(run: Run, history: pd.DataFrame, lr_changes) -> None:
     figure = figures.curves_figure(history, reference_lines=REFERENCE_ACCURACIES, lr_changes=lr_changes,
                                    unfrozen_at=run.summary.get("unfrozen_at_epoch"))
-    st.plotly_chart(figure, key=f"curves_{run.id}")
+    plotly_chart(figure, key=f"curves_{run.id}")
 
 
 @st.cache_data
@@ -57,7 +58,8 @@ def live_view(run: Run) -> None:
     base = url_prefix(st.get_option("server.baseUrlPath")) + "/"
     _live_run(key=f"live_{run.id}", on_status_change=lambda: None,
               data={"run_id": run.id, "run_id_pattern": RUN_ID_PATTERN, "status": str(run.status),
-                    "figure": chart_template(), "base": base})
+                    "figure": chart_template(), "config": chart_config(f"curves_{run.id}"),
+                    "base": base})
 
 
 def run_controls(run: Run) -> None:

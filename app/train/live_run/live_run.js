@@ -123,7 +123,7 @@ export default function liveRun({data, parentElement, setTriggerValue}) {
     }
     if (ended) return;
     await window.Plotly.newPlot(chart, data.figure.data, data.figure.layout,
-                                {displaylogo: false, responsive: true});
+                                {...data.config, responsive: true});
     poll();
   }
 
