@@ -283,8 +283,11 @@ def split_fold(labels: np.ndarray, folds: int, fold: int, seed: int) -> tuple[np
 
 
 def normalize(images: np.ndarray) -> np.ndarray:
-    """Scale uint8 images to float32 in [0, 1] with a channel axis: (N, 28, 28, 1)."""
-    return (images.astype(np.float32) / 255.0)[..., np.newaxis]
+    """Scale uint8 images to float32 in [0, 1] with a channel axis: (N, 28, 28, 1).
+
+    One pass, the same float32 values as `images.astype(np.float32) / 255` (half the time:
+    a study's trainer prepares the data for every trial)."""
+    return np.divide(images, np.float32(255), dtype=np.float32)[..., np.newaxis]
 
 
 def of_classes(labels: np.ndarray, classes: list[int] | None) -> np.ndarray:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from mnist_lab.model import INPUT_NAME, OUTPUT_NAME
+from mnist_lab.model.predict import BATCH, predict_batches
 
 # Layers whose output is a new feature map: convolutions, pooling, additions, concatenations.
 MAP_LAYER_TYPES = ("Conv2D", "MaxPooling2D", "AveragePooling2D", "Add", "Concatenate")
@@ -47,10 +48,10 @@ def _batch(images):
 
 def predict(model, images):
     """Class probabilities, shape (n, 10), for digits prepared like MNIST (see `drawn_digits.to_mnist`)."""
-    return np.asarray(model.predict(_batch(images), verbose=0), dtype=np.float64)
+    return np.asarray(predict_batches(model, _batch(images)), dtype=np.float64)
 
 
-def embed(model, images, batch_size: int = 1000):
+def embed(model, images, batch_size: int = BATCH):
     """Probabilities and penultimate vectors in one pass: what the output layer reads.
 
     Returns (probabilities (n, 10) float32, vectors (n, width) float32, the name of the layer
@@ -72,8 +73,8 @@ def embed(model, images, batch_size: int = 1000):
         output = model.get_layer(OUTPUT_NAME) if OUTPUT_NAME in {
             layer.name for layer in model.layers} else model.layers[-1]
         feeding = output.input
-        probabilities, vectors = keras.Model(model.inputs, [model.outputs[0], feeding]).predict(
-            batch, batch_size=batch_size, verbose=0)
+        probabilities, vectors = predict_batches(
+            keras.Model(model.inputs, [model.outputs[0], feeding]), batch, batch_size)
         source = feeding._keras_history.operation
         while type(source).__name__ == "Dropout":
             source = source.input._keras_history.operation

@@ -28,6 +28,7 @@ import keras
 import numpy as np
 
 from mnist_lab.analysis import cross_entropy
+from mnist_lab.model.predict import BATCH, predict_batches
 from mnist_lab.store import RequestKind, RunStatus
 from mnist_lab.training.recorder import Recorder
 
@@ -121,7 +122,7 @@ class EpochPredictions(keras.callbacks.Callback):
     that stops keeps the record of the epochs it finished.
     """
 
-    def __init__(self, images: np.ndarray, counter: StepCounter, batch_size: int = 1000,
+    def __init__(self, images: np.ndarray, counter: StepCounter, batch_size: int = BATCH,
                  on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
         super().__init__()
         self.images, self.batch_size = images, batch_size
@@ -132,7 +133,7 @@ class EpochPredictions(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if not len(self.images) or not self.counter.epoch_is_whole:
             return
-        probabilities = self.model.predict(self.images, batch_size=self.batch_size, verbose=0)
+        probabilities = predict_batches(self.model, self.images, self.batch_size)
         self.scored(probabilities, logs)
         self.predicted_labels.append(probabilities.argmax(axis=1).astype(np.uint8))
         if self.on_predictions is not None:
@@ -146,7 +147,7 @@ class EpochValidation(EpochPredictions):
     """Validation loss and accuracy from one predict pass, keeping the predicted labels."""
 
     def __init__(self, x_val: np.ndarray, y_val: np.ndarray, counter: StepCounter,
-                 batch_size: int = 1000,
+                 batch_size: int = BATCH,
                  on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
         super().__init__(x_val, counter, batch_size, on_predictions)
         self.y_val = y_val

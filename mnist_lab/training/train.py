@@ -23,6 +23,7 @@ from mnist_lab.config import RunConfig
 from mnist_lab.data import NUM_CLASSES, Mnist, prepare, stratified_subset
 from mnist_lab.model import Architecture, checked
 from mnist_lab.model.build import build_model
+from mnist_lab.model.predict import predict_batches
 from mnist_lab.store import TERMINATED_BY_SIGTERM, RunStatus
 from mnist_lab.store.artifacts import (
     CURVES_FILE,
@@ -167,7 +168,7 @@ def train(config: RunConfig | Architecture, store: Recorder, run_id: str, data: 
     store.write_artifact(run_id, EMBEDDINGS_FILE, lambda path: write_embeddings(
         path, compress(vectors), layer, vectors.shape[1]))
     if len(splits.heldout_index):  # a k-fold run: its fold's out-of-sample probabilities
-        held_out = model.predict(splits.x_heldout, batch_size=1000, verbose=0)
+        held_out = predict_batches(model, splits.x_heldout)
         store.write_artifact(run_id, HELDOUT_FILE, lambda path: np.savez_compressed(
             path, probabilities=held_out.astype(np.float32), index=splits.heldout_index,
             train_labels=data.y_train.astype(np.uint8)))
