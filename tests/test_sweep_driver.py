@@ -13,8 +13,9 @@ from mnist_lab.cli import main
 from mnist_lab.config import preset
 from mnist_lab.store import RequestKind, RunStatus
 from mnist_lab.store.studies import StudyIndex
-from mnist_lab.sweeps.driver import prune_trials
-from mnist_lab.sweeps.study import TrialState, trials
+from mnist_lab.sweeps.driver import drive, prune_trials
+from mnist_lab.sweeps.space import parse_grid
+from mnist_lab.sweeps.study import Budget, StudySpec, TrialState, trials
 
 
 def epoch_points(store, run_id, values):
@@ -97,3 +98,35 @@ def test_a_study_killed_with_sigkill_resumes_without_training_a_finished_trial_a
     assert finished_before <= {t.run.id for t in after if t.state is TrialState.DONE}
     assert not StudyIndex(store).get("killed").driven
     assert "study killed: 4 done" in capsys.readouterr().out
+
+
+class NeverTraining:
+    """Two trainers that never take a trial: the executor sees what the driver queued for
+    them, then asks the study to stop."""
+
+    def __init__(self, store, name: str) -> None:
+        self.store, self.name, self.queued = store, name, []
+
+    def slots(self) -> int:
+        return 2
+
+    def serve(self, count: int) -> None:
+        self.queued.append(sum(trial.state is TrialState.QUEUED for trial in trials(self.store, self.name)))
+        StudyIndex(self.store).request_stop(self.name)
+
+    def close(self) -> None:
+        pass
+
+
+def test_one_trial_waits_in_line_for_each_trainer(store):
+    """Trainers that start together finish together: with one trial waiting for both, the
+    second idled until the driver's next look (up to a second a trial)."""
+    spec = StudySpec(name="line", base=preset("lenet5"), repeats=2, confirm=False,
+                     dimensions=[parse_grid("blocks.downsample=max,avg")], budget=Budget(epochs=1))
+    spec.validate()
+    StudyIndex(store).create(spec.name, spec.to_dict())
+    executor = NeverTraining(store, spec.name)
+
+    drive(store, spec, executor, say=lambda line: None)
+
+    assert executor.queued == [4]  # 2 training (once claimed) and 1 in line for each

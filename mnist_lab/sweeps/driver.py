@@ -22,7 +22,9 @@ from mnist_lab.sweeps.space import point_label
 from mnist_lab.sweeps.study import MAIN, StudySpec, Trial, TrialState, latest_by_key, trials
 
 POLL_S = 1.0
-QUEUED_AHEAD = 1  # one trial waits in line, so a trainer never idles between two
+# One trial waits in line per trainer, so none idles between two: trainers that start together
+# finish together, and with one waiting for all of them the second waited for the next poll.
+QUEUED_PER_TRAINER = 1
 STOPPED_WITH_STUDY = "the study was stopped"
 
 
@@ -64,7 +66,7 @@ def drive(store: RunStore, spec: StudySpec, executor: Executor, *,
             out_of_time = budget is not None and time.monotonic() - started > budget
             capacity = executor.slots()
             slots = [] if out_of_time else next_slots(
-                spec, found, capacity + QUEUED_AHEAD - len(open_trials))
+                spec, found, capacity * (1 + QUEUED_PER_TRAINER) - len(open_trials))
             for point, seed, phase in slots:
                 _queue(store, spec, point, seed, phase)
             executor.serve(min(capacity, len(open_trials) + len(slots)))
