@@ -54,7 +54,7 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         page.get_by_text("FLOPs per image").wait_for()
         enter(page, "Images per class (0: all)", 20, shows="on 20 images per class")
         enter(page, "Batch size", 8, shows="in batches of 8 ")
-        enter(page, "Epochs", 30, shows="30 epochs")  # long enough to be watched while it trains
+        enter(page, "Epochs", 60, shows="60 epochs")  # long enough to be watched while it trains
         enter(page, "Run name", "browser run", shows="Trains “browser run”:")
         page.get_by_role("button", name="Train", exact=True).click()
 
@@ -83,10 +83,10 @@ def test_train_a_tiny_network_live_and_come_back_to_it(tmp_path, small_npz, monk
         accuracy = float(value.inner_text().rstrip("%"))
         label.scroll_into_view_if_needed()
         page.screenshot(path=str(screenshots / "finished.png"))
-    assert 30.0 < accuracy <= 100.0  # 180 training images, 30 epochs: well above chance
+    assert 30.0 < accuracy <= 100.0  # 180 training images, 60 epochs: well above chance
     (run,) = RunStore(tmp_path / "runs").list()
     assert (run.name, run.config["subset"], run.config["batch_size"], run.config["epochs"]) == (
-        "browser run", 20, 8, 30)  # what was typed into the form is what trained
+        "browser run", 20, 8, 60)  # what was typed into the form is what trained
 
 
 @pytest.mark.browser

@@ -18,7 +18,9 @@ _downloads = st.components.v2.component(
 def install_chart_downloads() -> None:
     """Add the SVG button to every chart's toolbar in this browser tab (drawn by the dashboard's
     frame, before the page, so every page has it)."""
-    _downloads(key="chart_downloads")
+    # No key: a keyed element holds session state, and a deep link's first run must find
+    # none to be routed through the dashboard (common.route_through_dashboard).
+    _downloads()
 
 
 def chart_config(name: str, *, small: bool = False) -> dict:
