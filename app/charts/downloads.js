@@ -37,7 +37,11 @@ function addSvgButtons() {
   }
 }
 
-export default function () {
+export default function ({parentElement}) {
+  // It draws nothing: no gap for its element in the sidebar (outside its shadow root, if any).
+  const mount = parentElement.getRootNode().host ?? parentElement;
+  const container = mount.closest('[data-testid="stElementContainer"]');
+  if (container) container.style.display = "none";
   if (window.mnistLabChartDownloads) return;
   window.mnistLabChartDownloads = true;
   let scheduled = false;
