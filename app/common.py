@@ -15,7 +15,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from app.readers import cached_predictions, get_store, mnist
 from app.user_text import as_text, no_html
 from mnist_lab import links, reports
-from mnist_lab.data import DataUnavailableError, restricted_to
+from mnist_lab.data import DataUnavailableError, Mnist, restricted_to
 from mnist_lab.store import Run, artifacts, validate_run_id
 
 RUN_PARAM = "run"  # query parameter that links pages to one run, e.g. ?run=20261125-...
@@ -32,14 +32,19 @@ def run_label(run: Run) -> str:
     return f"{run.name} · {run.status}{score}{damaged} · {run.id}"
 
 
-def download_report(document: Callable[[], reports.Document], file_name: str, key: str,
-                    where=st) -> None:
+def download_report(document: Callable[[], reports.Document], file_name: str, key: str) -> None:
     """"Download report": the HTML `mnist-lab report` writes, built only when clicked (the
     callable runs beside the page, without rerunning it)."""
-    where.download_button("Download report", data=lambda: reports.to_html(document()),
-                          file_name=file_name, mime="text/html", key=key, on_click="ignore",
-                          icon=":material/download:",
-                          help="one HTML file, figures inline: it opens offline")
+    st.download_button("Download report", data=lambda: reports.to_html(document()),
+                       file_name=file_name, mime="text/html", key=key, on_click="ignore",
+                       icon=":material/download:",
+                       help="one HTML file, figures inline: it opens offline")
+
+
+def download_run_report(run: Run, data: Mnist, key: str) -> None:
+    """A run's "Download report" (`mnist-lab report RUN_ID`), on Errors and Compare."""
+    store = get_store()
+    download_report(lambda: reports.run_document(store, run, data), f"{run.id}-report.html", key)
 
 
 def choose_pair_on_errors(pair: tuple[int, int]) -> None:

@@ -6,12 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from app.charts import plotly_chart
-from app.common import RUN_PARAM, download_report, lazy_tabs, route_through_dashboard, run_label
+from app.common import RUN_PARAM, download_run_report, lazy_tabs, route_through_dashboard, run_label
 from app.confusion_grid import confusion_matrix
 from app.learned_space import open_digit, space_view
 from app.readers import cached_predictions, get_store, metrics_of, mnist, tracked_of
 from app.user_text import as_text, no_html
-from mnist_lab import compare, figures, reports
+from mnist_lab import compare, figures
 from mnist_lab.data import DataUnavailableError
 
 route_through_dashboard()
@@ -197,14 +197,13 @@ with st.popover("Download reports", icon=":material/download:"):
     st.caption("Each run's report: config, curves, confusion matrix, its confused pairs and why, "
                "per-digit metrics; one HTML file that opens offline.")
     try:
-        store, full_mnist = get_store(), mnist()
+        full_mnist = mnist()
     except DataUnavailableError as error:
         st.warning(f"No reports without the test images: {no_html(error)}")
     else:
         for run in chosen:
             st.markdown(f"**{as_text(labels[run.id])}**")
-            download_report(lambda run=run: reports.run_document(store, run, full_mnist),
-                            f"{run.id}-report.html", key=f"report_{run.id}")
+            download_run_report(run, full_mnist, key=f"report_{run.id}")
 load_note = compare.throughput_note(chosen, get_store().list())
 if load_note:
     st.warning(no_html(load_note))

@@ -8,7 +8,7 @@ from app.common import (
     CHOSEN_PAIR,
     PAIR_CHOICES,
     choose_pair_on_errors,
-    download_report,
+    download_run_report,
     lazy_tabs,
     pick_scored_run,
     route_through_dashboard,
@@ -23,9 +23,9 @@ from app.errors.views import (
     saliency_view,
 )
 from app.learned_space import open_digit, space_view
-from app.readers import artifact_mtime, get_store, mnist, validation
+from app.readers import artifact_mtime, mnist, validation
 from app.user_text import no_html
-from mnist_lab import analysis, figures, links, reports
+from mnist_lab import analysis, figures, links
 from mnist_lab.analysis import error_table, why
 from mnist_lab.model import saved
 from mnist_lab.store import artifacts
@@ -175,9 +175,7 @@ def show_training(normalize):
 
 
 run, probabilities, y_test, data = pick_scored_run("Errors")
-store, full_mnist = get_store(), mnist()
-download_report(lambda: reports.run_document(store, run, full_mnist), f"{run.id}-report.html",
-                key="errors_report")
+download_run_report(run, mnist(), key="errors_report")
 run_modified = artifact_mtime(run.id, artifacts.PREDICTIONS_FILE)
 classes = run.config.get("classes")  # a run on some digits is read against their test images
 counts = analysis.confusion_matrix(y_test, probabilities.argmax(axis=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -27,16 +28,23 @@ def climbing_run(store: RunStore, y_test) -> str:
     return run_id
 
 
-@pytest.mark.browser
-def test_the_accuracy_axis_zooms_to_the_data_and_keeps_the_reference_lines(tmp_path, mnist):
+@contextmanager
+def climbing_run_on_train(tmp_path, y_test):
+    """Chromium at 1280x800 on the Train page of `climbing_run`, its curves drawn (the layer
+    diagram above them is a scatter chart too, since block kinds): (page, run id)."""
     require_chromium()
     home = tmp_path / "runs"
-    run_id = climbing_run(RunStore(home), mnist.y_test)
+    run_id = climbing_run(RunStore(home), y_test)
     with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
         page.goto(f"{url}/train?run={run_id}")
         page.get_by_text("Test accuracy").first.wait_for(timeout=60_000)
-        # The curves drawn (the layer diagram above them is a scatter chart too, since block kinds).
         page.wait_for_function(CURVES_DRAWN_JS)
+        yield page, run_id
+
+
+@pytest.mark.browser
+def test_the_accuracy_axis_zooms_to_the_data_and_keeps_the_reference_lines(tmp_path, mnist):
+    with climbing_run_on_train(tmp_path, mnist.y_test) as (page, _):
         low, high = page.evaluate(ACCURACY_RANGE_JS)
         page.locator(".js-plotly-plot").nth(1).screenshot(path=output_dir("train") / "accuracy-axis.png")
     assert 0.9 < low < 0.94  # the fake run's accuracies start at 93.3%
@@ -56,12 +64,7 @@ def download(page, button) -> tuple[str, bytes]:
 
 @pytest.mark.browser
 def test_every_chart_toolbar_downloads_png_and_svg(tmp_path, mnist):
-    require_chromium()
-    home = tmp_path / "runs"
-    run_id = climbing_run(RunStore(home), mnist.y_test)
-    with dashboard(home, tmp_path / "dashboard.log") as url, chromium_page(viewport=(1280, 800)) as page:
-        page.goto(f"{url}/train?run={run_id}")
-        page.wait_for_function(CURVES_DRAWN_JS)
+    with climbing_run_on_train(tmp_path, mnist.y_test) as (page, run_id):
         page.wait_for_function(BOTH_SVG_BUTTONS_JS)
         toolbars = page.evaluate(TOOLBAR_TITLES_JS)
         curves = page.locator(".js-plotly-plot").nth(1)

@@ -13,7 +13,7 @@ def test_no_page_draws_a_plotly_chart_around_app_charts():
     drawn_directly = [
         f"{path.relative_to(ROOT)}:{number}"
         for path in sorted([*ROOT.glob("app/**/*.py"), *ROOT.glob("pages/*.py")])
-        if path.parent.name != "charts"
+        if path != ROOT / "app" / "charts" / "__init__.py"
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if re.search(r"\.plotly_chart\(", line)
     ]

@@ -51,7 +51,7 @@ def predict(model, images):
     return np.asarray(predict_batches(model, _batch(images)), dtype=np.float64)
 
 
-def embed(model, images, batch_size: int = BATCH):
+def embed(model, images):
     """Probabilities and penultimate vectors in one pass: what the output layer reads.
 
     Returns (probabilities (n, 10) float32, vectors (n, width) float32, the name of the layer
@@ -63,8 +63,8 @@ def embed(model, images, batch_size: int = BATCH):
     batch = _batch(images)
     if isinstance(model, keras.Sequential):
         # Older runs: a chain; its last layer is the output, the one before feeds it.
-        found = [[values for _, values in _through_chain(model, batch[start:start + batch_size])][-2:]
-                 for start in range(0, len(batch), batch_size)]
+        found = [[values for _, values in _through_chain(model, batch[start:start + BATCH])][-2:]
+                 for start in range(0, len(batch), BATCH)]
         vectors = np.concatenate([np.asarray(part[0]) for part in found])
         probabilities = np.concatenate([np.asarray(part[1]) for part in found])
         sources = [layer for layer in model.layers[:-1] if type(layer).__name__ != "Dropout"]
@@ -74,7 +74,7 @@ def embed(model, images, batch_size: int = BATCH):
             layer.name for layer in model.layers} else model.layers[-1]
         feeding = output.input
         probabilities, vectors = predict_batches(
-            keras.Model(model.inputs, [model.outputs[0], feeding]), batch, batch_size)
+            keras.Model(model.inputs, [model.outputs[0], feeding]), batch)
         source = feeding._keras_history.operation
         while type(source).__name__ == "Dropout":
             source = source.input._keras_history.operation

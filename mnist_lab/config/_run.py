@@ -164,6 +164,11 @@ class RunConfig:
                               "not a setting")
 
     @property
+    def fine_tunes(self) -> bool:
+        """Starts from a saved run's weights and trains the copied layers too (in two phases)."""
+        return self.init_from is not None and self.transfer == "fine-tune"
+
+    @property
     def augmented(self) -> bool:
         return any((self.augment_rotation, self.augment_translation, self.augment_zoom,
                     self.augment_elastic))

@@ -20,6 +20,7 @@ from mnist_lab.figures.text import plotly_text
 
 BATCH_KIND = "batch"
 EPOCH_KIND = "epoch"
+METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")  # what training records
 X_AXIS_TITLES = {"epoch": "Epoch", "step": "Step", "wall_s": "Seconds"}
 METRIC_TITLES = {"loss": "Loss", "accuracy": "Accuracy", "val_loss": "Validation loss",
                  "val_accuracy": "Validation accuracy", "learning_rate": "Learning rate"}
@@ -217,7 +218,7 @@ def epoch_history(history) -> dict[str, list[float]]:
     metric's epoch values in order, what `classic_curves` draws."""
     epochs = _rows_of_kind(history, EPOCH_KIND)
     return {metric: epochs[metric].dropna().tolist()
-            for metric in ("loss", "accuracy", "val_loss", "val_accuracy") if metric in epochs.columns}
+            for metric in METRIC_KEYS if metric in epochs.columns}
 
 
 def classic_curves(history, *, unfrozen_at=None):

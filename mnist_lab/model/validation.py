@@ -58,8 +58,7 @@ def _check_transfer(config: RunConfig) -> None:
              "init from must be a run id, got an empty string")
     _require(config.init_from is None or config.transfer != "freeze-base" or bool(config.blocks),
              "transfer 'freeze-base' needs convolution blocks to freeze; this network has none")
-    fine_tune = config.init_from is not None and config.transfer == "fine-tune"
-    _require(not fine_tune or config.head_epochs is None or config.head_epochs < config.epochs,
+    _require(not config.fine_tunes or config.head_epochs is None or config.head_epochs < config.epochs,
              f"head epochs must be fewer than the {config.epochs} epochs, so that the copied "
              f"layers train too; got {config.head_epochs}")
 

@@ -16,6 +16,7 @@ from mnist_lab.config import RunConfig
 from mnist_lab.data import Mnist, restricted_to
 from mnist_lab.figures.static import confusion_figure, pair_figure
 from mnist_lab.figures.training import classic_curves, epoch_history
+from mnist_lab.formats import percent
 from mnist_lab.model import describe
 from mnist_lab.reports.document import Chart, Document, Section
 from mnist_lab.store import Run, RunStore, artifacts
@@ -38,7 +39,7 @@ def run_document(store: RunStore, run: Run, data: Mnist) -> Document:
     summary = run.summary
     created = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.created_at))
     lines = [f"Run {run.id}, {run.status}, created {created}.",
-             f"Test accuracy {np.mean(predicted == y_test):.2%} on {len(y_test):,} test images; "
+             f"Test accuracy {percent(np.mean(predicted == y_test))} on {len(y_test):,} test images; "
              f"{summary.get('epochs_completed', '?')} epochs in {summary.get('train_seconds', 0):.1f} s."]
     counts = analysis.confusion_matrix(y_test, predicted)
     return Document(f"mnist-lab report: {run.name}", lines, [
@@ -48,9 +49,7 @@ def run_document(store: RunStore, run: Run, data: Mnist) -> Document:
                 charts=[Chart("confusion", "Test set confusion matrix (scikit-learn)",
                               confusion_figure(counts, "Test set"))]),
         *_pairs_sections(data, y_test, probabilities, counts),
-        Section("Per digit", table=[{key: round(value, 4) if isinstance(value, float) else value
-                                     for key, value in row.items()}
-                                    for row in analysis.per_class_metrics(y_test, predicted).to_rows()]),
+        Section("Per digit", table=analysis.per_class_metrics(y_test, predicted).to_rows()),
     ])
 
 
@@ -79,7 +78,7 @@ def _pairs_sections(data: Mnist, y_test, probabilities, counts) -> list[Section]
         return [Section("Most confused pairs", ["This run makes no mistakes on the test set."])]
     sections = [Section("Most confused pairs", table=[
         {"true": pair.true_class, "read as": pair.predicted_class, "count": pair.count,
-         "share of true": f"{pair.rate_of_true_class:.2%}"} for pair in pairs])]
+         "share of true": percent(pair.rate_of_true_class)} for pair in pairs])]
     for pair in pairs[:PAIRS]:
         true_class, read = pair.true_class, pair.predicted_class
         evidence = why.explain_pair(data, y_test, probabilities, true_class, read)

@@ -28,11 +28,10 @@ import keras
 import numpy as np
 
 from mnist_lab.analysis import cross_entropy
-from mnist_lab.model.predict import BATCH, predict_batches
+from mnist_lab.figures.training import BATCH_KIND, EPOCH_KIND, METRIC_KEYS
+from mnist_lab.model.predict import predict_batches
 from mnist_lab.store import RequestKind, RunStatus
 from mnist_lab.training.recorder import Recorder
-
-METRIC_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
 class TrainingClock:
@@ -122,10 +121,10 @@ class EpochPredictions(keras.callbacks.Callback):
     that stops keeps the record of the epochs it finished.
     """
 
-    def __init__(self, images: np.ndarray, counter: StepCounter, batch_size: int = BATCH,
+    def __init__(self, images: np.ndarray, counter: StepCounter,
                  on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
         super().__init__()
-        self.images, self.batch_size = images, batch_size
+        self.images = images
         self.counter = counter
         self.on_predictions = on_predictions
         self.predicted_labels: list[np.ndarray] = []
@@ -133,7 +132,7 @@ class EpochPredictions(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         if not len(self.images) or not self.counter.epoch_is_whole:
             return
-        probabilities = predict_batches(self.model, self.images, self.batch_size)
+        probabilities = predict_batches(self.model, self.images)
         self.scored(probabilities, logs)
         self.predicted_labels.append(probabilities.argmax(axis=1).astype(np.uint8))
         if self.on_predictions is not None:
@@ -147,9 +146,8 @@ class EpochValidation(EpochPredictions):
     """Validation loss and accuracy from one predict pass, keeping the predicted labels."""
 
     def __init__(self, x_val: np.ndarray, y_val: np.ndarray, counter: StepCounter,
-                 batch_size: int = BATCH,
                  on_predictions: Callable[[np.ndarray], None] | None = None) -> None:
-        super().__init__(x_val, counter, batch_size, on_predictions)
+        super().__init__(x_val, counter, on_predictions)
         self.y_val = y_val
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
@@ -204,14 +202,14 @@ class LiveMetrics(keras.callbacks.Callback):
                 self._batch_point()
             return
         speed = self._images_per_s(self._epoch_window, self._last_batch_elapsed)
-        self._record("epoch", epoch + 1, logs or {}, speed)
+        self._record(EPOCH_KIND, epoch + 1, logs or {}, speed)
 
     def _batch_point(self) -> None:
         if self.counter.steps > self._batch_window[1]:  # no new batch, no new speed (paused)
             self._last_speed = self._images_per_s(self._batch_window, self._last_batch_elapsed)
         self._batch_window = (self._last_batch_elapsed, self.counter.steps)
         progress = self.epoch + self.counter.epoch_steps / self.counter.steps_per_epoch
-        self._record("batch", progress, self._last_logs, self._last_speed)
+        self._record(BATCH_KIND, progress, self._last_logs, self._last_speed)
 
     def record_now(self) -> None:
         """A batch point at once, where training stands: what a change made between two

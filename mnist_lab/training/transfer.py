@@ -44,7 +44,7 @@ class Transfer:
 def head_epochs(config: RunConfig) -> int | None:
     """The epochs a fine-tune trains its head alone, before the copied base trains too
     (the config's, else half the epochs); None for a run that trains in one phase."""
-    if config.init_from is None or config.transfer != "fine-tune" or config.epochs < 2:
+    if not config.fine_tunes or config.epochs < 2:
         return None
     return config.head_epochs or max(1, config.epochs // 2)
 
@@ -70,10 +70,9 @@ def copy_matching(model: keras.Model, parent: keras.Model, config: RunConfig,
                   parent_id: str = "") -> Transfer:
     """Copy `parent`'s weights into `model` where names and shapes match, and freeze the copied
     base: for good with "freeze-base", until `unfreeze` with "fine-tune"."""
-    freeze = config.transfer == "freeze-base"
-    base = base_layers(config)
-    # A single-phase fine-tune (one epoch) keeps the old rule: every matching layer.
-    candidates = base if freeze or head_epochs(config) else {
+    # A single-phase fine-tune (one epoch) keeps the old rule: every matching layer, none frozen.
+    base_only = config.transfer == "freeze-base" or head_epochs(config) is not None
+    candidates = base_layers(config) if base_only else {
         layer.name for layer in model.layers if layer.name != OUTPUT_NAME}
     parent_layers = {layer.name: layer for layer in parent.layers}
     copied, new = [], []
@@ -88,7 +87,7 @@ def copy_matching(model: keras.Model, parent: keras.Model, config: RunConfig,
             copied.append(layer.name)
         else:
             new.append(layer.name)
-    frozen = copied if freeze or head_epochs(config) else []
+    frozen = copied if base_only else []
     for name in frozen:
         model.get_layer(name).trainable = False
     return Transfer(parent_id, tuple(copied), tuple(frozen), tuple(new))
